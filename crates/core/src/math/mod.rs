@@ -1,0 +1,28 @@
+//! Contract-exact fixed-point arithmetic on [`U256`].
+//!
+//! Every function mirrors a specific piece of Solidity, including *how* it fails: which
+//! intermediate is checked for overflow matters, because the same formula written two ways
+//! reverts on different inputs. The differential tests in `crates/core/tests/` run each function
+//! against the real library on a local EVM.
+//!
+//! - [`mul_div`]: the building block, `x * y / d` with a named [`Rounding`], where `x * y` must fit
+//!   in 256 bits (plain Solidity 0.8 arithmetic). [`mul_div_full`] keeps a 512-bit product instead
+//!   (OpenZeppelin's `Math.mulDiv`, Uniswap's `FullMath`). [`div`] rounds a plain quotient.
+//! - [`wad_ray`]: WAD (1e18) and RAY (1e27) helpers, as Aave's `WadRayMath`.
+//! - [`percentage`]: basis-point helpers, as Aave's `PercentageMath`.
+//! - [`morpho`]: Morpho Blue's `MathLib`, `SharesMathLib` and `UtilsLib`.
+
+mod mul_div;
+pub mod morpho;
+pub mod percentage;
+mod rounding;
+pub mod wad_ray;
+
+use alloy_primitives::U256;
+pub use mul_div::{div, mul_div, mul_div_full};
+pub use rounding::Rounding;
+
+/// `10^exp` as a [`U256`], or `None` when it does not fit (exp > 77).
+pub fn pow10(exp: u32) -> Option<U256> {
+    U256::from(10u8).checked_pow(U256::from(exp))
+}

@@ -1,0 +1,23 @@
+//! Dev-only test support: a real local EVM for faultline's differential tests.
+//!
+//! - [`tools`] finds the pinned npm tool set in `tools/evm/` (anvil, solc-js, protocol sources)
+//!   and installs it with `npm ci` once when it is missing, under a cross-process lock.
+//! - [`solc`] compiles Solidity offline with solc-js, caching the output under `target/`.
+//! - [`evm`] spawns anvil on 127.0.0.1 through alloy, deploys bytecode and calls it, batching
+//!   thousands of calls into one `eth_call` through the `Batch` helper contract.
+//! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
+//!
+//! When the node cannot be had the test fails with a message that says exactly what to run; it is
+//! never skipped.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod error;
+pub mod evm;
+pub mod inputs;
+pub mod paths;
+pub mod solc;
+pub mod tools;
+
+pub use error::{Error, Result};
+pub use evm::{Evm, Outcome};
+pub use inputs::Inputs;
