@@ -99,14 +99,20 @@ impl TokenAmount {
     /// The sum, failing on overflow or on a decimals mismatch (a sum of two tokens' units is a bug).
     pub fn checked_add(self, other: Self) -> Result<Self> {
         self.same_decimals(other, "TokenAmount::checked_add")?;
-        let raw = self.raw.checked_add(other.raw).ok_or(Error::Overflow { op: "TokenAmount::checked_add" })?;
+        let raw = self
+            .raw
+            .checked_add(other.raw)
+            .ok_or(Error::Overflow { op: "TokenAmount::checked_add" })?;
         Ok(Self { raw, ..self })
     }
 
     /// The difference, failing when it would go below zero.
     pub fn checked_sub(self, other: Self) -> Result<Self> {
         self.same_decimals(other, "TokenAmount::checked_sub")?;
-        let raw = self.raw.checked_sub(other.raw).ok_or(Error::Underflow { op: "TokenAmount::checked_sub" })?;
+        let raw = self
+            .raw
+            .checked_sub(other.raw)
+            .ok_or(Error::Underflow { op: "TokenAmount::checked_sub" })?;
         Ok(Self { raw, ..self })
     }
 
@@ -166,9 +172,12 @@ mod tests {
 
     #[test]
     fn formats_exactly_and_round_trips() {
-        for (text, decimals, shown) in
-            [("1.50", 18, "1.5"), ("0.000001", 6, "0.000001"), ("42", 8, "42"), ("1.000000000000000001", 18, "1.000000000000000001")]
-        {
+        for (text, decimals, shown) in [
+            ("1.50", 18, "1.5"),
+            ("0.000001", 6, "0.000001"),
+            ("42", 8, "42"),
+            ("1.000000000000000001", 18, "1.000000000000000001"),
+        ] {
             let amount = TokenAmount::parse(text, decimals).unwrap();
             assert_eq!(amount.to_string(), shown);
             assert_eq!(TokenAmount::parse(shown, decimals).unwrap(), amount);
@@ -182,7 +191,10 @@ mod tests {
             Err(Error::ExcessPrecision { input: "1.0000001".into(), found: 7, decimals: 6 })
         );
         let message = TokenAmount::parse("1.0000001", 6).unwrap_err().to_string();
-        assert!(message.contains("7 fractional digits") && message.contains("only 6 decimals"), "{message}");
+        assert!(
+            message.contains("7 fractional digits") && message.contains("only 6 decimals"),
+            "{message}"
+        );
     }
 
     #[test]
@@ -194,9 +206,13 @@ mod tests {
             }
         }
         // 2^256 raw units do not fit.
-        let too_big = "115792089237316195423570985008687907853269984665640564039457584007913129639936";
+        let too_big =
+            "115792089237316195423570985008687907853269984665640564039457584007913129639936";
         assert!(matches!(TokenAmount::parse(too_big, 0), Err(Error::MalformedAmount { .. })));
-        assert!(matches!(TokenAmount::parse("1", 78), Err(Error::UnsupportedDecimals { decimals: 78, .. })));
+        assert!(matches!(
+            TokenAmount::parse("1", 78),
+            Err(Error::UnsupportedDecimals { decimals: 78, .. })
+        ));
     }
 
     #[test]
@@ -206,7 +222,10 @@ mod tests {
         assert_eq!(a.checked_add(b).unwrap().to_string(), "3");
         assert_eq!(a.checked_sub(b), Err(Error::Underflow { op: "TokenAmount::checked_sub" }));
         let c = TokenAmount::parse("1", 18).unwrap();
-        assert!(matches!(a.checked_add(c), Err(Error::DecimalsMismatch { left: 6, right: 18, .. })));
+        assert!(matches!(
+            a.checked_add(c),
+            Err(Error::DecimalsMismatch { left: 6, right: 18, .. })
+        ));
         let max = TokenAmount::from_raw(U256::MAX, 0).unwrap();
         assert_eq!(
             max.checked_add(TokenAmount::from_raw(U256::from(1u8), 0).unwrap()),

@@ -5,7 +5,11 @@
 //! goes into it as an integer; instead the value is rescaled in `U256` to the requested places with
 //! a named [`Rounding`], and only then, if it fits, becomes a `Decimal`.
 
-use crate::{Error, Result, amount::scale, math::{Rounding, div, mul_div, pow10}};
+use crate::{
+    Error, Result,
+    amount::scale,
+    math::{Rounding, div, mul_div, pow10},
+};
 use alloy_primitives::U256;
 pub use rust_decimal::Decimal;
 
@@ -75,20 +79,35 @@ mod tests {
         // 100 billion tokens of 18 decimals: 1e29 raw. At 18 places the mantissa (1e29) exceeds
         // 2^96 (7.9e28); at 2 places it is 1e13 and fits.
         let raw = U256::from(10u8).pow(U256::from(29u8));
-        assert!(matches!(to_decimal(raw, 18, 18, Rounding::Down), Err(Error::DecimalOutOfRange { .. })));
+        assert!(matches!(
+            to_decimal(raw, 18, 18, Rounding::Down),
+            Err(Error::DecimalOutOfRange { .. })
+        ));
         assert_eq!(to_decimal(raw, 18, 2, Rounding::Down), Ok(d("100000000000.00")));
-        assert!(matches!(to_decimal(U256::MAX, 0, 0, Rounding::Down), Err(Error::DecimalOutOfRange { .. })));
-        assert!(matches!(to_decimal(U256::from(1u8), 6, 29, Rounding::Down), Err(Error::DecimalOutOfRange { .. })));
+        assert!(matches!(
+            to_decimal(U256::MAX, 0, 0, Rounding::Down),
+            Err(Error::DecimalOutOfRange { .. })
+        ));
+        assert!(matches!(
+            to_decimal(U256::from(1u8), 6, 29, Rounding::Down),
+            Err(Error::DecimalOutOfRange { .. })
+        ));
     }
 
     #[test]
     fn decimal_to_raw_and_back() {
-        assert_eq!(from_decimal(d("1.5"), 18, Rounding::Down), Ok(U256::from(1_500_000_000_000_000_000u128)));
+        assert_eq!(
+            from_decimal(d("1.5"), 18, Rounding::Down),
+            Ok(U256::from(1_500_000_000_000_000_000u128))
+        );
         // 0.0000005 of a 6-decimal token: down 0, up 1, half up 1.
         assert_eq!(from_decimal(d("0.0000005"), 6, Rounding::Down), Ok(U256::ZERO));
         assert_eq!(from_decimal(d("0.0000005"), 6, Rounding::Up), Ok(U256::from(1u8)));
         assert_eq!(from_decimal(d("0.0000005"), 6, Rounding::HalfUp), Ok(U256::from(1u8)));
-        assert_eq!(from_decimal(d("-1"), 6, Rounding::Down), Err(Error::NegativeValue { value: "-1".into() }));
+        assert_eq!(
+            from_decimal(d("-1"), 6, Rounding::Down),
+            Err(Error::NegativeValue { value: "-1".into() })
+        );
         assert_eq!(from_decimal(d("-0"), 6, Rounding::Down), Ok(U256::ZERO));
         let raw = U256::from(123_456_789u64);
         let back = from_decimal(to_decimal(raw, 6, 6, Rounding::Down).unwrap(), 6, Rounding::Down);

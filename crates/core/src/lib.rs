@@ -11,6 +11,8 @@
 //!   reads) are different types, because the gap between them is where collateral chains break.
 //!
 //! This crate is pure: no IO, no async, no floating point.
+//!
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod amount;

@@ -50,7 +50,12 @@ pub struct Token {
 
 impl Token {
     /// A token; fails when `decimals` exceeds [`crate::amount::MAX_DECIMALS`].
-    pub fn new(chain: ChainId, address: Address, symbol: impl Into<String>, decimals: u8) -> Result<Self> {
+    pub fn new(
+        chain: ChainId,
+        address: Address,
+        symbol: impl Into<String>,
+        decimals: u8,
+    ) -> Result<Self> {
         scale(decimals)?;
         Ok(Self { chain, address, symbol: symbol.into(), decimals })
     }
@@ -100,10 +105,19 @@ mod tests {
 
     #[test]
     fn token_amounts_carry_its_decimals() {
-        let usdc = Token::new(ChainId::ETHEREUM, address!("a0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"), "USDC", 6).unwrap();
+        let usdc = Token::new(
+            ChainId::ETHEREUM,
+            address!("a0b86991c6218b36c1d19d4a2e9eb0ce3606eb48"),
+            "USDC",
+            6,
+        )
+        .unwrap();
         assert_eq!(usdc.parse_amount("2.5").unwrap().raw(), U256::from(2_500_000u64));
         assert_eq!(usdc.amount(U256::from(1u8)).to_string(), "0.000001");
-        assert_eq!(usdc.to_string(), "USDC (0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 on ethereum)");
+        assert_eq!(
+            usdc.to_string(),
+            "USDC (0xA0b86991c6218b36c1d19D4a2e9Eb0cE3606eB48 on ethereum)"
+        );
         assert!(Token::new(ChainId::ETHEREUM, Address::ZERO, "BAD", 200).is_err());
     }
 }

@@ -50,8 +50,10 @@ impl Evm {
             .args(["--gas-limit", &GAS_LIMIT.to_string()])
             .try_spawn()
             .map_err(|source| Error::AnvilSpawn { path: path.clone(), source })?;
-        let wallet = anvil.wallet().ok_or_else(|| Error::rpc("start", "anvil reported no dev accounts"))?;
-        let provider = ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
+        let wallet =
+            anvil.wallet().ok_or_else(|| Error::rpc("start", "anvil reported no dev accounts"))?;
+        let provider =
+            ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
         Ok(Self { provider, _anvil: anvil })
     }
 
@@ -74,7 +76,9 @@ impl Evm {
         if !receipt.status() {
             return Err(Error::rpc("deploy", "the creation transaction reverted"));
         }
-        receipt.contract_address.ok_or_else(|| Error::rpc("deploy", "receipt has no contract address"))
+        receipt
+            .contract_address
+            .ok_or_else(|| Error::rpc("deploy", "receipt has no contract address"))
     }
 
     /// Sends a transaction and waits for it to be mined; fails if it reverts.
@@ -88,7 +92,11 @@ impl Evm {
             .get_receipt()
             .await
             .map_err(|e| Error::rpc("send receipt", e))?;
-        if receipt.status() { Ok(()) } else { Err(Error::rpc("send", format!("transaction to {to} reverted"))) }
+        if receipt.status() {
+            Ok(())
+        } else {
+            Err(Error::rpc("send", format!("transaction to {to} reverted")))
+        }
     }
 
     /// `eth_call` of `input` against `to`.
@@ -107,7 +115,11 @@ impl Evm {
             let decoded = batchCall::abi_decode_returns(&returned)
                 .map_err(|e| Error::Decode(format!("batch outcome: {e}")))?;
             if decoded.len() != chunk.len() {
-                return Err(Error::Decode(format!("batch returned {} outcomes for {} calls", decoded.len(), chunk.len())));
+                return Err(Error::Decode(format!(
+                    "batch returned {} outcomes for {} calls",
+                    decoded.len(),
+                    chunk.len()
+                )));
             }
             outcomes.extend(decoded);
         }

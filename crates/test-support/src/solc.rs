@@ -38,7 +38,9 @@ pub struct Compiled {
 impl Compiled {
     /// The creation bytecode of the contract with this name, in whichever source it is.
     pub fn bytecode(&self, contract: &str) -> Result<Bytes> {
-        let contracts = self.output["contracts"].as_object().ok_or_else(|| Error::NoSuchContract(contract.into()))?;
+        let contracts = self.output["contracts"]
+            .as_object()
+            .ok_or_else(|| Error::NoSuchContract(contract.into()))?;
         for file in contracts.values() {
             if let Some(object) = file[contract]["evm"]["bytecode"]["object"].as_str() {
                 return hex::decode(object)
@@ -66,7 +68,8 @@ pub fn compile(sources: &[&str], settings: Settings) -> Result<Compiled> {
     if settings.via_ir {
         settings_json["viaIR"] = json!(true);
     }
-    let input = json!({ "language": "Solidity", "sources": source_map, "settings": settings_json }).to_string();
+    let input = json!({ "language": "Solidity", "sources": source_map, "settings": settings_json })
+        .to_string();
 
     let script = paths::evm_tools_dir().join("compile.mjs");
     let lockfile = paths::evm_tools_dir().join("package-lock.json");
@@ -93,7 +96,8 @@ pub fn compile(sources: &[&str], settings: Settings) -> Result<Compiled> {
         }
     };
     drop(lock);
-    let output: Value = serde_json::from_str(&output).map_err(|e| Error::Decode(format!("solc output: {e}")))?;
+    let output: Value =
+        serde_json::from_str(&output).map_err(|e| Error::Decode(format!("solc output: {e}")))?;
     check_errors_value(&output, sources)?;
     Ok(Compiled { output })
 }
@@ -121,7 +125,8 @@ fn run_solc(script: &Path, input: &str) -> Result<String> {
 }
 
 fn check_errors(text: &str, sources: &[&str]) -> Result<()> {
-    let value: Value = serde_json::from_str(text).map_err(|e| Error::Decode(format!("solc output: {e}")))?;
+    let value: Value =
+        serde_json::from_str(text).map_err(|e| Error::Decode(format!("solc output: {e}")))?;
     check_errors_value(&value, sources)
 }
 

@@ -8,8 +8,8 @@ use std::{
     process::Command,
 };
 
-/// The anvil binary: `ANVIL_BIN` if set, else the one the pinned `@foundry-rs/anvil` package
-/// brings, installing the tools first when it is missing.
+/// The anvil binary: `ANVIL_BIN` if set, else the one the pinned `@foundry-rs/anvil-linux-amd64`
+/// package brings, installing the tools first when it is missing.
 pub fn anvil_binary() -> Result<PathBuf> {
     if let Some(path) = std::env::var_os("ANVIL_BIN") {
         let path = PathBuf::from(path);
@@ -22,7 +22,12 @@ pub fn anvil_binary() -> Result<PathBuf> {
     } else {
         Err(Error::ToolsMissing {
             what: "anvil".into(),
-            why: format!("{} is missing after `npm ci`", path.display()),
+            why: format!(
+                "{} is missing after `npm ci`; tools/evm pins the Linux x86-64 build of anvil 1.7.1 \
+                 (on another platform, `npm install --prefix tools/evm --no-save \
+                 @foundry-rs/anvil-<os>-<arch>@1.7.1`)",
+                path.display()
+            ),
         })
     }
 }
@@ -73,7 +78,10 @@ fn npm_ci() -> Result<()> {
         .args(["ci", "--no-audit", "--no-fund", "--prefix"])
         .arg(&tools)
         .output()
-        .map_err(|e| Error::ToolsMissing { what: "npm".into(), why: format!("could not run npm: {e}") })?;
+        .map_err(|e| Error::ToolsMissing {
+            what: "npm".into(),
+            why: format!("could not run npm: {e}"),
+        })?;
     if output.status.success() {
         Ok(())
     } else {
@@ -119,7 +127,10 @@ pub fn node_binary() -> Result<&'static Path> {
     let node = Path::new("node");
     match Command::new(node).arg("--version").output() {
         Ok(out) if out.status.success() => Ok(node),
-        Ok(out) => Err(Error::ToolsMissing { what: "node".into(), why: format!("`node --version` exited with {}", out.status) }),
+        Ok(out) => Err(Error::ToolsMissing {
+            what: "node".into(),
+            why: format!("`node --version` exited with {}", out.status),
+        }),
         Err(e) => Err(Error::ToolsMissing { what: "node".into(), why: e.to_string() }),
     }
 }

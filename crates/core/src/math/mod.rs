@@ -12,8 +12,8 @@
 //! - [`percentage`]: basis-point helpers, as Aave's `PercentageMath`.
 //! - [`morpho`]: Morpho Blue's `MathLib`, `SharesMathLib` and `UtilsLib`.
 
-mod mul_div;
 pub mod morpho;
+mod mul_div;
 pub mod percentage;
 mod rounding;
 pub mod wad_ray;

@@ -156,7 +156,10 @@ mod tests {
             w_taylor_compounded(WAD, u(1)),
             Ok(u(1_000_000_000_000_000_000 + 500_000_000_000_000_000 + 166_666_666_666_666_666))
         );
-        assert_eq!(w_taylor_compounded(U256::MAX, u(2)), Err(Error::Overflow { op: "wTaylorCompounded" }));
+        assert_eq!(
+            w_taylor_compounded(U256::MAX, u(2)),
+            Err(Error::Overflow { op: "wTaylorCompounded" })
+        );
     }
 
     #[test]

@@ -106,7 +106,10 @@ mod tests {
     fn half_up_mul_div_agrees_with_half_up_div_when_the_sum_fits() {
         for (x, y, d) in [(5u128, 1, 2), (7, 3, 5), (1_000_001, 3, 7), (0, 9, 4)] {
             let product = u(x * y);
-            assert_eq!(mul_div(u(x), u(y), u(d), Rounding::HalfUp), div(product, u(d), Rounding::HalfUp));
+            assert_eq!(
+                mul_div(u(x), u(y), u(d), Rounding::HalfUp),
+                div(product, u(d), Rounding::HalfUp)
+            );
         }
     }
 
@@ -126,7 +129,10 @@ mod tests {
             Err(Error::Overflow { op: "mul_div" })
         );
         assert_eq!(mul_div(U256::MAX, u(1), u(2), Rounding::Down), Ok(U256::MAX >> 1));
-        assert_eq!(div(u(1), U256::ZERO, Rounding::HalfUp), Err(Error::DivisionByZero { op: "div" }));
+        assert_eq!(
+            div(u(1), U256::ZERO, Rounding::HalfUp),
+            Err(Error::DivisionByZero { op: "div" })
+        );
         assert_eq!(
             mul_div_full(u(1), u(1), U256::ZERO, Rounding::Down),
             Err(Error::DivisionByZero { op: "mul_div_full" })

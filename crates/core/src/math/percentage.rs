@@ -43,15 +43,27 @@ mod tests {
     fn percentage_math_t_sol_vectors() {
         let h = Rounding::HalfUp;
         // test_percentMul
-        assert_eq!(percent_mul(dec("1000000000000000000"), u(50_00), h), Ok(dec("500000000000000000")));
-        assert_eq!(percent_mul(dec("14251500000000000000"), u(74_42), h), Ok(dec("10605966300000000000")));
+        assert_eq!(
+            percent_mul(dec("1000000000000000000"), u(50_00), h),
+            Ok(dec("500000000000000000"))
+        );
+        assert_eq!(
+            percent_mul(dec("14251500000000000000"), u(74_42), h),
+            Ok(dec("10605966300000000000"))
+        );
         assert_eq!(
             percent_mul(dec("9087312000000000000000000000000000"), u(13_33), h),
             Ok(dec("1211338689600000000000000000000000"))
         );
         // test_percentDiv
-        assert_eq!(percent_div(dec("1000000000000000000"), u(50_00), h), Ok(dec("2000000000000000000")));
-        assert_eq!(percent_div(dec("14251500000000000000"), u(74_42), h), Ok(dec("19150094060736361193")));
+        assert_eq!(
+            percent_div(dec("1000000000000000000"), u(50_00), h),
+            Ok(dec("2000000000000000000"))
+        );
+        assert_eq!(
+            percent_div(dec("14251500000000000000"), u(74_42), h),
+            Ok(dec("19150094060736361193"))
+        );
         assert_eq!(
             percent_div(dec("9087312000000000000000000000000000"), u(13_33), h),
             Ok(dec("68171882970742685671417854463615904"))
@@ -63,7 +75,10 @@ mod tests {
         assert_eq!(percent_mul(u(0), u(100), Rounding::Up), Ok(u(0)));
         assert_eq!(percent_mul(u(100), u(0), Rounding::Up), Ok(u(0)));
         assert!(percent_mul(U256::MAX, u(2), Rounding::Up).is_err());
-        assert_eq!(percent_mul(hundred_ether, PERCENTAGE_FACTOR, Rounding::Down), Ok(hundred_ether));
+        assert_eq!(
+            percent_mul(hundred_ether, PERCENTAGE_FACTOR, Rounding::Down),
+            Ok(hundred_ether)
+        );
         assert_eq!(percent_mul(u(1), u(1), Rounding::Down), Ok(u(0)));
         assert_eq!(percent_mul(u(1234), u(0), Rounding::Down), Ok(u(0)));
         assert!(percent_mul(U256::MAX, u(2), Rounding::Down).is_err());

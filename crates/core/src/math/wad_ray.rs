@@ -6,7 +6,10 @@
 //! `@aave/core-v3/contracts/protocol/libraries/math/WadRayMath.sol` (v3.0, tested against on a local
 //! EVM) and aave-v3-origin `src/contracts/protocol/libraries/math/WadRayMath.sol` (v3.5+).
 
-use super::{Rounding, mul_div::{div_named, mul_div_named}};
+use super::{
+    Rounding,
+    mul_div::{div_named, mul_div_named},
+};
 use crate::{Error, Result};
 use alloy_primitives::U256;
 
@@ -75,21 +78,54 @@ mod tests {
     #[test]
     fn wad_ray_math_t_sol_vectors() {
         let h = Rounding::HalfUp;
-        assert_eq!(wad_mul(dec("2500000000000000000"), dec("500000000000000000"), h), Ok(dec("1250000000000000000")));
+        assert_eq!(
+            wad_mul(dec("2500000000000000000"), dec("500000000000000000"), h),
+            Ok(dec("1250000000000000000"))
+        );
         assert_eq!(wad_mul(dec("412200000000000000000"), WAD, h), Ok(dec("412200000000000000000")));
-        assert_eq!(wad_mul(dec("6000000000000000000"), dec("2000000000000000000"), h), Ok(dec("12000000000000000000")));
+        assert_eq!(
+            wad_mul(dec("6000000000000000000"), dec("2000000000000000000"), h),
+            Ok(dec("12000000000000000000"))
+        );
         assert_eq!(wad_mul(U256::ZERO, WAD, h), Ok(U256::ZERO));
         assert_eq!(wad_mul(WAD, U256::ZERO, h), Ok(U256::ZERO));
-        assert_eq!(ray_mul(dec("2500000000000000000000000000"), dec("500000000000000000000000000"), h), Ok(dec("1250000000000000000000000000")));
-        assert_eq!(ray_mul(dec("6000000000000000000000000000"), dec("2000000000000000000000000000"), h), Ok(dec("12000000000000000000000000000")));
-        assert_eq!(wad_div(dec("2500000000000000000"), dec("500000000000000000"), h), Ok(dec("5000000000000000000")));
-        assert_eq!(wad_div(dec("8745000000000000000"), dec("670000000000000000"), h), Ok(dec("13052238805970149254")));
-        assert_eq!(wad_div(dec("6000000000000000000"), dec("2000000000000000000"), h), Ok(dec("3000000000000000000")));
-        assert_eq!(ray_div(dec("8745000000000000000000000000"), dec("670000000000000000000000000"), h), Ok(dec("13052238805970149253731343284")));
-        assert_eq!(ray_div(dec("412200000000000000000000000000"), RAY, h), Ok(dec("412200000000000000000000000000")));
-        assert_eq!(wad_to_ray(dec("412200000000000000000")), Ok(dec("412200000000000000000000000000")));
+        assert_eq!(
+            ray_mul(dec("2500000000000000000000000000"), dec("500000000000000000000000000"), h),
+            Ok(dec("1250000000000000000000000000"))
+        );
+        assert_eq!(
+            ray_mul(dec("6000000000000000000000000000"), dec("2000000000000000000000000000"), h),
+            Ok(dec("12000000000000000000000000000"))
+        );
+        assert_eq!(
+            wad_div(dec("2500000000000000000"), dec("500000000000000000"), h),
+            Ok(dec("5000000000000000000"))
+        );
+        assert_eq!(
+            wad_div(dec("8745000000000000000"), dec("670000000000000000"), h),
+            Ok(dec("13052238805970149254"))
+        );
+        assert_eq!(
+            wad_div(dec("6000000000000000000"), dec("2000000000000000000"), h),
+            Ok(dec("3000000000000000000"))
+        );
+        assert_eq!(
+            ray_div(dec("8745000000000000000000000000"), dec("670000000000000000000000000"), h),
+            Ok(dec("13052238805970149253731343284"))
+        );
+        assert_eq!(
+            ray_div(dec("412200000000000000000000000000"), RAY, h),
+            Ok(dec("412200000000000000000000000000"))
+        );
+        assert_eq!(
+            wad_to_ray(dec("412200000000000000000")),
+            Ok(dec("412200000000000000000000000000"))
+        );
         assert_eq!(wad_to_ray(U256::ZERO), Ok(U256::ZERO));
-        assert_eq!(ray_to_wad(dec("412200000000000000000000000000"), h), dec("412200000000000000000"));
+        assert_eq!(
+            ray_to_wad(dec("412200000000000000000000000000"), h),
+            dec("412200000000000000000")
+        );
         assert_eq!(ray_to_wad(U256::ZERO, h), U256::ZERO);
     }
 
@@ -111,15 +147,24 @@ mod tests {
         assert_eq!(wad_mul(one, one, Rounding::HalfUp), Ok(U256::ZERO));
         // Ceil checks only the bare product: MAX * 1 / RAY fits for Up, but HalfUp adds HALF_RAY.
         assert!(ray_mul(U256::MAX, one, Rounding::Up).is_ok());
-        assert_eq!(ray_mul(U256::MAX, one, Rounding::HalfUp), Err(Error::Overflow { op: "ray_mul" }));
+        assert_eq!(
+            ray_mul(U256::MAX, one, Rounding::HalfUp),
+            Err(Error::Overflow { op: "ray_mul" })
+        );
     }
 
     #[test]
     fn failures_are_typed() {
-        assert_eq!(wad_div(U256::from(1u8), U256::ZERO, Rounding::HalfUp), Err(Error::DivisionByZero { op: "wad_div" }));
+        assert_eq!(
+            wad_div(U256::from(1u8), U256::ZERO, Rounding::HalfUp),
+            Err(Error::DivisionByZero { op: "wad_div" })
+        );
         assert_eq!(wad_to_ray(U256::MAX), Err(Error::Overflow { op: "wad_to_ray" }));
         // rayToWad never reverts: MAX mod 1e9 = 129,639,935 is below half, so it rounds down.
         assert_eq!(ray_to_wad(U256::MAX, Rounding::HalfUp), U256::MAX / WAD_RAY_RATIO);
-        assert_eq!(ray_to_wad(U256::MAX, Rounding::Up), U256::MAX / WAD_RAY_RATIO + U256::from(1u8));
+        assert_eq!(
+            ray_to_wad(U256::MAX, Rounding::Up),
+            U256::MAX / WAD_RAY_RATIO + U256::from(1u8)
+        );
     }
 }

@@ -6,7 +6,9 @@ use alloy::{primitives::U256, sol};
 use faultline_core::math::{
     Rounding::HalfUp,
     percentage::{PERCENTAGE_FACTOR, percent_div, percent_mul},
-    wad_ray::{RAY, WAD, WAD_RAY_RATIO, ray_div, ray_mul, ray_to_wad, wad_div, wad_mul, wad_to_ray},
+    wad_ray::{
+        RAY, WAD, WAD_RAY_RATIO, ray_div, ray_mul, ray_to_wad, wad_div, wad_mul, wad_to_ray,
+    },
 };
 use faultline_test_support::Inputs;
 
@@ -42,7 +44,12 @@ fn div_bound(unit: U256) -> impl Fn(U256) -> Option<U256> {
 }
 
 fn edges() -> [U256; 4] {
-    [WAD / U256::from(2u8), RAY / U256::from(2u8), WAD_RAY_RATIO / U256::from(2u8), PERCENTAGE_FACTOR / U256::from(2u8)]
+    [
+        WAD / U256::from(2u8),
+        RAY / U256::from(2u8),
+        WAD_RAY_RATIO / U256::from(2u8),
+        PERCENTAGE_FACTOR / U256::from(2u8),
+    ]
 }
 
 #[tokio::test]

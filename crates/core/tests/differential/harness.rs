@@ -1,6 +1,9 @@
 //! Deploys a harness on anvil and compares its outcomes with the Rust implementation.
 
-use alloy::{primitives::{Address, Bytes, U256}, sol_types::SolCall};
+use alloy::{
+    primitives::{Address, Bytes, U256},
+    sol_types::SolCall,
+};
 use faultline_test_support::{Evm, Inputs, evm::BATCH_SOURCE, solc};
 
 /// Inputs per function.
@@ -28,18 +31,24 @@ impl Harness {
             .unwrap_or_else(|e| panic!("compiling {source}: {e}"));
         let evm = Evm::start().await.unwrap_or_else(|e| panic!("starting anvil: {e}"));
         let code = compiled.bytecode(contract).unwrap_or_else(|e| panic!("{e}"));
-        let address = evm.deploy(code).await.unwrap_or_else(|e| panic!("deploying {contract}: {e}"));
+        let address =
+            evm.deploy(code).await.unwrap_or_else(|e| panic!("deploying {contract}: {e}"));
         Self { evm, address }
     }
 
     /// Runs every call on chain and compares it with the Rust result beside it.
-    pub(crate) async fn compare<C>(&self, cases: Vec<(C, faultline_core::Result<U256>)>, revert: Revert) -> Report
+    pub(crate) async fn compare<C>(
+        &self,
+        cases: Vec<(C, faultline_core::Result<U256>)>,
+        revert: Revert,
+    ) -> Report
     where
         C: SolCall<Return = U256> + std::fmt::Debug,
     {
         let calls: Vec<Bytes> = cases.iter().map(|(call, _)| call.abi_encode().into()).collect();
         let outcomes = self.evm.batch(self.address, &calls).await.unwrap_or_else(|e| panic!("{e}"));
-        let mut report = Report { total: outcomes.len(), succeeded: 0, reverted: 0, mismatches: Vec::new() };
+        let mut report =
+            Report { total: outcomes.len(), succeeded: 0, reverted: 0, mismatches: Vec::new() };
         for ((call, rust), chain) in cases.iter().zip(outcomes) {
             let agrees = match (rust, chain.ok) {
                 (Ok(value), true) => {
@@ -50,15 +59,18 @@ impl Harness {
                     report.reverted += 1;
                     match revert {
                         Revert::Empty => chain.data.is_empty(),
-                        Revert::Panic => {
-                            error.solidity_panic_code().is_some_and(|code| chain.data == panic_data(code))
-                        }
+                        Revert::Panic => error
+                            .solidity_panic_code()
+                            .is_some_and(|code| chain.data == panic_data(code)),
                     }
                 }
                 _ => false,
             };
             if !agrees && report.mismatches.len() < 5 {
-                report.mismatches.push(format!("{call:?}: rust {rust:?}, chain ok={} data={}", chain.ok, chain.data));
+                report.mismatches.push(format!(
+                    "{call:?}: rust {rust:?}, chain ok={} data={}",
+                    chain.ok, chain.data
+                ));
             }
         }
         report
@@ -87,7 +99,11 @@ impl Report {
     #[track_caller]
     pub(crate) fn assert_identical(&self, min_each: usize) {
         assert_eq!(self.total, INPUTS, "every input must reach the chain");
-        assert!(self.mismatches.is_empty(), "mismatches against the contract: {:#?}", self.mismatches);
+        assert!(
+            self.mismatches.is_empty(),
+            "mismatches against the contract: {:#?}",
+            self.mismatches
+        );
         assert!(
             self.succeeded >= min_each && self.reverted >= min_each,
             "too few of one path: {} succeeded, {} reverted",
@@ -100,7 +116,11 @@ impl Report {
     #[track_caller]
     pub(crate) fn assert_identical_never_reverting(&self) {
         assert_eq!(self.total, INPUTS, "every input must reach the chain");
-        assert!(self.mismatches.is_empty(), "mismatches against the contract: {:#?}", self.mismatches);
+        assert!(
+            self.mismatches.is_empty(),
+            "mismatches against the contract: {:#?}",
+            self.mismatches
+        );
         assert_eq!(self.reverted, 0);
     }
 }

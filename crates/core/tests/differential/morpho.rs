@@ -121,7 +121,9 @@ async fn w_div_up_matches_morpho_math_lib_on_10000_inputs() {
     let cases = (0..INPUTS)
         .map(|_| {
             // The biased sum `x * WAD + y - 1` overflows just past this bound.
-            let (x, y) = operands(&mut inputs, |y| Some((U256::MAX - y.saturating_sub(U256::from(1u8))) / WAD));
+            let (x, y) = operands(&mut inputs, |y| {
+                Some((U256::MAX - y.saturating_sub(U256::from(1u8))) / WAD)
+            });
             (wDivUpCall { x, y }, morpho::w_div_up(x, y))
         })
         .collect();

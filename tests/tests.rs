@@ -1,0 +1,3 @@
+//! End-to-end tests of the `faultline` program, as one integration binary.
+
+mod cli;
