@@ -230,9 +230,12 @@ impl Pool {
         amount_specified: I256,
         sqrt_price_limit_x96: U256,
     ) -> Result<SwapResult> {
-        // The contract's `require`, with its precedence quirk: `a && b && zeroForOne ? x : y`
-        // checks the one-for-zero bound when the amount is zero.
-        let limit_ok = if !amount_specified.is_zero() && zero_for_one {
+        // v3-core 1.0 (the npm release, deployed on mainnet): `require(amountSpecified != 0, 'AS')`,
+        // then the price-limit check `'SPL'`.
+        if amount_specified.is_zero() {
+            return Err(Error::invalid("amount_specified", "non-zero (AS)", amount_specified));
+        }
+        let limit_ok = if zero_for_one {
             sqrt_price_limit_x96 < self.sqrt_price_x96 && sqrt_price_limit_x96 > MIN_SQRT_RATIO
         } else {
             sqrt_price_limit_x96 > self.sqrt_price_x96 && sqrt_price_limit_x96 < MAX_SQRT_RATIO
