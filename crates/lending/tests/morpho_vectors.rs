@@ -1,0 +1,165 @@
+//! Morpho Blue vectors: the protocol's own tests (named per test) and hand calculations (written
+//! out in the comments).
+
+use alloy_primitives::{Address, U256};
+use faultline_lending::{
+    Error, Protocol,
+    morpho::{
+        Irm, MarketParams, MorphoMarket, ORACLE_PRICE_SCALE, liquidation_incentive_factor, reason,
+    },
+};
+
+const E18: u128 = 1_000_000_000_000_000_000;
+const SUPPLIER: Address = Address::repeat_byte(0x51);
+const BORROWER: Address = Address::repeat_byte(0xB0);
+
+fn u(v: u128) -> U256 {
+    U256::from(v)
+}
+
+fn market(lltv: U256, price: U256) -> MorphoMarket {
+    let params = MarketParams {
+        loan_token: Address::repeat_byte(1),
+        collateral_token: Address::repeat_byte(2),
+        oracle: Address::repeat_byte(3),
+        irm: Address::ZERO,
+        lltv,
+    };
+    MorphoMarket::create(params, Irm::None, price, 1).unwrap()
+}
+
+/// morpho-org/morpho-blue test/forge/integration/LiquidateIntegrationTest.sol
+/// `testSeizedAssetsRoundUp`: LLTV 0.75, 100e18 supplied, 400 collateral, 300 borrowed, price
+/// `ORACLE_PRICE_SCALE - 0.01e18`; liquidating one borrow share seizes 0 and repays 1.
+#[test]
+fn seized_assets_round_up() {
+    let mut m = market(u(75 * E18 / 100), ORACLE_PRICE_SCALE);
+    m.supply(SUPPLIER, u(100 * E18), U256::ZERO).unwrap();
+    m.supply_collateral(BORROWER, u(400)).unwrap();
+    m.borrow(BORROWER, u(300), U256::ZERO).unwrap();
+    m.set_price(ORACLE_PRICE_SCALE - u(E18 / 100));
+    let out = m.liquidate(BORROWER, U256::ZERO, u(1)).unwrap();
+    assert_eq!(out.seized_assets, U256::ZERO, "seizedAssets");
+    assert_eq!(out.repaid_assets, u(1), "repaidAssets");
+}
+
+/// morpho-org/morpho-blue test/forge/integration/LiquidateIntegrationTest.sol
+/// `testBadDebtOverTotalBorrowAssets` (BaseTest: LLTV 0.8, price 1e36): the upstream test only
+/// asserts that the liquidation does not revert; the amounts below are hand-computed.
+///
+/// 10e18 collateral, 1e18 borrowed (1e24 shares), then 1 share for 0 assets ("trick to inflate
+/// shares"): totals 1e18 assets / 1e24+1 shares. Price -> 1e34. LIF = 1e36 / 0.94e18 =
+/// 1063829787234042553. Seize all 10e18: quoted = 1e17; wDivUp(1e17, LIF) = 94000000000000001;
+/// repaidShares = toSharesUp(.., 1e18, 1e24+1) = 94000000000000001000001; repaidAssets =
+/// toAssetsUp(..) = 94000000000000002. Left: 905999999999999998 assets, 905999999999999999000000
+/// shares, all the borrower's; toAssetsUp of them = 905999999999999999 > total, so the bad debt is
+/// clamped to the total, 905999999999999998, and the market's borrow side is emptied.
+#[test]
+fn bad_debt_over_total_borrow_assets() {
+    let mut m = market(u(8 * E18 / 10), ORACLE_PRICE_SCALE);
+    m.supply(SUPPLIER, u(E18), U256::ZERO).unwrap();
+    m.supply_collateral(BORROWER, u(10 * E18)).unwrap();
+    m.borrow(BORROWER, u(E18), U256::ZERO).unwrap();
+    assert_eq!(m.borrow(BORROWER, U256::ZERO, u(1)).unwrap(), (U256::ZERO, u(1)));
+    m.set_price(ORACLE_PRICE_SCALE / u(100));
+    let out = m.liquidate(BORROWER, u(10 * E18), U256::ZERO).unwrap();
+    assert_eq!(out.repaid_shares, u(94_000_000_000_000_001_000_001));
+    assert_eq!(out.repaid_assets, u(94_000_000_000_000_002));
+    assert_eq!(out.bad_debt_shares, u(905_999_999_999_999_999_000_000));
+    assert_eq!(out.bad_debt_assets, u(905_999_999_999_999_998));
+    assert_eq!(m.state().total_borrow_assets, U256::ZERO);
+    assert_eq!(m.state().total_borrow_shares, U256::ZERO);
+    // Suppliers bear it: 1e18 - 905999999999999998 = 94000000000000002 left (the repayment).
+    assert_eq!(m.state().total_supply_assets, u(94_000_000_000_000_002));
+}
+
+/// protocol-mechanics.md §3 "[derived] LIF by LLTV", recomputed by hand:
+/// LIF = min(1.15, 1 / (1 - 0.3 (1 - LLTV))), floored to WAD.
+/// 0.86: 1e36 / (1e18 - 0.042e18) = 1e36 / 0.958e18 = 1043841336116910229.6 -> ...229.
+/// 0.945: 1e36 / 0.9835e18 = 1016776817488561260.7 -> ...260.
+/// 0.5: 1 / 0.85 = 1.176 -> capped at 1.15.
+#[test]
+fn liquidation_incentive_factor_by_lltv() {
+    assert_eq!(
+        liquidation_incentive_factor(u(86 * E18 / 100)).unwrap(),
+        u(1_043_841_336_116_910_229)
+    );
+    assert_eq!(
+        liquidation_incentive_factor(u(945 * E18 / 1000)).unwrap(),
+        u(1_016_776_817_488_561_260)
+    );
+    assert_eq!(liquidation_incentive_factor(u(E18 / 2)).unwrap(), u(115 * E18 / 100));
+    assert_eq!(liquidation_incentive_factor(U256::ZERO).unwrap(), u(115 * E18 / 100));
+}
+
+/// Hand calculation of `_accrueInterest` with a fee: 1e18 borrowed of 2e18 supplied, rate 1e9 per
+/// second over 1000 s: x·n = 1e12; wTaylor = 1e12 + (1e24 / 2e18 = 500000) + (5e17·1e12 / 3e36 =
+/// 0) = 1000000500000; interest = 1e18·that/1e18 = 1000000500000. Fee 0.1: feeAmount =
+/// 100000050000; feeShares = toSharesDown(100000050000, 2e18 + interest - feeAmount, 2e24) =
+/// 100000050000·(2e24 + 1e6) / (2e18 + 1000000500000 - 100000050000 + 1 = 2000000900000450001)
+/// = 100000004999975250.2 -> 100000004999975250 (the expression below recomputes it).
+#[test]
+fn accrue_interest_with_fee_hand_computed() {
+    let params = MarketParams {
+        loan_token: Address::repeat_byte(1),
+        collateral_token: Address::repeat_byte(2),
+        oracle: Address::repeat_byte(3),
+        irm: Address::repeat_byte(4),
+        lltv: u(8 * E18 / 10),
+    };
+    let mut m = MorphoMarket::create(
+        params,
+        Irm::Fixed { rate_per_second: u(1_000_000_000) },
+        ORACLE_PRICE_SCALE,
+        1,
+    )
+    .unwrap();
+    let recipient = Address::repeat_byte(0xFE);
+    m.set_fee_recipient(recipient);
+    m.set_fee(u(E18 / 10)).unwrap();
+    m.supply(SUPPLIER, u(2 * E18), U256::ZERO).unwrap();
+    m.supply_collateral(BORROWER, u(10 * E18)).unwrap();
+    m.borrow(BORROWER, u(E18), U256::ZERO).unwrap();
+    m.advance_time(1000).unwrap();
+    m.accrue().unwrap();
+    let interest = u(1_000_000_500_000);
+    assert_eq!(m.state().total_borrow_assets, u(E18) + interest);
+    assert_eq!(m.state().total_supply_assets, u(2 * E18) + interest);
+    let fee_amount = u(100_000_050_000);
+    let expected_fee_shares = fee_amount * u(2_000_000_000_000_000_001_000_000)
+        / (u(2 * E18) + interest - fee_amount + u(1));
+    assert_eq!(expected_fee_shares, u(100_000_004_999_975_250));
+    assert_eq!(m.position(recipient).supply_shares, expected_fee_shares);
+}
+
+/// `liquidate` reverts exactly like the contract: on a healthy position with
+/// `ErrorsLib.HEALTHY_POSITION`, on both or neither amount with `INCONSISTENT_INPUT`, and leaves the
+/// state untouched.
+#[test]
+fn liquidation_reverts_leave_state_untouched() {
+    let mut m = market(u(8 * E18 / 10), ORACLE_PRICE_SCALE);
+    m.supply(SUPPLIER, u(E18), U256::ZERO).unwrap();
+    m.supply_collateral(BORROWER, u(E18)).unwrap();
+    m.borrow(BORROWER, u(8 * E18 / 10), U256::ZERO).unwrap();
+    let before = (*m.state(), m.position(BORROWER));
+    assert_eq!(
+        m.liquidate(BORROWER, u(1), U256::ZERO),
+        Err(Error::revert(Protocol::MorphoBlue, reason::HEALTHY_POSITION))
+    );
+    assert_eq!(
+        m.liquidate(BORROWER, u(1), u(1)),
+        Err(Error::revert(Protocol::MorphoBlue, reason::INCONSISTENT_INPUT))
+    );
+    assert_eq!(
+        m.liquidate(BORROWER, U256::ZERO, U256::ZERO),
+        Err(Error::revert(Protocol::MorphoBlue, reason::INCONSISTENT_INPUT))
+    );
+    assert_eq!((*m.state(), m.position(BORROWER)), before);
+    // At 100% utilisation the supplier cannot leave.
+    m.supply_collateral(BORROWER, u(E18)).unwrap();
+    m.borrow(BORROWER, u(2 * E18 / 10), U256::ZERO).unwrap();
+    assert_eq!(
+        m.withdraw(SUPPLIER, u(1), U256::ZERO),
+        Err(Error::revert(Protocol::MorphoBlue, reason::INSUFFICIENT_LIQUIDITY))
+    );
+}
