@@ -8,6 +8,8 @@
 //! - [`uniswap_v3`]: concentrated liquidity (tick math, sqrt-price math, swap steps, a pool with
 //!   initialised ticks and tick crossing), exact to Uniswap v3-core and checked against the real
 //!   pool bytecode on a local EVM.
+//! - [`curve`]: Curve StableSwap `get_D`/`get_y`/`exchange` with amplification and fee, exact to
+//!   the 3pool Vyper.
 //!
 //! Every venue speaks the shared vocabulary of [`venue`]: quote a sale or a buy (proceeds,
 //! average price, post-trade price) and the inverse (the largest sale within a slippage bound).
@@ -18,6 +20,7 @@
 //! This crate is pure: no IO, no async, no floating point.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod curve;
 pub mod error;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
