@@ -116,7 +116,7 @@ impl TokenAmount {
         Ok(Self { raw, ..self })
     }
 
-    fn same_decimals(self, other: Self, op: &'static str) -> Result<()> {
+    const fn same_decimals(self, other: Self, op: &'static str) -> Result<()> {
         if self.decimals == other.decimals {
             Ok(())
         } else {

@@ -11,7 +11,7 @@ use crate::{
     math::{Rounding, div, mul_div, pow10},
 };
 use alloy_primitives::U256;
-pub use rust_decimal::Decimal;
+pub use rust_decimal::{Decimal, RoundingStrategy};
 
 /// The most decimal places a [`Decimal`] can carry.
 pub const MAX_PLACES: u32 = 28;

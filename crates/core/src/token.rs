@@ -81,7 +81,7 @@ impl Token {
     }
 
     /// An amount of this token from raw units.
-    pub fn amount(&self, raw: U256) -> TokenAmount {
+    pub const fn amount(&self, raw: U256) -> TokenAmount {
         // Decimals were checked in `new`.
         TokenAmount::from_checked_parts(raw, self.decimals)
     }

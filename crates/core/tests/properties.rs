@@ -62,10 +62,10 @@ proptest! {
     /// Multiplying then dividing by the same WAD factor, both rounded down, never returns more.
     #[test]
     fn wad_round_trip_rounded_down_never_gains(a in spread_u256(), b in nonzero_spread()) {
-        if let Ok(product) = wad_ray::wad_mul(a, b, Rounding::Down) {
-            if let Ok(back) = wad_ray::wad_div(product, b, Rounding::Down) {
-                prop_assert!(back <= a);
-            }
+        if let Ok(product) = wad_ray::wad_mul(a, b, Rounding::Down)
+            && let Ok(back) = wad_ray::wad_div(product, b, Rounding::Down)
+        {
+            prop_assert!(back <= a);
         }
     }
 

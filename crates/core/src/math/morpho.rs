@@ -103,7 +103,7 @@ fn virtual_totals(total_assets: U256, total_shares: U256) -> Result<(U256, U256)
 
 /// `max(0, x - y)` (`UtilsLib.zeroFloorSub`).
 #[inline]
-pub fn zero_floor_sub(x: U256, y: U256) -> U256 {
+pub const fn zero_floor_sub(x: U256, y: U256) -> U256 {
     x.saturating_sub(y)
 }
 
