@@ -10,6 +10,11 @@
 //!   pool bytecode on a local EVM.
 //! - [`curve`]: Curve StableSwap `get_D`/`get_y`/`exchange` with amplification and fee, exact to
 //!   the 3pool Vyper.
+//! - [`depth`]: order-book depth given as quantity within ±x% of mid, and the square-root impact
+//!   law as a documented alternative.
+//! - [`market`]: a pair's market as the sum of its venues, with a best-execution split.
+//! - [`dynamics`]: temporary and permanent impact, recovery toward a fair price with a half-life,
+//!   liquidity shocks.
 //!
 //! Every venue speaks the shared vocabulary of [`venue`]: quote a sale or a buy (proceeds,
 //! average price, post-trade price) and the inverse (the largest sale within a slippage bound).
@@ -21,7 +26,10 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod curve;
+pub mod depth;
+pub mod dynamics;
 pub mod error;
+pub mod market;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 pub mod venue;
