@@ -1,5 +1,8 @@
 //! Order-book depth for centralised and perpetual venues, in human units.
 //!
+//! Prices move along one curve through the venue's net inventory (see [`DepthVenue`]), so a
+//! buy retraces a sale (Obizhaeva–Wang style) and round trips never gain.
+//!
 //! Exchanges and analysts publish depth as "quantity within ±x% of mid". [`DepthCurve`] takes
 //! those figures per side, cumulative by band, and interpolates linearly between them: selling
 //! `q` walks the bids, the marginal price after it is `mid · (1 − δ(q))` where `δ` is the
@@ -206,55 +209,80 @@ pub(crate) fn sqrt(x: Decimal) -> Option<Decimal> {
     Some(guess)
 }
 
-/// A centralised or perpetual venue described by its depth around a mid price.
+/// A centralised or perpetual venue described by its depth around a reference mid price.
+///
+/// The venue keeps the net base it has absorbed since the book was last at its reference
+/// (`inventory`: positive after sales, negative after buys) and prices every trade on one curve
+/// `P(x)`: `reference · (1 − δ_bid(x))` for `x >= 0` and `reference · (1 + δ_ask(−x))` below.
+/// A trade from `x` to `x ± q` pays or receives the exact integral of `P` over the way, so a buy
+/// right after a sale retraces the same curve and a round trip never gains (proceeds are rounded
+/// down and costs up). The displacement is temporary impact; [`crate::dynamics::Recovering`]
+/// decays it toward a fair price and carries the permanent part.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct DepthVenue {
     name: String,
     pair: Pair,
-    mid: Decimal,
+    reference: Decimal,
+    inventory: Decimal,
     model: ImpactModel,
-    /// Fraction of each trade's marginal impact that stays in the mid (0: the book refills at the
-    /// old mid, 1: the mid moves to the last fill).
-    permanent: Decimal,
 }
 
 impl DepthVenue {
-    /// A venue at `mid` (quote per base, human units) with `model`; `permanent` in `[0, 1]`.
+    /// A venue at `mid` (quote per base, human units) with `model`, no displacement.
     pub fn new(
         name: impl Into<String>,
         pair: Pair,
         mid: Decimal,
         model: ImpactModel,
-        permanent: Decimal,
     ) -> Result<Self> {
         if mid <= Decimal::ZERO {
             return Err(Error::out_of_range("mid", "> 0", mid));
         }
-        if permanent < Decimal::ZERO || permanent > Decimal::ONE {
-            return Err(Error::invalid("permanent", "a fraction in [0, 1]", permanent));
-        }
-        Ok(Self { name: name.into(), pair, mid, model, permanent })
+        Ok(Self { name: name.into(), pair, reference: mid, inventory: Decimal::ZERO, model })
     }
 
-    /// The mid price, human units.
-    pub const fn mid(&self) -> Decimal {
-        self.mid
+    /// The undisturbed mid the depth bands are measured from, human units.
+    pub const fn reference(&self) -> Decimal {
+        self.reference
     }
 
-    /// Moves the mid (the external price moved, or arbitrage brought it back).
-    pub fn set_mid(&mut self, mid: Decimal) -> Result<()> {
+    /// Net base absorbed (whole tokens): positive after sales.
+    pub const fn inventory(&self) -> Decimal {
+        self.inventory
+    }
+
+    /// Moves the reference mid (the external price moved), keeping the displacement.
+    pub fn set_reference(&mut self, mid: Decimal) -> Result<()> {
         if mid <= Decimal::ZERO {
             return Err(Error::out_of_range("mid", "> 0", mid));
         }
-        self.mid = mid;
+        self.reference = mid;
         Ok(())
     }
 
-    fn impact(&self, side: Side, q: Decimal) -> Result<(Decimal, Decimal)> {
-        match (&self.model, side) {
-            (ImpactModel::Depth { bids, .. }, Side::Sell) => bids.impact(q),
-            (ImpactModel::Depth { asks, .. }, Side::Buy) => asks.impact(q),
-            (ImpactModel::SquareRoot(law), _) => law.impact(q),
+    /// `δ` and `∫₀^q δ` on one side of the book, for `q >= 0` whole tokens.
+    fn side_impact(&self, bids: bool, q: Decimal) -> Result<(Decimal, Decimal)> {
+        let (marginal, average) = match &self.model {
+            ImpactModel::Depth { bids: b, asks: a } => {
+                if bids {
+                    b.impact(q)?
+                } else {
+                    a.impact(q)?
+                }
+            }
+            ImpactModel::SquareRoot(law) => law.impact(q)?,
+        };
+        Ok((marginal, average.checked_mul(q).ok_or_else(|| overflow("DepthVenue"))?))
+    }
+
+    /// `P(x)` and `F(x) = ∫₀^x P`, both divided by the reference.
+    fn curve(&self, x: Decimal) -> Result<(Decimal, Decimal)> {
+        if x >= Decimal::ZERO {
+            let (delta, area) = self.side_impact(true, x)?;
+            Ok((Decimal::ONE - delta, x - area))
+        } else {
+            let (delta, area) = self.side_impact(false, -x)?;
+            Ok((Decimal::ONE + delta, x - area))
         }
     }
 
@@ -262,33 +290,31 @@ impl DepthVenue {
         Ok(Price::from_decimal(value.max(Decimal::ZERO), PRICE_DECIMALS, Rounding::Down)?)
     }
 
-    /// The quote and the mid after the trade.
+    /// The quote and the inventory after the trade.
     fn simulate(&self, side: Side, base: U256) -> Result<(Quote, Decimal)> {
         const OP: &str = "DepthVenue";
         let places = u32::from(self.pair.base_decimals()).min(28);
         let q = to_decimal(base, self.pair.base_decimals(), places, Rounding::Down)?;
-        let (marginal, average) = self.impact(side, q).map_err(|e| match e {
+        let after = match side {
+            Side::Sell => self.inventory.checked_add(q),
+            Side::Buy => self.inventory.checked_sub(q),
+        }
+        .ok_or_else(|| overflow(OP))?;
+        let insufficient = |e: Error| match e {
             Error::InsufficientLiquidity { venue, .. } => {
                 Error::InsufficientLiquidity { venue, requested: base, available: U256::ZERO }
             }
             other => other,
-        })?;
-        let sign = if side == Side::Sell { -Decimal::ONE } else { Decimal::ONE };
-        let avg_price = self.mid * (Decimal::ONE + sign * average);
-        let last_price = self.mid * (Decimal::ONE + sign * marginal);
-        let notional = q.checked_mul(avg_price).ok_or_else(|| overflow(OP))?;
+        };
+        let (price_before, f_before) = self.curve(self.inventory).map_err(insufficient)?;
+        let (price_after, f_after) = self.curve(after).map_err(insufficient)?;
+        let notional =
+            (f_after - f_before).abs().checked_mul(self.reference).ok_or_else(|| overflow(OP))?;
         let rounding = if side == Side::Sell { Rounding::Down } else { Rounding::Up };
         let quote = from_decimal(notional, self.pair.quote_decimals(), rounding)?;
-        let new_mid = self.mid * (Decimal::ONE + sign * marginal * self.permanent);
-        let quote = Quote::new(
-            self.pair,
-            side,
-            base,
-            quote,
-            Self::price(self.mid)?,
-            Self::price(last_price)?,
-        )?;
-        Ok((quote, new_mid))
+        let before = Self::price(price_before * self.reference)?;
+        let after_price = Self::price(price_after * self.reference)?;
+        Ok((Quote::new(self.pair, side, base, quote, before, after_price)?, after))
     }
 }
 
@@ -302,22 +328,22 @@ impl Venue for DepthVenue {
     }
 
     fn mid_price(&self) -> Result<Price> {
-        Self::price(self.mid)
+        let (price, _) = self.curve(self.inventory)?;
+        Self::price(price * self.reference)
     }
 
     fn quote(&self, side: Side, base: U256) -> Result<Quote> {
         self.simulate(side, base).map(|(quote, _)| quote)
     }
 
-    /// Fills the trade; the mid keeps the permanent share of the marginal impact (the book
-    /// refills around it at once: temporary impact does not linger here, see `dynamics` for
-    /// recovery over time).
     fn execute(&mut self, side: Side, base: U256) -> Result<Quote> {
-        let (quote, new_mid) = self.simulate(side, base)?;
-        self.mid = new_mid;
+        let (quote, inventory) = self.simulate(side, base)?;
+        self.inventory = inventory;
         Ok(quote)
     }
 
+    /// Depth times `factor` (volume, for the square-root law); the inventory is kept, so a
+    /// displaced book shows a larger displacement once thinned.
     fn scale_liquidity(&mut self, factor: Decimal) -> Result<()> {
         if factor <= Decimal::ZERO {
             return Err(Error::invalid("factor", "> 0 (a book with no depth is no venue)", factor));
@@ -357,14 +383,8 @@ mod tests {
             .unwrap()
         };
         let pair = Pair::new(18, 6).unwrap();
-        DepthVenue::new(
-            "cex",
-            pair,
-            d("2000"),
-            ImpactModel::Depth { bids: side(), asks: side() },
-            d("0.5"),
-        )
-        .unwrap()
+        DepthVenue::new("cex", pair, d("2000"), ImpactModel::Depth { bids: side(), asks: side() })
+            .unwrap()
     }
 
     fn eth(n: u64) -> U256 {
@@ -401,7 +421,6 @@ mod tests {
             Pair::new(18, 6).unwrap(),
             d("2000"),
             ImpactModel::SquareRoot(law),
-            d("0"),
         )
         .unwrap();
         let q = venue.quote(Side::Sell, eth(100)).unwrap();
