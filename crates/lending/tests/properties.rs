@@ -1,0 +1,175 @@
+//! Invariants over random inputs (proptest): health never falls when the collateral price rises;
+//! a liquidation never raises the borrower's debt nor seizes more than the collateral; shares to
+//! assets and back never creates value.
+
+use alloy_primitives::{Address, U256};
+use faultline_core::math::morpho::{to_assets_down, to_assets_up, to_shares_down, to_shares_up};
+use faultline_lending::{
+    LendingMarket,
+    aave::{
+        AavePool, AaveVersion, RateStrategy, Reserve, ReserveConfig, ReserveState, User,
+        UserReserve,
+    },
+    morpho::{Irm, MarketParams, MorphoMarket},
+};
+use proptest::prelude::*;
+
+const E18: u128 = 1_000_000_000_000_000_000;
+const BORROWER: Address = Address::repeat_byte(0xB0);
+const LIQUIDATOR: Address = Address::repeat_byte(0x11);
+const WETH: Address = Address::repeat_byte(0xEE);
+const USDC: Address = Address::repeat_byte(0xC0);
+
+/// A market with one borrower at `borrow_fraction`‰ of its borrowing capacity. Amounts are bounded
+/// (collateral and price below 2^100) so that every step must succeed.
+fn morpho(lltv: u128, collateral: u128, borrow_fraction: u128, price: u128) -> MorphoMarket {
+    let params = MarketParams {
+        loan_token: Address::repeat_byte(1),
+        collateral_token: Address::repeat_byte(2),
+        oracle: Address::repeat_byte(3),
+        irm: Address::ZERO,
+        lltv: U256::from(lltv),
+    };
+    let mut m = MorphoMarket::create(params, Irm::None, U256::from(price), 0).unwrap();
+    m.supply(Address::repeat_byte(0x51), U256::from(1u128 << 100), U256::ZERO).unwrap();
+    m.supply_collateral(BORROWER, U256::from(collateral)).unwrap();
+    let max = m.max_borrow(BORROWER, U256::from(price)).unwrap();
+    // One wei short of the capacity, so share rounding cannot tip the borrow over it.
+    let borrow =
+        (max * U256::from(borrow_fraction) / U256::from(1000u16)).saturating_sub(U256::from(1u8));
+    if !borrow.is_zero() {
+        m.borrow(BORROWER, borrow, U256::ZERO).unwrap();
+    }
+    m
+}
+
+fn aave(version: AaveVersion, weth: u128, usdc_debt: u128, weth_price: u128) -> AavePool {
+    let strategy = RateStrategy {
+        optimal_usage_ratio: U256::from(8u8) * U256::from(10u8).pow(U256::from(26u8)),
+        base_variable_borrow_rate: U256::ZERO,
+        variable_rate_slope1: U256::from(4u8) * U256::from(10u8).pow(U256::from(25u8)),
+        variable_rate_slope2: U256::from(6u8) * U256::from(10u8).pow(U256::from(26u8)),
+    };
+    let reserve = |asset, id, decimals: u8, lt, price: u128| Reserve {
+        config: ReserveConfig {
+            asset,
+            symbol: format!("R{id}"),
+            id,
+            decimals,
+            ltv: lt - 300,
+            liquidation_threshold: lt,
+            liquidation_bonus: 10_500,
+            liquidation_protocol_fee: 1000,
+            reserve_factor: 1000,
+            borrow_cap: U256::ZERO,
+            supply_cap: U256::ZERO,
+            debt_ceiling: U256::ZERO,
+            borrowable_in_isolation: false,
+            borrowing_enabled: true,
+            active: true,
+            frozen: false,
+            paused: false,
+        },
+        strategy,
+        state: ReserveState { virtual_balance: U256::from(u128::MAX >> 8), ..ReserveState::new(0) },
+        price: U256::from(price),
+    };
+    let reserves =
+        vec![reserve(WETH, 0, 18, 8250, weth_price), reserve(USDC, 1, 6, 7800, 100_000_000)];
+    let mut pool = AavePool::new(version, reserves, vec![], 0).expect("pool");
+    let mut user = User::default();
+    user.reserves.insert(
+        0,
+        UserReserve {
+            scaled_a: U256::from(weth),
+            scaled_debt: U256::ZERO,
+            collateral_enabled: true,
+        },
+    );
+    user.reserves.insert(
+        1,
+        UserReserve {
+            scaled_a: U256::ZERO,
+            scaled_debt: U256::from(usdc_debt),
+            collateral_enabled: false,
+        },
+    );
+    pool.set_user(BORROWER, user).expect("user");
+    pool
+}
+
+fn version() -> impl Strategy<Value = AaveVersion> {
+    prop_oneof![Just(AaveVersion::V3_3), Just(AaveVersion::V3_4), Just(AaveVersion::V3_5)]
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(512))]
+
+    #[test]
+    fn aave_health_factor_is_non_decreasing_in_collateral_price(
+        v in version(), weth in 1u128..1_000_000 * E18, debt in 1u128..10_000_000_000_000, p in 1u128..10_000_000_000_000, bump in 0u128..10_000_000_000_000,
+    ) {
+        let low = aave(v, weth, debt, p).account_data(BORROWER).unwrap().health_factor;
+        let high = aave(v, weth, debt, p + bump).account_data(BORROWER).unwrap().health_factor;
+        prop_assert!(high >= low, "{v:?}: HF {low} at price {p}, {high} at {}", p + bump);
+    }
+
+    #[test]
+    fn morpho_health_is_non_decreasing_in_collateral_price(
+        lltv in 1u128..E18, collateral in 1u128..(1u128 << 100), fraction in 0u128..=1000, price in 1u128..(1u128 << 100), bump in 0u128..(1u128 << 100),
+    ) {
+        let mut m = morpho(lltv, collateral, fraction, price);
+        let low = m.health(BORROWER).unwrap().health_factor;
+        m.set_price(U256::from(price) + U256::from(bump));
+        let high = m.health(BORROWER).unwrap().health_factor;
+        prop_assert!(high >= low);
+    }
+
+    #[test]
+    fn aave_liquidation_never_raises_debt_nor_seizes_more_than_collateral(
+        v in version(), weth in E18 / 100..1_000 * E18, debt_per_eth in 1_000u128..3_000, price in 100_000_000_000u128..300_000_000_000, cover in 1u128..u128::MAX,
+    ) {
+        // Debt of `debt_per_eth` USDC per ETH: liquidatable when price · LT < debt.
+        let debt = weth / 1_000_000_000_000 * debt_per_eth;
+        let mut pool = aave(v, weth, debt, price);
+        let before_debt = pool.user(BORROWER).reserves[&1].scaled_debt;
+        let before_coll = pool.user(BORROWER).reserves[&0].scaled_a;
+        if let Ok(call) = pool.liquidation_call(WETH, USDC, BORROWER, U256::from(cover), LIQUIDATOR) {
+            let after = pool.user(BORROWER);
+            prop_assert!(after.reserves[&1].scaled_debt <= before_debt);
+            prop_assert!(call.actual_collateral_to_liquidate + call.liquidation_protocol_fee <= before_coll);
+            prop_assert!(call.actual_debt_to_liquidate <= U256::from(cover));
+        }
+    }
+
+    #[test]
+    fn morpho_liquidation_never_raises_debt_nor_seizes_more_than_collateral(
+        lltv in E18 / 100..E18, collateral in 1u128..(1u128 << 100), fraction in 900u128..=1000, price in 1u128..(1u128 << 100), drop in 1u128..1000, per_mille in 1u128..=1000, by_shares in any::<bool>(),
+    ) {
+        let mut m = morpho(lltv, collateral, fraction, price);
+        m.set_price(U256::from(price) * U256::from(drop) / U256::from(1000u16));
+        let before = m.position(BORROWER);
+        // A share of the position (at least one unit): its collateral or its borrow shares.
+        let part = |x: U256| (x * U256::from(per_mille) / U256::from(1000u16)).max(U256::from(1u8));
+        let (seized, shares) = if by_shares { (U256::ZERO, part(before.borrow_shares)) } else { (part(before.collateral), U256::ZERO) };
+        if let Ok(out) = m.liquidate(BORROWER, seized, shares) {
+            let after = m.position(BORROWER);
+            prop_assert!(after.borrow_shares <= before.borrow_shares);
+            prop_assert!(out.seized_assets <= before.collateral);
+            prop_assert_eq!(after.collateral, before.collateral - out.seized_assets);
+        }
+    }
+
+    #[test]
+    fn morpho_shares_round_trip_never_creates_value(
+        assets in 0u128..(1u128 << 120), total_assets in 0u128..(1u128 << 120), total_shares in 0u128..(1u128 << 120),
+    ) {
+        let (a, ta, ts) = (U256::from(assets), U256::from(total_assets), U256::from(total_shares));
+        // Deposit (shares down) then redeem (assets down): never more than put in.
+        let shares = to_shares_down(a, ta, ts).unwrap();
+        prop_assert!(to_assets_down(shares, ta, ts).unwrap() <= a);
+        // Borrow (shares up) then value the debt (assets up): never less than taken.
+        let owed = to_shares_up(a, ta, ts).unwrap();
+        prop_assert!(to_assets_up(owed, ta, ts).unwrap() >= a);
+    }
+}
