@@ -64,11 +64,19 @@ pub fn ensure_installed() -> Result<()> {
     result
 }
 
+/// Whether every package `tools/evm/package.json` pins is in `node_modules` (so a checkout whose
+/// pin set has grown since its last install installs again), and the platform's anvil is there.
 fn is_installed() -> bool {
-    let modules = paths::evm_tools_dir().join("node_modules");
-    // npm writes this file last, after every package is in place.
+    let tools = paths::evm_tools_dir();
+    let modules = tools.join("node_modules");
+    let Ok(manifest) = fs::read_to_string(tools.join("package.json")) else { return false };
+    let Ok(manifest) = serde_json::from_str::<serde_json::Value>(&manifest) else { return false };
+    let pinned = manifest["dependencies"].as_object().into_iter().flatten();
+    // npm writes `.package-lock.json` last, after every package is in place.
     modules.join(".package-lock.json").is_file()
-        && modules.join("solc").is_dir()
+        && pinned
+            .into_iter()
+            .all(|(package, _)| modules.join(package).join("package.json").is_file())
         && bundled_anvil().is_ok_and(|path| path.is_file())
 }
 

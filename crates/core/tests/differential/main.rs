@@ -8,5 +8,6 @@
 //! `Panic(0x11)` or `Panic(0x12)`.
 
 mod aave;
+mod aave_origin;
 mod harness;
 mod morpho;
