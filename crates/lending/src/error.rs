@@ -18,6 +18,10 @@ pub enum Protocol {
     MorphoBlue,
     /// Aave v3 (`aave-dao/aave-v3-origin`).
     AaveV3,
+    /// Compound v3 (`compound-finance/comet`).
+    CompoundV3,
+    /// Euler v2 (`euler-xyz/euler-vault-kit`).
+    EulerV2,
 }
 
 impl core::fmt::Display for Protocol {
@@ -25,6 +29,8 @@ impl core::fmt::Display for Protocol {
         f.write_str(match self {
             Self::MorphoBlue => "Morpho Blue",
             Self::AaveV3 => "Aave v3",
+            Self::CompoundV3 => "Compound v3",
+            Self::EulerV2 => "Euler v2",
         })
     }
 }

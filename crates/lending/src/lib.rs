@@ -3,6 +3,9 @@
 //! - [`market`]: the shared vocabulary ([`LendingMarket`], [`Health`], [`Liquidation`], ...) an
 //!   orchestrator drives without knowing which protocol answers.
 //! - [`morpho`]: Morpho Blue, mirroring `Morpho.sol` statement by statement, reverts included.
+//! - [`comet`]: Compound v3 (Comet): collateralisation, `absorb`, the store front, kinked rates.
+//! - [`euler`]: Euler v2 liquidation: ramped LTV, Dutch-auction discount, debt takeover, socialisation.
+//! - [`bands`]: liquidation bands, solving each position's liquidation price once.
 //! - [`aave`]: Aave v3 with the rounding of v3.3, v3.4 or v3.5+, and the fixture loader.
 //!
 //! Amounts are raw token units in [`U256`](alloy_primitives::U256); every division rounds the way
@@ -10,7 +13,10 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod aave;
+pub mod bands;
+pub mod comet;
 pub mod error;
+pub mod euler;
 pub mod market;
 pub mod morpho;
 

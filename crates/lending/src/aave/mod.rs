@@ -7,9 +7,11 @@
 //! accrued scaled amount and the deficit. Prices are the `AaveOracle`'s: base currency (USD) with
 //! 8 decimals per whole token.
 
+mod book;
 mod loader;
 mod rates;
 
+pub use book::{BookEntry, HealthKernel, PositionBook};
 pub use loader::{LoadedMarket, load_market, load_market_value};
 pub use rates::{RateInputs, RateStrategy, SECONDS_PER_YEAR, compounded_interest, linear_interest};
 
