@@ -8,8 +8,10 @@
 //! `tests/morpho_differential.rs` checks this against the real contract on a local EVM.
 
 mod irm;
+mod loader;
 
 pub use irm::Irm;
+pub use loader::{LoadedMorphoMarket, load_markets, parse_integer, parse_scaled};
 
 use crate::{
     BadDebtBearer, Error, Health, LendingMarket, Liquidation, LiquidationAmount,
@@ -225,6 +227,11 @@ impl MorphoMarket {
     /// An account's position (zero when it has none).
     pub fn position(&self, account: Address) -> Position {
         self.positions.get(&account).copied().unwrap_or_default()
+    }
+
+    /// Sets an account's position directly (from a snapshot); totals are not touched.
+    pub fn insert_position(&mut self, account: Address, position: Position) {
+        self.positions.insert(account, position);
     }
 
     /// The oracle price (loan units per collateral unit, times 1e36).
