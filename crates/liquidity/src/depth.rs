@@ -3,7 +3,7 @@
 //! Prices move along one curve through the venue's net inventory (see [`DepthVenue`]), so a
 //! buy retraces a sale (Obizhaeva–Wang style) and round trips never gain.
 //!
-//! Exchanges and analysts publish depth as "quantity within ±x% of mid". [`DepthCurve`] takes
+//! Exchanges and analysts publish depth as "quantity within ±x% of mid". [`DepthSide`] takes
 //! those figures per side, cumulative by band, and interpolates linearly between them: selling
 //! `q` walks the bids, the marginal price after it is `mid · (1 − δ(q))` where `δ` is the
 //! piecewise-linear inverse of the cumulative depth, and the proceeds are the exact integral of
@@ -290,32 +290,60 @@ impl DepthVenue {
         Ok(Price::from_decimal(value.max(Decimal::ZERO), PRICE_DECIMALS, Rounding::Down)?)
     }
 
-    /// The quote and the inventory after the trade.
-    fn simulate(&self, side: Side, base: U256) -> Result<(Quote, Decimal)> {
+    /// A trade of `q` whole base tokens in human units, without the raw-unit conversions of
+    /// [`Venue::quote`]: the quote amount (whole tokens, unrounded), the price before and after
+    /// (quote per base), and the inventory after. This is the fast path for scenario loops.
+    pub fn quote_human(&self, side: Side, q: Decimal) -> Result<HumanQuote> {
         const OP: &str = "DepthVenue";
-        let places = u32::from(self.pair.base_decimals()).min(28);
-        let q = to_decimal(base, self.pair.base_decimals(), places, Rounding::Down)?;
-        let after = match side {
+        if q <= Decimal::ZERO {
+            return Err(Error::invalid("q", "> 0", q));
+        }
+        let inventory = match side {
             Side::Sell => self.inventory.checked_add(q),
             Side::Buy => self.inventory.checked_sub(q),
         }
         .ok_or_else(|| overflow(OP))?;
-        let insufficient = |e: Error| match e {
+        let (price_before, f_before) = self.curve(self.inventory)?;
+        let (price_after, f_after) = self.curve(inventory)?;
+        let amount =
+            (f_after - f_before).abs().checked_mul(self.reference).ok_or_else(|| overflow(OP))?;
+        Ok(HumanQuote {
+            amount,
+            price_before: price_before * self.reference,
+            price_after: price_after * self.reference,
+            inventory,
+        })
+    }
+
+    /// The quote and the inventory after the trade.
+    fn simulate(&self, side: Side, base: U256) -> Result<(Quote, Decimal)> {
+        let places = u32::from(self.pair.base_decimals()).min(28);
+        let q = to_decimal(base, self.pair.base_decimals(), places, Rounding::Down)?;
+        let human = self.quote_human(side, q).map_err(|e| match e {
             Error::InsufficientLiquidity { venue, .. } => {
                 Error::InsufficientLiquidity { venue, requested: base, available: U256::ZERO }
             }
             other => other,
-        };
-        let (price_before, f_before) = self.curve(self.inventory).map_err(insufficient)?;
-        let (price_after, f_after) = self.curve(after).map_err(insufficient)?;
-        let notional =
-            (f_after - f_before).abs().checked_mul(self.reference).ok_or_else(|| overflow(OP))?;
+        })?;
         let rounding = if side == Side::Sell { Rounding::Down } else { Rounding::Up };
-        let quote = from_decimal(notional, self.pair.quote_decimals(), rounding)?;
-        let before = Self::price(price_before * self.reference)?;
-        let after_price = Self::price(price_after * self.reference)?;
-        Ok((Quote::new(self.pair, side, base, quote, before, after_price)?, after))
+        let quote = from_decimal(human.amount, self.pair.quote_decimals(), rounding)?;
+        let before = Self::price(human.price_before)?;
+        let after = Self::price(human.price_after)?;
+        Ok((Quote::new(self.pair, side, base, quote, before, after)?, human.inventory))
     }
+}
+
+/// A depth-venue quote in human units (see [`DepthVenue::quote_human`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct HumanQuote {
+    /// Quote received (sale) or paid (buy), whole tokens, unrounded.
+    pub amount: Decimal,
+    /// Marginal price before the trade.
+    pub price_before: Decimal,
+    /// Marginal price after the trade.
+    pub price_after: Decimal,
+    /// The venue's inventory after the trade.
+    pub inventory: Decimal,
 }
 
 impl Venue for DepthVenue {

@@ -8,6 +8,7 @@ use crate::{Error, Result};
 use alloy_primitives::{U256, U512};
 use faultline_core::{Price, Rounding};
 use rust_decimal::Decimal;
+use std::sync::OnceLock;
 
 /// Decimals of every price a venue reports (WAD precision).
 pub const PRICE_DECIMALS: u8 = 18;
@@ -87,10 +88,24 @@ impl Pair {
     }
 }
 
-/// `10^exp` in 512 bits; callers keep `exp` at most 18 + 2 * 36.
+/// `10^exp` in 512 bits for `exp <= 18 + 36` (every caller's range), from a table built once:
+/// quoting is a hot path and the power would otherwise be recomputed per quote.
 fn pow512(exp: u32) -> U512 {
-    U512::from(10u8).pow(U512::from(exp))
+    static TABLE: OnceLock<Vec<U512>> = OnceLock::new();
+    let table = TABLE.get_or_init(|| {
+        let mut powers = Vec::with_capacity(MAX_POW as usize + 1);
+        let mut value = U512::from(1u8);
+        for _ in 0..=MAX_POW {
+            powers.push(value);
+            value *= U512::from(10u8);
+        }
+        powers
+    });
+    table.get(exp as usize).copied().unwrap_or_else(|| U512::from(10u8).pow(U512::from(exp)))
 }
+
+/// The largest power of ten [`pow512`] keeps in its table.
+const MAX_POW: u32 = PRICE_DECIMALS as u32 + MAX_TOKEN_DECIMALS as u32;
 
 /// What a trade of `base` fetches (a sale) or costs (a buy), and what it does to the price.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
