@@ -163,3 +163,57 @@ fn liquidation_reverts_leave_state_untouched() {
         Err(Error::revert(Protocol::MorphoBlue, reason::INSUFFICIENT_LIQUIDITY))
     );
 }
+
+fn within(got: U256, want: U256, rel_per_million: u64) -> bool {
+    let gap = if got > want { got - want } else { want - got };
+    gap * U256::from(1_000_000u64) <= want * U256::from(rel_per_million)
+}
+
+/// morpho-org/morpho-blue-irm test/AdaptiveCurveIrmTest.sol: `testFirstBorrowRateUtilizationOne`
+/// (exactly 4 × INITIAL_RATE_AT_TARGET), `testFirstBorrowRateUtilizationZero` (INITIAL / 4 within
+/// 0.01%), `testRateAfterUtilizationOne` (5 days at 100%: 22.976%/yr within 10%),
+/// `testRateAfterUtilizationZero` (5 days at 0%: 0.724%/yr within 10%), and
+/// `testRateAfter45DaysUtilizationAboveTargetNoPing` (rate at target 87.22%/yr within 0.5%).
+#[test]
+fn adaptive_curve_irm_test_sol() {
+    use faultline_lending::morpho::{MarketState, initial_rate_at_target};
+    let year = U256::from(365u64 * 24 * 3600);
+    let initial = initial_rate_at_target().into_raw();
+    let state = |supply: u128, borrow: u128, last: u64| MarketState {
+        total_supply_assets: u(supply),
+        total_borrow_assets: u(borrow),
+        last_update: U256::from(last),
+        ..MarketState::default()
+    };
+    let irm = Irm::adaptive_curve();
+    let now = U256::from(2 * 365 * 24 * 3600u64);
+    // First call, utilisation 100%: 4x; 0%: 1/4.
+    assert_eq!(irm.borrow_rate_view(&state(E18, E18, 0), now).unwrap(), Some(initial * u(4)));
+    let quarter = irm.borrow_rate_view(&state(0, 0, 0), now).unwrap().unwrap();
+    assert!(within(quarter, initial / u(4), 100), "{quarter}");
+    // After a first call the rate at target is the initial one.
+    let irm = Irm::AdaptiveCurve { rate_at_target: initial_rate_at_target() };
+    let five_days = 5 * 24 * 3600u64;
+    let at_one = irm
+        .borrow_rate_view(&state(E18, E18, 2 * 365 * 24 * 3600 - five_days), now)
+        .unwrap()
+        .unwrap();
+    assert!(within(at_one * year, u(229_760_000_000_000_000), 100_000), "{}", at_one * year);
+    let at_zero = irm
+        .borrow_rate_view(&state(E18, 0, 2 * 365 * 24 * 3600 - five_days), now)
+        .unwrap()
+        .unwrap();
+    assert!(within(at_zero * year, u(7_240_000_000_000_000), 100_000), "{}", at_zero * year);
+    // 45 days at 95% utilisation (error 50%): rate at target 4% · exp(50 · 45/365 · 0.5) = 87.22%.
+    let mut irm = Irm::AdaptiveCurve { rate_at_target: initial_rate_at_target() };
+    let start = 1_000_000u64;
+    let _ = irm
+        .borrow_rate(&state(E18, 95 * E18 / 100, start), U256::from(start + 45 * 24 * 3600))
+        .unwrap();
+    let Irm::AdaptiveCurve { rate_at_target } = irm else { panic!("still adaptive") };
+    assert!(
+        within(rate_at_target.into_raw() * year, u(872_200_000_000_000_000), 5_000),
+        "{}",
+        rate_at_target.into_raw() * year
+    );
+}

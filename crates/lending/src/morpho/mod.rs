@@ -10,7 +10,7 @@
 mod irm;
 mod loader;
 
-pub use irm::Irm;
+pub use irm::{Irm, initial_rate_at_target, w_exp};
 pub use loader::{LoadedMorphoMarket, load_markets, parse_integer, parse_scaled};
 
 use crate::{
@@ -178,7 +178,7 @@ impl MorphoMarket {
             return Err(revert(reason::MAX_LLTV_EXCEEDED));
         }
         let state = MarketState { last_update: U256::from(now), ..MarketState::default() };
-        let market = Self {
+        let mut market = Self {
             params,
             state,
             positions: BTreeMap::new(),
