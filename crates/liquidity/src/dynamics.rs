@@ -120,6 +120,19 @@ impl<V: Venue> Recovering<V> {
     pub fn shock(&mut self, factor: Decimal) -> Result<()> {
         self.venue.scale_liquidity(factor)
     }
+
+    /// Moves time from `from` to `to` seconds: first the liquidity level of `schedule` (if it
+    /// changed), then recovery over the interval. Returns the arbitrage trade, if any.
+    pub fn step(&mut self, schedule: &ShockSchedule, from: u64, to: u64) -> Result<Option<Quote>> {
+        if to < from {
+            return Err(Error::invalid("to", "a time at or after `from`", to));
+        }
+        let factor = schedule.factor_between(from, to);
+        if factor != Decimal::ONE {
+            self.shock(factor)?;
+        }
+        self.advance(to - from)
+    }
 }
 
 /// Liquidity as a multiple of today's, stepping at given times (seconds from the scenario start):
@@ -175,6 +188,47 @@ mod tests {
         let root_half = half_power(d("0.5")).unwrap();
         assert!((root_half - d("0.7071067811865475244")).abs() < d("0.0000000000000000001"));
         assert!(half_power(d("-1")).is_err());
+    }
+
+    /// A book that lost 70% of its depth a minute into the scenario: the same sale, held as
+    /// inventory, now shows a larger displacement, and recovery still brings the price back.
+    #[test]
+    fn a_shock_deepens_the_displacement_and_recovery_closes_it() {
+        use crate::{
+            depth::{DepthLevel, DepthSide, DepthVenue, ImpactModel},
+            venue::Pair,
+        };
+        let side = || {
+            DepthSide::new(vec![
+                DepthLevel { band: d("0.01"), quantity: d("100") },
+                DepthLevel { band: d("0.05"), quantity: d("1000") },
+            ])
+            .unwrap()
+        };
+        let book = DepthVenue::new(
+            "book",
+            Pair::new(18, 18).unwrap(),
+            d("2000"),
+            ImpactModel::Depth { bids: side(), asks: side() },
+        )
+        .unwrap();
+        let cap = U256::from(10u8).pow(U256::from(24u8));
+        let mut venue = Recovering::new(book, d("2000"), d("0"), 120, cap).unwrap();
+        // 50 ETH into the 100-ETH first band: the price drops by 0.5% to 1,990.
+        venue.trade(Side::Sell, U256::from(50u8) * U256::from(10u64.pow(18))).unwrap();
+        assert_eq!(venue.venue().mid_price().unwrap().to_decimal().unwrap(), d("1990"));
+        let schedule = ShockSchedule::new(vec![(60, d("0.3"))]).unwrap();
+        // At 60 s depth falls to 30%: 30 ETH within 1%, 300 within 5%. The 50 ETH held now run
+        // past the first band into the second (270 ETH over 4%): δ = 1% + 4%·20/270 = 1.2963%,
+        // a price of 2000·(1 − 0.012963) = 1,974.074.
+        venue.shock(schedule.factor_between(0, 60)).unwrap();
+        let shocked = venue.venue().mid_price().unwrap().to_decimal().unwrap();
+        assert!((shocked - d("1974.0740741")).abs() < d("0.000001"), "{shocked}");
+        for t in 0..20u64 {
+            venue.step(&schedule, 60 + t * 120, 60 + (t + 1) * 120).unwrap();
+        }
+        let gap = (venue.venue().mid_price().unwrap().to_decimal().unwrap() - d("2000")).abs();
+        assert!(gap < d("0.001"), "gap {gap}");
     }
 
     /// Levels step at 60 s to 0.3 and at 600 s back to 0.8; the factor from 30 s to 90 s is 0.3.
