@@ -300,3 +300,88 @@ fn healthy_and_illiquid() {
         Err(Error::revert(Protocol::AaveV3, reason::NOT_ENOUGH_AVAILABLE_USER_BALANCE))
     );
 }
+
+/// eMode (aave-v3-origin `ValidationLogic.getUserReserveLtv`, `GenericLogic`): a category with LT
+/// 95% and LB 101% on WETH. 10 ETH ($20,000) against 18,500 USDC: outside eMode HF = 16500/18500 =
+/// 0.8919 (liquidatable); in the category HF = 19000/18500 = 1.027. USDC is not in its borrowable
+/// bitmap, so a new USDC borrow is refused in eMode.
+#[test]
+fn emode_overrides_threshold_and_borrowability() {
+    use faultline_lending::aave::EModeCategory;
+    let reserves = vec![
+        reserve(WETH, "WETH", 0, 18, 8000, 8250, 2000 * 100_000_000),
+        reserve(USDC, "USDC", 1, 6, 7500, 7800, 100_000_000),
+    ];
+    let category = EModeCategory {
+        id: 1,
+        label: "ETH correlated".into(),
+        ltv: 9300,
+        liquidation_threshold: 9500,
+        liquidation_bonus: 10_100,
+        collateral_bitmap: 0b01,
+        borrowable_bitmap: 0b01,
+    };
+    let mut p = AavePool::new(AaveVersion::V3_5, reserves, vec![category], 0).unwrap();
+    let mut user = User::default();
+    user.reserves.insert(
+        0,
+        UserReserve { scaled_a: u(10 * E18), scaled_debt: U256::ZERO, collateral_enabled: true },
+    );
+    user.reserves.insert(
+        1,
+        UserReserve {
+            scaled_a: U256::ZERO,
+            scaled_debt: u(18_500_000_000),
+            collateral_enabled: false,
+        },
+    );
+    p.set_user(BORROWER, user).unwrap();
+    // wadDiv(20000e8 · 8250 = 1.65e16, 18500e8) = 8918918918918918918.9 → half up ...919; / 1e4
+    // floors to 891891891891891891.
+    assert_eq!(p.account_data(BORROWER).unwrap().health_factor, u(891_891_891_891_891_891));
+    p.set_user_e_mode(BORROWER, 1).unwrap();
+    // wadDiv(1.9e16, 18500e8) = 10270270270270270270.3 → ...270; / 1e4 → 1027027027027027027.
+    assert_eq!(p.account_data(BORROWER).unwrap().health_factor, u(1_027_027_027_027_027_027));
+    assert_eq!(
+        p.borrow(BORROWER, USDC, u(1)),
+        Err(Error::revert(Protocol::AaveV3, reason::NOT_BORROWABLE_IN_EMODE))
+    );
+}
+
+/// Isolation mode and caps (`ValidationLogic.validateBorrow`/`validateSupply`,
+/// `IsolationModeLogic`): WETH as isolated collateral with a $1,000.00 ceiling (100000 in 2
+/// decimals); USDC borrowable in isolation, borrow cap 1,200 tokens (checked first, as in
+/// `validateBorrow`). Borrowing 600 USDC adds 60000; another 500 fits the cap but would make
+/// 110000 > 100000: `DebtCeilingExceeded`; 400 fills the ceiling exactly; then 300 more would pass
+/// the cap (1,300 > 1,200): `BorrowCapExceeded`. A supply cap refuses a supply past it by one unit.
+#[test]
+fn isolation_ceiling_and_caps() {
+    let mut weth = reserve(WETH, "WETH", 0, 18, 8000, 8250, 2000 * 100_000_000);
+    weth.config.debt_ceiling = u(100_000);
+    let mut usdc = reserve(USDC, "USDC", 1, 6, 7500, 7800, 100_000_000);
+    usdc.config.borrowable_in_isolation = true;
+    usdc.config.borrow_cap = u(1200);
+    usdc.config.supply_cap = u(10_001_000);
+    let mut p = AavePool::new(AaveVersion::V3_5, vec![weth, usdc], vec![], 0).unwrap();
+    p.supply(BORROWER, WETH, u(E18)).unwrap();
+    p.borrow(BORROWER, USDC, u(600_000_000)).unwrap();
+    assert_eq!(p.reserve(WETH).unwrap().state.isolation_mode_total_debt, u(60_000));
+    assert_eq!(
+        p.borrow(BORROWER, USDC, u(500_000_000)),
+        Err(Error::revert(Protocol::AaveV3, reason::DEBT_CEILING_EXCEEDED))
+    );
+    p.borrow(BORROWER, USDC, u(400_000_000)).unwrap();
+    assert_eq!(p.reserve(WETH).unwrap().state.isolation_mode_total_debt, u(100_000));
+    assert_eq!(
+        p.borrow(BORROWER, USDC, u(300_000_000)),
+        Err(Error::revert(Protocol::AaveV3, reason::BORROW_CAP_EXCEEDED))
+    );
+    // Supply cap: 10,001,000 tokens; the reserve was seeded with 10,000,000 of virtual balance but
+    // no aTokens, so 1,000 tokens fit and 1,000.000001 do not.
+    let lender = Address::repeat_byte(0x77);
+    assert_eq!(
+        p.supply(lender, USDC, u(10_001_000_000_001)),
+        Err(Error::revert(Protocol::AaveV3, reason::SUPPLY_CAP_EXCEEDED))
+    );
+    p.supply(lender, USDC, u(10_001_000_000_000)).unwrap();
+}
