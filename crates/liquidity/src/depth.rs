@@ -108,7 +108,9 @@ impl DepthSide {
                 let part = q - prev_qty;
                 let delta =
                     prev_band + seg_band.checked_mul(part).ok_or_else(|| overflow(OP))? / seg_qty;
-                area += (prev_band + delta) * part / Decimal::TWO;
+                let piece = (prev_band + delta).checked_mul(part).ok_or_else(|| overflow(OP))?
+                    / Decimal::TWO;
+                area = area.checked_add(piece).ok_or_else(|| overflow(OP))?;
                 let average = if q.is_zero() {
                     Decimal::ZERO
                 } else {
@@ -116,7 +118,10 @@ impl DepthSide {
                 };
                 return Ok((delta, average));
             }
-            area += (prev_band + level.band) * seg_qty / Decimal::TWO;
+            let piece =
+                (prev_band + level.band).checked_mul(seg_qty).ok_or_else(|| overflow(OP))?
+                    / Decimal::TWO;
+            area = area.checked_add(piece).ok_or_else(|| overflow(OP))?;
             (prev_band, prev_qty) = (level.band, level.quantity);
         }
         Err(Error::InsufficientLiquidity {
@@ -279,10 +284,16 @@ impl DepthVenue {
     fn curve(&self, x: Decimal) -> Result<(Decimal, Decimal)> {
         if x >= Decimal::ZERO {
             let (delta, area) = self.side_impact(true, x)?;
-            Ok((Decimal::ONE - delta, x - area))
+            Ok((
+                Decimal::ONE - delta,
+                x.checked_sub(area).ok_or_else(|| overflow("DepthVenue::curve"))?,
+            ))
         } else {
             let (delta, area) = self.side_impact(false, -x)?;
-            Ok((Decimal::ONE + delta, x - area))
+            Ok((
+                Decimal::ONE + delta,
+                x.checked_sub(area).ok_or_else(|| overflow("DepthVenue::curve"))?,
+            ))
         }
     }
 
@@ -305,12 +316,14 @@ impl DepthVenue {
         .ok_or_else(|| overflow(OP))?;
         let (price_before, f_before) = self.curve(self.inventory)?;
         let (price_after, f_after) = self.curve(inventory)?;
-        let amount =
-            (f_after - f_before).abs().checked_mul(self.reference).ok_or_else(|| overflow(OP))?;
+        let amount = f_after
+            .checked_sub(f_before)
+            .and_then(|f| f.abs().checked_mul(self.reference))
+            .ok_or_else(|| overflow(OP))?;
         Ok(HumanQuote {
             amount,
-            price_before: price_before * self.reference,
-            price_after: price_after * self.reference,
+            price_before: price_before.checked_mul(self.reference).ok_or_else(|| overflow(OP))?,
+            price_after: price_after.checked_mul(self.reference).ok_or_else(|| overflow(OP))?,
             inventory,
         })
     }
@@ -466,6 +479,18 @@ mod tests {
         ];
         assert!(matches!(DepthSide::new(inverted), Err(Error::InvalidInput { field: "band", .. })));
         assert!(sqrt(d("-1")).is_none());
+        // A book as deep as Decimal allows: quoting its whole depth overflows the notional, which
+        // is an error, not a panic.
+        let huge =
+            DepthSide::new(vec![DepthLevel { band: d("0.5"), quantity: Decimal::MAX }]).unwrap();
+        let venue = DepthVenue::new(
+            "huge",
+            Pair::new(18, 18).unwrap(),
+            d("2000"),
+            ImpactModel::Depth { bids: huge.clone(), asks: huge },
+        )
+        .unwrap();
+        assert!(matches!(venue.quote_human(Side::Sell, Decimal::MAX), Err(Error::Overflow { .. })));
         assert_eq!(sqrt(d("0.01")), Some(d("0.1")));
     }
 

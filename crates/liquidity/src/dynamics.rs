@@ -101,7 +101,13 @@ impl<V: Venue> Recovering<V> {
     pub fn trade(&mut self, side: Side, base: U256) -> Result<Quote> {
         let quote = self.venue.execute(side, base)?;
         let moved = quote.price_after.to_decimal()? - quote.price_before.to_decimal()?;
-        self.fair = (self.fair + moved * self.permanent).max(Decimal::new(1, 18));
+        let shift =
+            moved.checked_mul(self.permanent).ok_or(Error::Overflow { op: "Recovering::trade" })?;
+        self.fair = self
+            .fair
+            .checked_add(shift)
+            .ok_or(Error::Overflow { op: "Recovering::trade" })?
+            .max(Decimal::new(1, 18));
         Ok(quote)
     }
 
@@ -110,7 +116,11 @@ impl<V: Venue> Recovering<V> {
     pub fn advance(&mut self, dt_secs: u64) -> Result<Option<Quote>> {
         let mid = self.venue.mid_price()?.to_decimal()?;
         let remaining = half_power(Decimal::from(dt_secs) / Decimal::from(self.half_life_secs))?;
-        let target = self.fair + (mid - self.fair) * remaining;
+        let target = mid
+            .checked_sub(self.fair)
+            .and_then(|gap| gap.checked_mul(remaining))
+            .and_then(|gap| gap.checked_add(self.fair))
+            .ok_or(Error::Overflow { op: "Recovering::advance" })?;
         let target =
             Price::from_decimal(target.max(Decimal::ZERO), PRICE_DECIMALS, Rounding::Down)?;
         self.venue.arbitrage_to(target, self.cap)
