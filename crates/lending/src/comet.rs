@@ -174,6 +174,15 @@ impl CometMarket {
                 ));
             }
         }
+        if let Some((i, a)) =
+            config.assets.iter().enumerate().find(|(_, a)| a.liquidation_factor > FACTOR_SCALE)
+        {
+            return Err(Error::invalid(
+                format!("assets[{i}].liquidationFactor"),
+                "at most 1e18",
+                a.liquidation_factor,
+            ));
+        }
         if config.store_front_price_factor > FACTOR_SCALE {
             return Err(Error::invalid(
                 "storeFrontPriceFactor",
@@ -383,7 +392,7 @@ impl CometMarket {
             if amount.is_zero() {
                 continue;
             }
-            let a = &self.config.assets[i];
+            let Some(a) = self.config.assets.get(i) else { continue };
             let value = mul_price(amount, a.price, a.scale)?;
             delta_value = delta_value
                 .checked_add(mul_factor(value, a.liquidation_factor)?)
@@ -468,13 +477,20 @@ impl CometMarket {
             return Err(revert(reason::NOT_FOR_SALE));
         }
         let amount = self.quote_collateral(i, base_amount)?;
-        let available = self.collateral_balance[i] - self.total_collateral[i];
-        if amount > available {
+        let (Some(held), Some(owed)) =
+            (self.collateral_balance.get(i).copied(), self.total_collateral.get(i).copied())
+        else {
+            return Err(Error::invalid("asset", "a configured asset index", i));
+        };
+        // getCollateralReserves: what the contract holds beyond what users have pledged.
+        if amount > held.saturating_sub(owed) {
             return Err(revert(reason::INSUFFICIENT_RESERVES));
         }
         self.base_balance =
             self.base_balance.checked_add(base_amount).ok_or_else(|| overflow("balance"))?;
-        self.collateral_balance[i] -= amount;
+        if let Some(held) = self.collateral_balance.get_mut(i) {
+            *held = held.saturating_sub(amount);
+        }
         Ok(amount)
     }
 

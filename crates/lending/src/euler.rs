@@ -218,6 +218,13 @@ impl EulerVault {
             return Ok((none, liability_value));
         }
         let mut discount = mul_div(adjusted, WAD, liability_value, "discountFactor")?;
+        if U256::from(self.max_liquidation_discount) > CONFIG_SCALE {
+            return Err(Error::invalid(
+                "maxLiquidationDiscount",
+                "at most 10000 bps",
+                self.max_liquidation_discount,
+            ));
+        }
         let min_discount = WAD - WAD * U256::from(self.max_liquidation_discount) / CONFIG_SCALE;
         if discount < min_discount {
             discount = min_discount;
