@@ -6,6 +6,7 @@
 //! - [`comet`]: Compound v3 (Comet): collateralisation, `absorb`, the store front, kinked rates.
 //! - [`euler`]: Euler v2 liquidation: ramped LTV, Dutch-auction discount, debt takeover, socialisation.
 //! - [`bands`]: liquidation bands, solving each position's liquidation price once.
+//! - [`metamorpho`]: MetaMorpho v1.0/v1.1 vaults: total assets, fee, bad debt, withdrawable liquidity.
 //! - [`aave`]: Aave v3 with the rounding of v3.3, v3.4 or v3.5+, and the fixture loader.
 //!
 //! Amounts are raw token units in [`U256`](alloy_primitives::U256); every division rounds the way
@@ -18,6 +19,7 @@ pub mod comet;
 pub mod error;
 pub mod euler;
 pub mod market;
+pub mod metamorpho;
 pub mod morpho;
 
 pub use error::{Error, Protocol, Result};
