@@ -5,8 +5,12 @@
 //! and `quoteCollateral`/`buyCollateral` with the store-front discount, open only while reserves
 //! are below target.
 
-use crate::{Error, Protocol, Result};
+use crate::{
+    BadDebtBearer, Error, Health, LendingMarket, Liquidation, LiquidationRequest, Protocol, Rates,
+    Result, ValueUnit,
+};
 use alloy_primitives::{Address, I256, U256};
+use faultline_core::OraclePrice;
 use std::collections::BTreeMap;
 
 /// `FACTOR_SCALE` (1e18).
@@ -112,6 +116,8 @@ impl RateCurve {
 /// A Comet market's configuration.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct CometConfig {
+    /// The base token (lent and borrowed).
+    pub base_token: Address,
     /// `10^baseDecimals`.
     pub base_scale: U256,
     /// Base token price, 8 decimals.
@@ -574,5 +580,184 @@ fn withdraw_and_borrow_amount(old: I256, new: I256) -> (U256, U256) {
         (U256::ZERO, (old - new).unsigned_abs())
     } else {
         (old.unsigned_abs(), new.unsigned_abs())
+    }
+}
+
+impl CometMarket {
+    fn asset_index(&self, field: &str, asset: Address) -> Result<usize> {
+        self.config
+            .assets
+            .iter()
+            .position(|a| a.asset == asset)
+            .ok_or_else(|| Error::UnknownAsset { field: field.into(), asset })
+    }
+
+    fn check_base(&self, field: &str, asset: Address) -> Result<()> {
+        if asset == self.config.base_token {
+            Ok(())
+        } else {
+            Err(Error::UnknownAsset { field: field.into(), asset })
+        }
+    }
+
+    /// Debt in base units (present value of a negative principal), 0 for a supplier.
+    pub fn debt_of(&self, account: Address) -> Result<U256> {
+        let pv = self.present_value(self.principal(account))?;
+        Ok(if pv < I256::ZERO { pv.unsigned_abs() } else { U256::ZERO })
+    }
+
+    fn weighted_collateral(
+        &self,
+        account: Address,
+        factor: impl Fn(&CometAsset) -> U256,
+    ) -> Result<(U256, U256)> {
+        let (mut value, mut weighted) = (U256::ZERO, U256::ZERO);
+        for (i, a) in self.config.assets.iter().enumerate() {
+            let v = mul_price(self.collateral_of(account, i), a.price, a.scale)?;
+            value = value.checked_add(v).ok_or_else(|| overflow("collateral value"))?;
+            weighted = weighted
+                .checked_add(mul_factor(v, factor(a))?)
+                .ok_or_else(|| overflow("collateral value"))?;
+        }
+        Ok((value, weighted))
+    }
+}
+
+/// Comet through the shared vocabulary. Values are USD with 8 decimals. A liquidation is
+/// `absorb`: all-or-nothing (the requested amount is not used), the protocol is the liquidator (it
+/// keeps the collateral to sell at the store front), and a shortfall is borne by reserves.
+impl LendingMarket for CometMarket {
+    fn set_oracle_price(&mut self, asset: Address, price: OraclePrice) -> Result<()> {
+        let raw = price.0.rescale(8, faultline_core::Rounding::Down)?.raw();
+        if asset == self.config.base_token {
+            self.config.base_price = raw;
+            return Ok(());
+        }
+        let i = self.asset_index("asset", asset)?;
+        self.set_price(i, raw)
+    }
+
+    fn health(&self, account: Address) -> Result<Health> {
+        let (collateral_value, liquidation_value) =
+            self.weighted_collateral(account, |a| a.liquidate_collateral_factor)?;
+        let debt_value =
+            mul_price(self.debt_of(account)?, self.config.base_price, self.config.base_scale)?;
+        let health_factor = if debt_value.is_zero() {
+            U256::MAX
+        } else {
+            d(m(liquidation_value, FACTOR_SCALE, "health")?, debt_value, "health")?
+        };
+        Ok(Health {
+            collateral_value,
+            liquidation_value,
+            debt_value,
+            health_factor,
+            unit: ValueUnit::BaseCurrency { decimals: 8 },
+        })
+    }
+
+    fn borrowing_power(&self, account: Address) -> Result<U256> {
+        let (_, borrowable) = self.weighted_collateral(account, |a| a.borrow_collateral_factor)?;
+        let debt_value =
+            mul_price(self.debt_of(account)?, self.config.base_price, self.config.base_scale)?;
+        Ok(borrowable.saturating_sub(debt_value))
+    }
+
+    fn is_liquidatable(&self, account: Address) -> Result<bool> {
+        Self::is_liquidatable(self, account)
+    }
+
+    fn max_liquidation(
+        &self,
+        borrower: Address,
+        collateral_asset: Address,
+        debt_asset: Address,
+    ) -> Result<Liquidation> {
+        let mut copy = self.clone();
+        copy.liquidate(LiquidationRequest {
+            borrower,
+            collateral_asset,
+            debt_asset,
+            amount: crate::LiquidationAmount::Debt(U256::MAX),
+        })
+    }
+
+    fn liquidate(&mut self, request: LiquidationRequest) -> Result<Liquidation> {
+        self.check_base("debt_asset", request.debt_asset)?;
+        let i = self.asset_index("collateral_asset", request.collateral_asset)?;
+        let debt = self.debt_of(request.borrower)?;
+        let out = self.absorb(request.borrower)?;
+        Ok(Liquidation {
+            debt_repaid: debt.saturating_sub(out.shortfall),
+            collateral_seized: out.seized.get(i).copied().unwrap_or_default(),
+            liquidator_bonus: U256::ZERO,
+            protocol_fee: U256::ZERO,
+            bad_debt: out.shortfall,
+            bad_debt_bearer: if out.shortfall.is_zero() {
+                BadDebtBearer::Nobody
+            } else {
+                BadDebtBearer::Reserves
+            },
+            remaining_collateral: U256::ZERO,
+            remaining_debt: U256::ZERO,
+        })
+    }
+
+    fn supply(&mut self, account: Address, asset: Address, amount: U256) -> Result<U256> {
+        self.check_base("asset", asset)?;
+        self.supply_base(account, amount)?;
+        Ok(amount)
+    }
+
+    fn withdraw(&mut self, account: Address, asset: Address, amount: U256) -> Result<U256> {
+        self.check_base("asset", asset)?;
+        // A withdrawal beyond the supplied balance would be a borrow: not through this door.
+        let pv = self.present_value(self.principal(account))?;
+        if pv < I256::ZERO || pv.unsigned_abs() < amount {
+            return Err(Error::invalid("amount", "at most the supplied balance", amount));
+        }
+        self.withdraw_base(account, amount)?;
+        Ok(amount)
+    }
+
+    fn supply_collateral(&mut self, account: Address, asset: Address, amount: U256) -> Result<()> {
+        let i = self.asset_index("asset", asset)?;
+        Self::supply_collateral(self, account, i, amount)
+    }
+
+    fn borrow(&mut self, account: Address, asset: Address, amount: U256) -> Result<U256> {
+        self.check_base("asset", asset)?;
+        self.withdraw_base(account, amount)?;
+        Ok(amount)
+    }
+
+    fn repay(&mut self, account: Address, asset: Address, amount: U256) -> Result<U256> {
+        self.check_base("asset", asset)?;
+        let paid = amount.min(self.debt_of(account)?);
+        self.supply_base(account, paid)?;
+        Ok(paid)
+    }
+
+    fn available_liquidity(&self, asset: Address) -> Result<U256> {
+        self.check_base("asset", asset)?;
+        Ok(self.base_balance)
+    }
+
+    fn utilisation(&self, asset: Address) -> Result<U256> {
+        self.check_base("asset", asset)?;
+        self.utilization()
+    }
+
+    fn rates(&self, asset: Address) -> Result<Rates> {
+        self.check_base("asset", asset)?;
+        let (supply, borrow) = Self::rates(self)?;
+        Ok(Rates {
+            borrow: m(borrow, SECONDS_PER_YEAR, "rate")?,
+            supply: m(supply, SECONDS_PER_YEAR, "rate")?,
+        })
+    }
+
+    fn accrue(&mut self, elapsed: u64) -> Result<()> {
+        Self::accrue(self, elapsed)
     }
 }

@@ -33,6 +33,7 @@ fn market(
     borrow: RateCurve,
 ) -> CometMarket {
     let config = CometConfig {
+        base_token: Address::repeat_byte(0xBA),
         base_scale: u(1_000_000),
         base_price: u(100_000_000),
         store_front_price_factor: u(store_front),
@@ -140,4 +141,34 @@ fn collateralisation_and_absorb_with_collateral() {
         m.buy_collateral(0, u(1)),
         Err(Error::revert(Protocol::CompoundV3, reason::INSUFFICIENT_RESERVES))
     );
+}
+
+/// The same absorb through the shared vocabulary: health at $190 is 161.5/165 (WAD, floored),
+/// the liquidation repays 114 of the 165 USDC and leaves 51 of bad debt to the reserves.
+#[test]
+fn absorb_through_the_lending_market_trait() {
+    use faultline_lending::{BadDebtBearer, LendingMarket, LiquidationAmount, LiquidationRequest};
+    let base = Address::repeat_byte(0xBA);
+    let mut m = market(6 * E18 / 10, E18 / 2, zero(), zero());
+    m.supply_base(Address::repeat_byte(0x51), u(1_000_000_000)).unwrap();
+    m.supply_collateral(ALICE, 0, u(E18)).unwrap();
+    LendingMarket::borrow(&mut m, ALICE, base, u(160_000_000)).unwrap();
+    m.set_base_principal(ALICE, I256::try_from(-165_000_000i64).unwrap());
+    m.set_totals(BASE_INDEX_SCALE, BASE_INDEX_SCALE, u(1_000_000_000), u(165_000_000));
+    m.set_price(0, u(190 * 100_000_000)).unwrap();
+    // 190e8 · 0.85 = 16150000000 against 165e8: 16150000000e18 / 16500000000 = 978787878787878787.
+    assert_eq!(m.health(ALICE).unwrap().health_factor, u(978_787_878_787_878_787));
+    assert!(LendingMarket::is_liquidatable(&m, ALICE).unwrap());
+    let request = LiquidationRequest {
+        borrower: ALICE,
+        collateral_asset: Address::repeat_byte(0xC0),
+        debt_asset: base,
+        amount: LiquidationAmount::Debt(U256::MAX),
+    };
+    let out = LendingMarket::liquidate(&mut m, request).unwrap();
+    assert_eq!(
+        (out.debt_repaid, out.bad_debt, out.bad_debt_bearer),
+        (u(114_000_000), u(51_000_000), BadDebtBearer::Reserves)
+    );
+    assert_eq!(out.collateral_seized, u(E18));
 }
