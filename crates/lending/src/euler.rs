@@ -303,3 +303,41 @@ impl EulerVault {
         Ok(out)
     }
 }
+
+/// `IRMLinearKink` (`src/InterestRateModels/IRMLinearKink.sol`): the per-second borrow rate in RAY
+/// at `utilization = borrows·(2^32 − 1)/(cash + borrows)`, with slopes per unit of that 32-bit
+/// utilisation and the kink in the same units.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LinearKink {
+    /// Rate at zero utilisation.
+    pub base_rate: U256,
+    /// Slope up to the kink.
+    pub slope1: U256,
+    /// Slope above the kink.
+    pub slope2: U256,
+    /// Kink, as a fraction of `2^32 − 1`.
+    pub kink: u32,
+}
+
+impl LinearKink {
+    /// `computeInterestRate(vault, cash, borrows)`.
+    pub fn rate(&self, cash: U256, borrows: U256) -> Result<U256> {
+        let total = cash.checked_add(borrows).ok_or_else(|| overflow("cash + borrows"))?;
+        let utilization = if total.is_zero() {
+            U256::ZERO
+        } else {
+            mul_div(borrows, U256::from(u32::MAX), total, "utilization")?
+        };
+        let kink = U256::from(self.kink);
+        let of = || overflow("interest rate");
+        if utilization <= kink {
+            self.base_rate
+                .checked_add(utilization.checked_mul(self.slope1).ok_or_else(of)?)
+                .ok_or_else(of)
+        } else {
+            let low = kink.checked_mul(self.slope1).ok_or_else(of)?;
+            let high = self.slope2.checked_mul(utilization - kink).ok_or_else(of)?;
+            self.base_rate.checked_add(low).and_then(|r| r.checked_add(high)).ok_or_else(of)
+        }
+    }
+}

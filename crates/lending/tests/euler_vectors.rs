@@ -101,3 +101,37 @@ fn liquidation_ltv_ramps_down() {
     assert_eq!(ltv.ltv(true, 2000), u(8000));
     assert_eq!(ltv.ltv(false, 1500), u(7500));
 }
+
+/// euler-xyz/euler-vault-kit test/unit/irm/InterestRateLinearKink.t.sol with
+/// `IRMLinearKink(0, 1406417851, 19050045013, 2^31)`: the rate per second (RAY) equals the test's
+/// `getSPY(apy) = ln(1 + APY)·1e27 / (365.2425·86400)` after dropping 12 (max, kink) or 13 (under,
+/// over kink) digits, as the test compares. The SPYs, computed by hand to 60 digits: 300% →
+/// 43929919502995429306; 10% → 3020259364856430368; 4.880875385828198% → 1510126832886744988;
+/// 109.761712896340360% → 23475080862554384947.
+#[test]
+fn interest_rate_linear_kink_t_sol() {
+    use faultline_lending::euler::LinearKink;
+    let irm = LinearKink {
+        base_rate: U256::ZERO,
+        slope1: u(1_406_417_851),
+        slope2: u(19_050_045_013),
+        kink: 2_147_483_648,
+    };
+    // getIr: cash 1e18 and borrows = cash·u/(1 − u), or borrows only at 100%.
+    let ir = |util: u128| {
+        if util == E18 {
+            irm.rate(U256::ZERO, u(E18)).unwrap()
+        } else {
+            irm.rate(u(E18), u(E18 * util / (E18 - util))).unwrap()
+        }
+    };
+    let cases = [
+        (E18, 43_929_919_502_995_429_306u128, 1_000_000_000_000u128),
+        (E18 / 2, 3_020_259_364_856_430_368, 1_000_000_000_000),
+        (E18 / 4, 1_510_126_832_886_744_988, 10_000_000_000_000),
+        (3 * E18 / 4, 23_475_080_862_554_384_947, 10_000_000_000_000),
+    ];
+    for (util, spy, precision) in cases {
+        assert_eq!(ir(util) / u(precision), u(spy / precision), "utilisation {util}");
+    }
+}
