@@ -1,12 +1,14 @@
 //! Aave v3 vectors: aave-v3-origin's own tests (named per test) and hand calculations (written out
 //! in the comments).
 
+mod common;
+
 use alloy_primitives::{Address, U256};
 use faultline_lending::{
     Error, LendingMarket, Protocol,
     aave::{
-        AavePool, AaveVersion, RateInputs, RateStrategy, Reserve, ReserveConfig, ReserveState,
-        User, UserReserve, compounded_interest, linear_interest, reason,
+        AavePool, AaveVersion, RateInputs, RateStrategy, Reserve, ReserveState, User, UserReserve,
+        compounded_interest, linear_interest, reason,
     },
 };
 
@@ -111,25 +113,7 @@ fn reserve(
     price: u128,
 ) -> Reserve {
     Reserve {
-        config: ReserveConfig {
-            asset,
-            symbol: symbol.into(),
-            id,
-            decimals,
-            ltv,
-            liquidation_threshold: lt,
-            liquidation_bonus: 10_500,
-            liquidation_protocol_fee: 1000,
-            reserve_factor: 1000,
-            borrow_cap: U256::ZERO,
-            supply_cap: U256::ZERO,
-            debt_ceiling: U256::ZERO,
-            borrowable_in_isolation: false,
-            borrowing_enabled: true,
-            active: true,
-            frozen: false,
-            paused: false,
-        },
+        config: common::reserve_config(asset, symbol.into(), id, decimals, ltv, lt),
         strategy: strategy(),
         state: ReserveState {
             virtual_balance: u(10_000_000 * 10u128.pow(u32::from(decimals))),

@@ -2,12 +2,13 @@
 //! pool's real health factor (`calculateUserAccountData`) just beyond it on both sides, the health
 //! kernel is checked to equal the pool, and the banded curve is checked against brute force.
 
+mod common;
+
 use alloy_primitives::{Address, U256};
 use faultline_core::math::wad_ray::WAD;
 use faultline_lending::{
     aave::{
-        AavePool, AaveVersion, BookEntry, PositionBook, RateStrategy, Reserve, ReserveConfig,
-        ReserveState, User, UserReserve,
+        AavePool, AaveVersion, BookEntry, PositionBook, Reserve, ReserveState, User, UserReserve,
     },
     bands::{BandIndex, Side, grid, liquidation_point},
 };
@@ -19,32 +20,9 @@ const USDC: Address = Address::repeat_byte(0xC0);
 const ETH_PRICE: u64 = 200_000_000_000; // $2,000 with 8 decimals
 
 fn pool(version: AaveVersion) -> AavePool {
-    let strategy = RateStrategy {
-        optimal_usage_ratio: U256::from(8u8) * U256::from(10u8).pow(U256::from(26u8)),
-        base_variable_borrow_rate: U256::ZERO,
-        variable_rate_slope1: U256::from(4u8) * U256::from(10u8).pow(U256::from(25u8)),
-        variable_rate_slope2: U256::from(6u8) * U256::from(10u8).pow(U256::from(26u8)),
-    };
+    let strategy = common::zero_base_strategy();
     let reserve = |asset, id, decimals, lt, price: u64| Reserve {
-        config: ReserveConfig {
-            asset,
-            symbol: format!("R{id}"),
-            id,
-            decimals,
-            ltv: lt - 500,
-            liquidation_threshold: lt,
-            liquidation_bonus: 10_500,
-            liquidation_protocol_fee: 1000,
-            reserve_factor: 1000,
-            borrow_cap: U256::ZERO,
-            supply_cap: U256::ZERO,
-            debt_ceiling: U256::ZERO,
-            borrowable_in_isolation: false,
-            borrowing_enabled: true,
-            active: true,
-            frozen: false,
-            paused: false,
-        },
+        config: common::reserve_config(asset, format!("R{id}"), id, decimals, lt - 500, lt),
         strategy,
         state: ReserveState::new(0),
         price: U256::from(price),

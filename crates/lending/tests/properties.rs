@@ -2,14 +2,13 @@
 //! a liquidation never raises the borrower's debt nor seizes more than the collateral; shares to
 //! assets and back never creates value.
 
+mod common;
+
 use alloy_primitives::{Address, U256};
 use faultline_core::math::morpho::{to_assets_down, to_assets_up, to_shares_down, to_shares_up};
 use faultline_lending::{
     LendingMarket,
-    aave::{
-        AavePool, AaveVersion, RateStrategy, Reserve, ReserveConfig, ReserveState, User,
-        UserReserve,
-    },
+    aave::{AavePool, AaveVersion, Reserve, ReserveState, User, UserReserve},
     morpho::{Irm, MarketParams, MorphoMarket},
 };
 use proptest::prelude::*;
@@ -44,32 +43,9 @@ fn morpho(lltv: u128, collateral: u128, borrow_fraction: u128, price: u128) -> M
 }
 
 fn aave(version: AaveVersion, weth: u128, usdc_debt: u128, weth_price: u128) -> AavePool {
-    let strategy = RateStrategy {
-        optimal_usage_ratio: U256::from(8u8) * U256::from(10u8).pow(U256::from(26u8)),
-        base_variable_borrow_rate: U256::ZERO,
-        variable_rate_slope1: U256::from(4u8) * U256::from(10u8).pow(U256::from(25u8)),
-        variable_rate_slope2: U256::from(6u8) * U256::from(10u8).pow(U256::from(26u8)),
-    };
+    let strategy = common::zero_base_strategy();
     let reserve = |asset, id, decimals: u8, lt, price: u128| Reserve {
-        config: ReserveConfig {
-            asset,
-            symbol: format!("R{id}"),
-            id,
-            decimals,
-            ltv: lt - 300,
-            liquidation_threshold: lt,
-            liquidation_bonus: 10_500,
-            liquidation_protocol_fee: 1000,
-            reserve_factor: 1000,
-            borrow_cap: U256::ZERO,
-            supply_cap: U256::ZERO,
-            debt_ceiling: U256::ZERO,
-            borrowable_in_isolation: false,
-            borrowing_enabled: true,
-            active: true,
-            frozen: false,
-            paused: false,
-        },
+        config: common::reserve_config(asset, format!("R{id}"), id, decimals, lt - 300, lt),
         strategy,
         state: ReserveState { virtual_balance: U256::from(u128::MAX >> 8), ..ReserveState::new(0) },
         price: U256::from(price),
