@@ -88,6 +88,16 @@ pub enum Error {
         /// The figure as text.
         value: String,
     },
+    /// A model parameter or input is outside what the model accepts.
+    #[error("invalid {field}: expected {expected}, found {found}")]
+    InvalidParameter {
+        /// The parameter, named as in the API.
+        field: &'static str,
+        /// What a valid value looks like.
+        expected: &'static str,
+        /// What was given.
+        found: String,
+    },
 }
 
 impl Error {

@@ -9,6 +9,8 @@
 //! - [`token`]: chains, addresses and tokens.
 //! - [`price`]: a *market* price (what an asset trades at) and an *oracle* price (what a protocol
 //!   reads) are different types, because the gap between them is where collateral chains break.
+//! - [`oracle`]: how an oracle's price follows the market: every step, a deviation/heartbeat push
+//!   feed, hardcoded, the issuer's reported exchange rate, or lagged; frozen or overridden.
 //!
 //! This crate is pure: no IO, no async, no floating point.
 //!
@@ -19,6 +21,7 @@ pub mod amount;
 pub mod decimal;
 pub mod error;
 pub mod math;
+pub mod oracle;
 pub mod price;
 pub mod token;
 
@@ -26,5 +29,6 @@ pub use alloy_primitives::{Address, U256};
 pub use amount::TokenAmount;
 pub use error::{Error, Result};
 pub use math::Rounding;
+pub use oracle::{Observation, Oracle, OracleKind};
 pub use price::{MarketPrice, OraclePrice, Price};
 pub use token::{ChainId, Token};

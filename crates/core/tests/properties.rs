@@ -3,7 +3,7 @@
 
 use alloy::primitives::U256;
 use faultline_core::{
-    TokenAmount,
+    MarketPrice, Observation, Oracle, OracleKind, Price, TokenAmount,
     decimal::{from_decimal, to_decimal},
     math::{Rounding, morpho, mul_div, mul_div_full, wad_ray},
 };
@@ -99,5 +99,38 @@ proptest! {
         let places = u32::from(decimals) + extra;
         let value = to_decimal(U256::from(raw), decimals, places, Rounding::Down).unwrap();
         prop_assert_eq!(from_decimal(value, decimals, Rounding::Down), Ok(U256::from(raw)));
+    }
+}
+
+/// A market path: per step, seconds elapsed (1 s to 1 h) and a price (1 to 1e12 raw, 8 decimals).
+fn market_path() -> impl Strategy<Value = Vec<(u64, u64)>> {
+    prop::collection::vec((1u64..=3_600, 1u64..=1_000_000_000_000), 1..50)
+}
+
+proptest! {
+    #![proptest_config(ProptestConfig::with_cases(1_000))]
+
+    /// A push feed that is neither frozen nor overridden is never stale by more than its
+    /// heartbeat, and after every observation its answer is within the deviation threshold of
+    /// the market (otherwise it would have published).
+    #[test]
+    fn push_feed_tracks_the_market_within_its_threshold(
+        path in market_path(),
+        deviation_bps in 1u32..=2_000,
+        heartbeat_secs in 1u64..=86_400,
+    ) {
+        let kind = OracleKind::PushFeed { deviation_bps, heartbeat_secs };
+        let start = Price::new(U256::from(100_000_000u64), 8).unwrap();
+        let mut oracle = Oracle::new(kind, start, 0).unwrap();
+        let mut now = 0;
+        for (dt, raw) in path {
+            now += dt;
+            let market = Price::new(U256::from(raw), 8).unwrap();
+            let seen = Observation { at: now, market: MarketPrice(market), reported: None };
+            let answer = oracle.observe(seen).unwrap().0.raw();
+            let gap = answer.abs_diff(market.raw()) * U256::from(10_000u32);
+            prop_assert!(gap < answer * U256::from(deviation_bps) || answer == market.raw());
+            prop_assert!(oracle.staleness(now) < heartbeat_secs);
+        }
     }
 }
