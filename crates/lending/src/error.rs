@@ -22,6 +22,8 @@ pub enum Protocol {
     CompoundV3,
     /// Euler v2 (`euler-xyz/euler-vault-kit`).
     EulerV2,
+    /// MetaMorpho vaults (`morpho-org/metamorpho`, `metamorpho-v1.1`).
+    MetaMorpho,
 }
 
 impl core::fmt::Display for Protocol {
@@ -31,6 +33,7 @@ impl core::fmt::Display for Protocol {
             Self::AaveV3 => "Aave v3",
             Self::CompoundV3 => "Compound v3",
             Self::EulerV2 => "Euler v2",
+            Self::MetaMorpho => "MetaMorpho",
         })
     }
 }

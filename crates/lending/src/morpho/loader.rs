@@ -32,27 +32,28 @@ pub struct LoadedMorphoMarket {
 
 /// Splits CSV text into rows of fields (double quotes allowed, `""` escapes a quote).
 fn rows(text: &str) -> Vec<Vec<String>> {
-    let mut out = Vec::new();
-    for line in text.lines().filter(|l| !l.trim().is_empty()) {
-        let mut fields = Vec::new();
-        let mut field = String::new();
-        let mut quoted = false;
-        let mut chars = line.chars().peekable();
-        while let Some(c) = chars.next() {
-            match (c, quoted) {
-                ('"', true) if chars.peek() == Some(&'"') => {
-                    field.push('"');
-                    chars.next();
-                }
-                ('"', _) => quoted = !quoted,
-                (',', false) => fields.push(core::mem::take(&mut field)),
-                _ => field.push(c),
+    text.lines().filter(|l| !l.trim().is_empty()).map(split_line).collect()
+}
+
+/// Splits one CSV line into fields (double quotes allowed, `""` escapes a quote).
+pub(crate) fn split_line(line: &str) -> Vec<String> {
+    let mut fields = Vec::new();
+    let mut field = String::new();
+    let mut quoted = false;
+    let mut chars = line.chars().peekable();
+    while let Some(c) = chars.next() {
+        match (c, quoted) {
+            ('"', true) if chars.peek() == Some(&'"') => {
+                field.push('"');
+                chars.next();
             }
+            ('"', _) => quoted = !quoted,
+            (',', false) => fields.push(core::mem::take(&mut field)),
+            _ => field.push(c),
         }
-        fields.push(field);
-        out.push(fields);
     }
-    out
+    fields.push(field);
+    fields
 }
 
 struct Table {
@@ -134,7 +135,7 @@ pub fn parse_scaled(field: &str, text: &str, decimals: u32) -> Result<U256> {
     Ok(value)
 }
 
-fn address(field: &str, text: &str) -> Result<Address> {
+pub(crate) fn address(field: &str, text: &str) -> Result<Address> {
     text.parse::<Address>()
         .map_err(|_| Error::invalid(field, "a 20-byte hex address", format!("{text:?}")))
 }
