@@ -29,9 +29,24 @@ pub enum Error {
     /// A margin-table file could not be read.
     #[error("margin tables: {0}")]
     Table(String),
+    /// The venue's order book failed for a reason other than running out of depth.
+    #[error("order book: {0}")]
+    Book(#[from] faultline_liquidity::Error),
+    /// A named market, account or collateral asset does not exist on the venue.
+    #[error("unknown {kind}: {name}")]
+    Unknown {
+        /// What was looked up (`market`, `account`, `collateral`).
+        kind: &'static str,
+        /// The name or id given.
+        name: String,
+    },
 }
 
 impl Error {
+    pub(crate) fn unknown(kind: &'static str, name: impl ToString) -> Self {
+        Self::Unknown { kind, name: name.to_string() }
+    }
+
     pub(crate) fn invalid(
         field: impl Into<String>,
         expected: &'static str,

@@ -13,6 +13,11 @@
 //!   position, as pluggable policies (Hyperliquid's and Binance's rankings, pro-rata, and the
 //!   leverage-draining policy from the risk-based ADL literature).
 //! - [`tables`]: loading Hyperliquid's margin tables.
+//! - [`venue`]: the venue engine: markets with mark and index, cross and isolated accounts,
+//!   collateral at the venue's own oracle, funding each step, and the liquidation waterfall
+//!   (order book, backstop vault, insurance fund, ADL), reporting [`events::Event`]s; its books
+//!   are kept by cost basis in [`ledger`] so value is conserved exactly.
+//! - [`reserve`]: reserve-fund drawdown under negative funding (LlamaRisk's methodologies).
 //!
 //! Figures are human-scale USD, sizes and prices in [`Decimal`] (28 significant digits): exact for
 //! sums and products at these magnitudes; an inexact division rounds at the 28th digit, far below
@@ -21,11 +26,15 @@
 
 pub mod adl;
 pub mod error;
+pub mod events;
 pub mod funding;
+pub mod ledger;
 pub mod liquidation;
 pub mod margin;
+pub mod reserve;
 pub mod side;
 pub mod tables;
+pub mod venue;
 
 pub use error::{Error, Result};
 pub use faultline_core::decimal::Decimal;
