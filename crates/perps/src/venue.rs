@@ -250,6 +250,29 @@ impl Venue {
         Ok(())
     }
 
+    /// Withdraws settlement currency from an account's cash; refused when the cash is not
+    /// there or the account would fall under maintenance.
+    pub fn withdraw(&mut self, account: AccountId, amount: Decimal) -> Result<()> {
+        positive("amount", amount)?;
+        let holder = self.account_mut(account)?;
+        if holder.cash < amount {
+            return Err(Error::invalid("amount", "at most the account's cash", amount));
+        }
+        holder.cash = sub(holder.cash, amount)?;
+        let health = self.cross_health(account)?;
+        if health.liquidatable() {
+            let holder = self.account_mut(account)?;
+            holder.cash = add(holder.cash, amount)?;
+            return Err(Error::invalid(
+                "amount",
+                "a withdrawal that keeps the account above maintenance",
+                amount,
+            ));
+        }
+        self.external_flows = sub(self.external_flows, amount)?;
+        Ok(())
+    }
+
     /// Capital paid into the insurance fund.
     pub fn fund_insurance(&mut self, amount: Decimal) -> Result<()> {
         positive("amount", amount)?;
