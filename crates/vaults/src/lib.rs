@@ -1,0 +1,28 @@
+//! Issuers, looped vaults and recursive minting: how a little real money carries a tower of
+//! claims, and where it falls.
+//!
+//! - [`erc4626`]: ERC-4626 share math with OpenZeppelin's rounding and virtual shares, to the wei.
+//! - [`backing`]: backing items (tokens, lending supply, loans, hedged books, off-chain claims,
+//!   reserves, cash) and the prices and [`NavRule`] they are valued under.
+//! - [`issuer`]: an issuer's reported and true NAV, write-downs, redemptions step by step.
+//! - [`redemption`]: redemption modes (instant, cooldown, queue, gated, frozen) and who is paid
+//!   in a run (first come or pro rata).
+//!
+//! Amounts a contract defines are raw [`U256`](alloy_primitives::U256) with the contract's
+//! rounding; human-scale figures (USD values, NAV, leverage) are [`Decimal`] reached through
+//! `faultline_core`'s one conversion, checked at every step. No floating point, no IO, and every
+//! output is in a deterministic order.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod backing;
+pub mod erc4626;
+pub mod error;
+pub mod issuer;
+pub mod redemption;
+
+pub use backing::{BackingItem, BackingKind, NavRule, Prices};
+pub use erc4626::Erc4626;
+pub use error::{Error, Result};
+pub use faultline_core::decimal::Decimal;
+pub use issuer::{Issuer, Liability, NavReport};
+pub use redemption::{RedemptionEvent, RedemptionMode, RunRule};
