@@ -21,6 +21,11 @@ pub enum ValueUnit {
         /// Decimals of the base currency.
         decimals: u8,
     },
+    /// The vault's unit of account with this many decimals (Euler v2).
+    UnitOfAccount {
+        /// Decimals of the unit of account.
+        decimals: u8,
+    },
 }
 
 /// An account's health as the protocol computes it.

@@ -28,7 +28,7 @@ fn vault(price: U256) -> EulerVault {
     };
     EulerVault::new(
         None,
-        vec![EulerCollateral { vault: Address::repeat_byte(0xC2), price, ltv }],
+        vec![EulerCollateral { vault: Address::repeat_byte(0xC2), price, decimals: 18, ltv }],
         2000,
         1,
     )
@@ -56,7 +56,7 @@ fn basic_liquidation_all_collateral() {
     assert_eq!(v.debt(BORROWER), U256::ZERO);
     assert_eq!(v.collateral(BORROWER, 0), U256::ZERO);
     assert_eq!(out.socialized, u(E18 / 2));
-    assert_eq!(v.total_borrows, u(45 * E18 / 10));
+    assert_eq!(v.total_borrows(), u(45 * E18 / 10));
 }
 
 /// Hand calculation of the discount cap and a partial repay: price 0.3: collateral 3e18, adjusted

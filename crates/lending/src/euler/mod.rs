@@ -4,6 +4,14 @@
 //! linearly after a cut), the Dutch-auction discount `1 − collateral·LTV / liability` capped by
 //! `maxLiquidationDiscount`, the liquidator taking the debt over, and socialisation of what no
 //! collateral is left to cover.
+//!
+//! [`accounting`] adds the rest of the vault behind the shared
+//! [`LendingMarket`](crate::LendingMarket) vocabulary: deposits and withdrawals limited by cash,
+//! borrows and repays with caps, the interest accumulator and fee shares (`Cache.sol`), and the
+//! rate from [`LinearKink`]. Debts are kept as the vault keeps them: `Owed` with 31 extra bits of
+//! precision, each with the accumulator it was last updated at (`BorrowUtils.sol`).
+
+pub mod accounting;
 
 use crate::{Error, Protocol, Result};
 use alloy_primitives::{Address, U256};
@@ -25,6 +33,22 @@ pub mod reason {
     pub const EXCESSIVE_REPAY_AMOUNT: &str = "E_ExcessiveRepayAmount";
     /// `E_MinYield`.
     pub const MIN_YIELD: &str = "E_MinYield";
+    /// `E_InsufficientCash`: a withdrawal or borrow larger than the vault's cash.
+    pub const INSUFFICIENT_CASH: &str = "E_InsufficientCash";
+    /// `E_InsufficientBalance`: burning more shares than the owner holds.
+    pub const INSUFFICIENT_BALANCE: &str = "E_InsufficientBalance";
+    /// `E_ZeroShares`: a deposit too small to mint a share.
+    pub const ZERO_SHARES: &str = "E_ZeroShares";
+    /// `E_RepayTooMuch`.
+    pub const REPAY_TOO_MUCH: &str = "E_RepayTooMuch";
+    /// `E_InsufficientDebt`.
+    pub const INSUFFICIENT_DEBT: &str = "E_InsufficientDebt";
+    /// `E_AccountLiquidity`: the borrower's borrow-LTV collateral does not exceed its debt.
+    pub const ACCOUNT_LIQUIDITY: &str = "E_AccountLiquidity";
+    /// `E_SupplyCapExceeded`.
+    pub const SUPPLY_CAP_EXCEEDED: &str = "E_SupplyCapExceeded";
+    /// `E_BorrowCapExceeded`.
+    pub const BORROW_CAP_EXCEEDED: &str = "E_BorrowCapExceeded";
 }
 
 const fn overflow(op: &'static str) -> Error {
@@ -78,6 +102,8 @@ pub struct EulerCollateral {
     pub vault: Address,
     /// Oracle mid price: unit of account per collateral unit, WAD (`getQuote` = `amount·p/1e18`).
     pub price: U256,
+    /// Decimals of the collateral (to read an [`OraclePrice`](faultline_core::OraclePrice)).
+    pub decimals: u8,
     /// LTVs.
     pub ltv: LtvConfig,
 }
@@ -104,11 +130,37 @@ pub struct EulerVault {
     pub max_liquidation_discount: u16,
     /// `CFG_DONT_SOCIALIZE_DEBT` unset.
     pub socialize_debt: bool,
-    /// `totalBorrows`.
-    pub total_borrows: U256,
-    /// Current time.
+    /// Current time (`block.timestamp`).
     pub now: u64,
-    debts: BTreeMap<Address, U256>,
+    /// The vault's asset (what is lent, borrowed and repaid).
+    pub asset: Address,
+    /// Decimals of the asset (to read an [`OraclePrice`](faultline_core::OraclePrice)).
+    pub asset_decimals: u8,
+    /// Who takes the debt over when a liquidation comes through the shared vocabulary.
+    pub liquidator: Address,
+    /// The rate model; `None` keeps the stored rate (an IRM of `address(0)`).
+    pub irm: Option<LinearKink>,
+    /// `interestFee`, bps of the interest (the default is 1,000).
+    pub interest_fee: u16,
+    /// `supplyCap` resolved to assets (`U256::MAX` for none).
+    pub supply_cap: U256,
+    /// `borrowCap` resolved to assets (`U256::MAX` for none).
+    pub borrow_cap: U256,
+    /// `cash`: the asset the vault holds.
+    pub cash: U256,
+    /// `totalShares`.
+    pub total_shares: U256,
+    /// `accumulatedFees`, shares (part of `totalShares`).
+    pub accumulated_fees: U256,
+    /// `interestRate`: per second, RAY.
+    pub interest_rate: U256,
+    /// `interestAccumulator`, RAY (starts at 1e27).
+    pub interest_accumulator: U256,
+    /// `lastInterestAccumulatorUpdate`.
+    pub last_update: u64,
+    total_borrows_owed: U256,
+    owed: BTreeMap<Address, (U256, U256)>,
+    shares: BTreeMap<Address, U256>,
     balances: BTreeMap<(Address, usize), U256>,
 }
 
@@ -125,20 +177,37 @@ impl EulerVault {
             collaterals,
             max_liquidation_discount,
             socialize_debt: true,
-            total_borrows: U256::ZERO,
             now,
-            debts: BTreeMap::new(),
+            asset: Address::ZERO,
+            asset_decimals: 18,
+            liquidator: Address::ZERO,
+            irm: None,
+            interest_fee: 1000,
+            supply_cap: U256::MAX,
+            borrow_cap: U256::MAX,
+            cash: U256::ZERO,
+            total_shares: U256::ZERO,
+            accumulated_fees: U256::ZERO,
+            interest_rate: U256::ZERO,
+            interest_accumulator: accounting::RAY,
+            last_update: now,
+            total_borrows_owed: U256::ZERO,
+            owed: BTreeMap::new(),
+            shares: BTreeMap::new(),
             balances: BTreeMap::new(),
         }
     }
 
-    /// Sets an account's debt (assets, rounded up as `toAssetsUp` gives it), keeping the total.
+    /// Sets an account's debt to `debt` assets exactly (a snapshot), keeping `totalBorrows`.
     pub fn set_debt(&mut self, account: Address, debt: U256) -> Result<()> {
-        let old = self.debt(account);
-        self.total_borrows = (self.total_borrows - old.min(self.total_borrows))
-            .checked_add(debt)
+        let old = self.owed_now(account)?;
+        let new = accounting::to_owed(debt)?;
+        self.total_borrows_owed = self
+            .total_borrows_owed
+            .saturating_sub(old)
+            .checked_add(new)
             .ok_or_else(|| overflow("totalBorrows"))?;
-        self.debts.insert(account, debt);
+        self.owed.insert(account, (new, self.interest_accumulator));
         Ok(())
     }
 
@@ -151,9 +220,9 @@ impl EulerVault {
         Ok(())
     }
 
-    /// An account's debt.
+    /// An account's debt in assets: `getCurrentOwed(...).toAssetsUp()` (at the last accrual).
     pub fn debt(&self, account: Address) -> U256 {
-        self.debts.get(&account).copied().unwrap_or_default()
+        accounting::to_assets_up(self.owed_now(account).unwrap_or(U256::MAX))
     }
 
     /// An account's balance of collateral `i`.
@@ -257,8 +326,21 @@ impl EulerVault {
         Ok((EulerLiquidation { repay, yield_balance, socialized: U256::ZERO }, liability_value))
     }
 
-    /// `liquidate(violator, collateral, repayAssets, minYieldBalance)`.
+    /// `liquidate(violator, collateral, repayAssets, minYieldBalance)`: interest accrued first,
+    /// the rate updated after (`checkVaultStatus`); a revert leaves no trace.
     pub fn liquidate(
+        &mut self,
+        liquidator: Address,
+        violator: Address,
+        i: usize,
+        desired_repay: U256,
+        min_yield: U256,
+    ) -> Result<EulerLiquidation> {
+        self.operate(|v| v.execute_liquidation(liquidator, violator, i, desired_repay, min_yield))
+    }
+
+    /// `calculateLiquidation` then `executeLiquidation`, on an accrued vault.
+    fn execute_liquidation(
         &mut self,
         liquidator: Address,
         violator: Address,
@@ -273,11 +355,7 @@ impl EulerVault {
         }
         let liability = self.debt(violator);
         if !out.repay.is_zero() {
-            // transferBorrow: the liquidator takes the debt over; the total does not change.
-            self.debts.insert(violator, liability - out.repay);
-            let taken =
-                self.debt(liquidator).checked_add(out.repay).ok_or_else(|| overflow("debt"))?;
-            self.debts.insert(liquidator, taken);
+            self.transfer_borrow(violator, liquidator, out.repay)?;
         }
         if !out.yield_balance.is_zero() {
             let left = self.collateral(violator, i) - out.yield_balance;
@@ -296,8 +374,7 @@ impl EulerVault {
             && no_collateral
         {
             let remaining = liability - out.repay;
-            self.debts.insert(violator, U256::ZERO);
-            self.total_borrows = self.total_borrows.saturating_sub(remaining);
+            self.decrease_borrow(violator, remaining)?;
             out.socialized = remaining;
         }
         Ok(out)
