@@ -5,6 +5,9 @@
 //! - [`backing`]: backing items (tokens, lending supply, loans, hedged books, off-chain claims,
 //!   reserves, cash) and the prices and [`NavRule`] they are valued under.
 //! - [`issuer`]: an issuer's reported and true NAV, write-downs, redemptions step by step.
+//! - [`loops`]: looped positions: leverage (closed form and iterated), net yield, health, the
+//!   liquidation trigger under each oracle kind, unwind cost through a venue, survival at 100%
+//!   utilisation, and many loopers in one market.
 //! - [`redemption`]: redemption modes (instant, cooldown, queue, gated, frozen) and who is paid
 //!   in a run (first come or pro rata).
 //!
@@ -18,6 +21,7 @@ pub mod backing;
 pub mod erc4626;
 pub mod error;
 pub mod issuer;
+pub mod loops;
 pub mod redemption;
 
 pub use backing::{BackingItem, BackingKind, NavRule, Prices};
@@ -25,4 +29,5 @@ pub use erc4626::Erc4626;
 pub use error::{Error, Result};
 pub use faultline_core::decimal::Decimal;
 pub use issuer::{Issuer, Liability, NavReport};
+pub use loops::{LiquidationTrigger, LoopParams, LoopPosition, MarketExposure, Unwind, Yields};
 pub use redemption::{RedemptionEvent, RedemptionMode, RunRule};

@@ -2,4 +2,5 @@
 
 mod erc4626;
 mod issuer;
+mod loops;
 mod properties;
