@@ -4,6 +4,8 @@
 //! - [`erc4626`]: ERC-4626 share math with OpenZeppelin's rounding and virtual shares, to the wei.
 //! - [`backing`]: backing items (tokens, lending supply, loans, hedged books, off-chain claims,
 //!   reserves, cash) and the prices and [`NavRule`] they are valued under.
+//! - [`graph`]: the backing graph across issuers: cycles (Tarjan), exogenous backing against
+//!   nominal claims, amplification and the layers of the inverted pyramid; the minting loop.
 //! - [`issuer`]: an issuer's reported and true NAV, write-downs, redemptions step by step.
 //! - [`loops`]: looped positions: leverage (closed form and iterated), net yield, health, the
 //!   liquidation trigger under each oracle kind, unwind cost through a venue, survival at 100%
@@ -20,6 +22,7 @@
 pub mod backing;
 pub mod erc4626;
 pub mod error;
+pub mod graph;
 pub mod issuer;
 pub mod loops;
 pub mod redemption;
@@ -28,6 +31,7 @@ pub use backing::{BackingItem, BackingKind, NavRule, Prices};
 pub use erc4626::Erc4626;
 pub use error::{Error, Result};
 pub use faultline_core::decimal::Decimal;
+pub use graph::{BackingGraph, Layer, MintLoop, PyramidReport, recursive_mint};
 pub use issuer::{Issuer, Liability, NavReport};
 pub use loops::{LiquidationTrigger, LoopParams, LoopPosition, MarketExposure, Unwind, Yields};
 pub use redemption::{RedemptionEvent, RedemptionMode, RunRule};

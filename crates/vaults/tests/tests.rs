@@ -1,6 +1,8 @@
 //! Integration tests of faultline-vaults, one module per area (one test binary).
 
 mod erc4626;
+mod graph;
 mod issuer;
 mod loops;
 mod properties;
+mod stream;
