@@ -1,6 +1,8 @@
 //! Issuers, looped vaults and recursive minting: how a little real money carries a tower of
 //! claims, and where it falls.
 //!
+//! - [`design`]: the vault-design check: the TOML file's types and validation, and [`analyse`]
+//!   giving max safe leverage, break-even depegs, health under shocks and what breaks first.
 //! - [`erc4626`]: ERC-4626 share math with OpenZeppelin's rounding and virtual shares, to the wei.
 //! - [`backing`]: backing items (tokens, lending supply, loans, hedged books, off-chain claims,
 //!   reserves, cash) and the prices and [`NavRule`] they are valued under.
@@ -20,6 +22,7 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod backing;
+pub mod design;
 pub mod erc4626;
 pub mod error;
 pub mod graph;
@@ -28,6 +31,7 @@ pub mod loops;
 pub mod redemption;
 
 pub use backing::{BackingItem, BackingKind, NavRule, Prices};
+pub use design::{DesignReport, VaultDesign, analyse};
 pub use erc4626::Erc4626;
 pub use error::{Error, Result};
 pub use faultline_core::decimal::Decimal;

@@ -1,5 +1,6 @@
 //! Integration tests of faultline-vaults, one module per area (one test binary).
 
+mod design;
 mod erc4626;
 mod graph;
 mod issuer;
