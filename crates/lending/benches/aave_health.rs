@@ -77,6 +77,19 @@ fn benches(c: &mut Criterion) {
             black_box(liquidatable)
         })
     });
+    // The fast kernel: balances computed once for the book (prices do not move them), then each
+    // price set evaluated in 128 bits with a 256-bit fallback; bit-identical to the above
+    // (tests/properties.rs `fast_health_equals_reference`).
+    let prepared = shocked.prepare(&book).expect("prepare");
+    group.bench_function("health_at_new_prices_fast", |b| {
+        b.iter(|| {
+            let priced = prepared.at(&shocked, &book).expect("same indexes");
+            black_box(priced.count_liquidatable().expect("hf"))
+        })
+    });
+    group.bench_function("prepare_balances_once", |b| {
+        b.iter(|| black_box(shocked.prepare(&book).expect("prepare")))
+    });
     let prices = grid(eth / U256::from(4u8), eth * U256::from(2u8), 1000).expect("grid");
     group.bench_function("bands_1000_point_grid", |b| {
         b.iter(|| {

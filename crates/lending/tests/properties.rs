@@ -149,3 +149,102 @@ proptest! {
         prop_assert!(to_assets_up(owed, ta, ts).unwrap() >= a);
     }
 }
+
+mod fast_health {
+    //! The fast health kernel (`PreparedBook`, 128-bit with a 256-bit fallback) against the
+    //! reference `HealthKernel::health_factor`, on the real Ethereum Core reserves (48, with their
+    //! eModes and indexes) under every rounding version: random books and prices, including
+    //! amounts and prices that overflow 128 bits (the fallback), zero prices, and values sitting
+    //! exactly on a rounding boundary (`balance · price` a multiple of the unit, or one off).
+    use super::*;
+    use faultline_lending::aave::{BookEntry, HealthKernel, PositionBook, load_market};
+    use std::sync::OnceLock;
+
+    fn kernels() -> &'static [(HealthKernel, Vec<u8>)] {
+        static K: OnceLock<Vec<(HealthKernel, Vec<u8>)>> = OnceLock::new();
+        K.get_or_init(|| {
+            let path = concat!(
+                env!("CARGO_MANIFEST_DIR"),
+                "/../../fixtures/aave-v3/ethereum-core-block-22840005.json"
+            );
+            let text = std::fs::read_to_string(path).unwrap();
+            [AaveVersion::V3_3, AaveVersion::V3_4, AaveVersion::V3_5]
+                .into_iter()
+                .map(|v| {
+                    // A year after the snapshot, so indexes are past their stored values.
+                    let pool = load_market(&text, v, 1_783_000_000).unwrap().pool;
+                    let e_modes = pool.e_modes().keys().copied().collect();
+                    (pool.health_kernel().unwrap(), e_modes)
+                })
+                .collect()
+        })
+    }
+
+    /// An amount: small, any width up to 128 bits, or a power of ten ± 1 (rounding boundaries).
+    fn amount() -> impl Strategy<Value = u128> {
+        prop_oneof![
+            0u128..1_000,
+            (0u32..128, any::<u128>()).prop_map(|(bits, v)| v >> (127 - bits)),
+            (0u32..38, 0u8..3).prop_map(|(e, d)| (10u128.pow(e) + u128::from(d)).saturating_sub(1)),
+        ]
+    }
+
+    /// A price change: keep, scale by a permille, zero, one, a power of ten, or beyond 128 bits.
+    fn price_move() -> impl Strategy<Value = (u16, u8, u32)> {
+        (0u16..48, 0u8..6, 0u32..3000)
+    }
+
+    fn entry() -> impl Strategy<Value = (u16, u128, u128, bool)> {
+        (0u16..48, amount(), amount(), any::<bool>())
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(256))]
+        #[test]
+        fn fast_health_equals_reference(
+            version in 0usize..3,
+            positions in prop::collection::vec((0usize..20, prop::collection::vec(entry(), 1..6)), 1..24),
+            moves in prop::collection::vec(price_move(), 0..12),
+        ) {
+            let (kernel, e_modes) = &kernels()[version];
+            let mut book = PositionBook::new();
+            for (e, entries) in &positions {
+                // eMode 0 most of the time, else one of the pool's.
+                let e_mode = if *e < e_modes.len() { e_modes[*e] } else { 0 };
+                let entries: Vec<BookEntry> = entries
+                    .iter()
+                    .map(|&(reserve, a, d, collateral)| BookEntry {
+                        reserve,
+                        scaled_a: a,
+                        scaled_debt: d,
+                        collateral,
+                    })
+                    .collect();
+                book.push(e_mode, &entries).unwrap();
+            }
+            let mut shocked = kernel.clone();
+            for &(reserve, how, k) in &moves {
+                let p = kernel.price(reserve).unwrap();
+                let price = match how {
+                    0 => p * U256::from(k) / U256::from(1000u16),
+                    1 => U256::ZERO,
+                    2 => U256::from(1u8),
+                    3 => U256::from(10u8).pow(U256::from(k % 40)),
+                    4 => U256::from(u128::MAX) + U256::from(k),
+                    _ => p,
+                };
+                shocked.set_price(reserve, price).unwrap();
+            }
+            let prepared = shocked.prepare(&book).unwrap();
+            let priced = prepared.at(&shocked, &book).unwrap();
+            for p in 0..book.len() {
+                prop_assert_eq!(priced.health_factor(p), shocked.health_factor(&book, p), "position {}", p);
+            }
+            // The same prepared book serves the unshocked prices (same indexes).
+            let base = prepared.at(kernel, &book).unwrap();
+            for p in 0..book.len() {
+                prop_assert_eq!(base.health_factor(p), kernel.health_factor(&book, p));
+            }
+        }
+    }
+}

@@ -18,11 +18,11 @@ use faultline_core::math::{
 #[derive(Debug, Clone, Default)]
 pub struct PositionBook {
     e_mode: Vec<u8>,
-    start: Vec<u32>,
-    reserve: Vec<u16>,
-    scaled_a: Vec<u128>,
-    scaled_debt: Vec<u128>,
-    collateral: Vec<bool>,
+    pub(super) start: Vec<u32>,
+    pub(super) reserve: Vec<u16>,
+    pub(super) scaled_a: Vec<u128>,
+    pub(super) scaled_debt: Vec<u128>,
+    pub(super) collateral: Vec<bool>,
 }
 
 /// One holding of a position in the book.
@@ -77,7 +77,7 @@ impl PositionBook {
         self.reserve.len()
     }
 
-    fn range(&self, p: usize) -> Option<(u8, core::ops::Range<usize>)> {
+    pub(super) fn range(&self, p: usize) -> Option<(u8, core::ops::Range<usize>)> {
         let from = *self.start.get(p)? as usize;
         let to = *self.start.get(p + 1)? as usize;
         Some((*self.e_mode.get(p)?, from..to))
@@ -85,11 +85,11 @@ impl PositionBook {
 }
 
 #[derive(Debug, Clone, Copy)]
-struct KernelReserve {
-    liquidity_index: U256,
-    borrow_index: U256,
-    price: U256,
-    unit: U256,
+pub(super) struct KernelReserve {
+    pub(super) liquidity_index: U256,
+    pub(super) borrow_index: U256,
+    pub(super) price: U256,
+    pub(super) unit: U256,
     lt: U256,
     asset: Address,
 }
@@ -97,8 +97,8 @@ struct KernelReserve {
 /// The reserves' state frozen at one time and one set of prices.
 #[derive(Debug, Clone)]
 pub struct HealthKernel {
-    version: AaveVersion,
-    reserves: Vec<KernelReserve>,
+    pub(super) version: AaveVersion,
+    pub(super) reserves: Vec<KernelReserve>,
     /// `(eMode id, LT, collateral bitmap)`.
     e_modes: Vec<(u8, U256, u128)>,
 }
@@ -153,7 +153,7 @@ impl HealthKernel {
         self.reserves.get(usize::from(reserve)).map(|r| r.price)
     }
 
-    fn lt(&self, e_mode: u8, id: u16, r: &KernelReserve) -> U256 {
+    pub(super) fn lt(&self, e_mode: u8, id: u16, r: &KernelReserve) -> U256 {
         if e_mode != 0
             && let Some((_, lt, bitmap)) = self.e_modes.iter().find(|(e, _, _)| *e == e_mode)
             && id < 128

@@ -8,10 +8,12 @@
 //! 8 decimals per whole token.
 
 mod book;
+mod fast;
 mod loader;
 mod rates;
 
 pub use book::{BookEntry, HealthKernel, PositionBook};
+pub use fast::{PreparedBook, PricedBook};
 pub use loader::{LoadedMarket, load_market, load_market_value};
 pub use rates::{RateInputs, RateStrategy, SECONDS_PER_YEAR, compounded_interest, linear_interest};
 
