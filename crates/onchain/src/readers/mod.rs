@@ -1,0 +1,7 @@
+//! Protocol readers: `sol!` bindings written from the public interfaces, batched through
+//! Multicall3 at the pinned block, returning typed state the lending models are built from.
+
+pub mod chainlink;
+pub mod morpho;
+pub mod tokens;
+pub mod uniswap_v3;
