@@ -6,13 +6,18 @@
 //! the 3pool, return the last iterate when they have not met the precision of 1 (newer pools
 //! raise instead; [`get_d_strict`] does). `amp` is the contract's `A`, which is the paper's
 //! `A · n^(n−1)`; there is no `A_PRECISION` (the 3pool generation).
+//!
+//! Checked to the wei against Curve's reference model (curvefi/curve-contract
+//! `tests/simulation.py`, class `Curve`) in `tests/curve_simulation.rs`, which also states where
+//! the model and the Vyper differ (the `- 1` in dy, the fee on it, units, balances, the
+//! iteration cap) and that this module follows the Vyper.
 
 use crate::{
     Error, Result,
     uniswap_v2::{FACTOR_ONE, scale_factor},
     venue::{Pair, Quote, Side, Venue, largest_where},
 };
-use alloy_primitives::U256;
+use alloy_primitives::{U256, U512};
 use faultline_core::{Price, Rounding};
 use rust_decimal::Decimal;
 
@@ -156,8 +161,8 @@ pub struct StableSwap {
 
 impl StableSwap {
     /// A pool with `balances` (raw units), coin `decimals` (each at most 18: `RATES` are
-    /// `10^(36 − decimals)`), amplification `amp` (the contract's `A`), `fee` and `admin_fee` in
-    /// 1e-10 (the 3pool: 1,000,000 = 0.01% and 5,000,000,000 = 50%).
+    /// `10^(36 − decimals)`, as in the 3pool), amplification `amp` (the contract's `A`), `fee` and
+    /// `admin_fee` in 1e-10 (the 3pool: 1,000,000 = 0.01% and 5,000,000,000 = 50%).
     pub fn new(
         balances: Vec<U256>,
         decimals: &[u8],
@@ -165,7 +170,6 @@ impl StableSwap {
         fee: U256,
         admin_fee: U256,
     ) -> Result<Self> {
-        check_coins(&balances)?;
         if decimals.len() != balances.len() {
             return Err(Error::invalid("decimals", "one per coin", decimals.len()));
         }
@@ -175,6 +179,26 @@ impl StableSwap {
                 return Err(Error::invalid("decimals", "at most 18", d));
             }
             rates.push(U256::from(10u8).pow(U256::from(36 - d)));
+        }
+        Self::with_rates(balances, rates, amp, fee, admin_fee)
+    }
+
+    /// A pool with explicit `rates` (the contract's `RATES`, or a lending pool's stored rates:
+    /// `rate · 10^(18 − decimals)` with `rate` = 1e18 for a plain coin), each non-zero; the other
+    /// parameters as in [`StableSwap::new`]. The formulas are the 3pool's with those rates.
+    pub fn with_rates(
+        balances: Vec<U256>,
+        rates: Vec<U256>,
+        amp: U256,
+        fee: U256,
+        admin_fee: U256,
+    ) -> Result<Self> {
+        check_coins(&balances)?;
+        if rates.len() != balances.len() {
+            return Err(Error::invalid("rates", "one per coin", rates.len()));
+        }
+        if let Some(zero) = rates.iter().position(U256::is_zero) {
+            return Err(Error::invalid("rates", "every rate > 0", format!("rates[{zero}] = 0")));
         }
         if amp.is_zero() {
             return Err(Error::invalid("amp", "> 0", amp));
@@ -192,6 +216,26 @@ impl StableSwap {
         &self.balances
     }
 
+    /// `RATES`: the factor (1e18 = 1) that normalises each coin's raw balance to 18 decimals.
+    pub fn rates(&self) -> &[U256] {
+        &self.rates
+    }
+
+    /// The amplification `A` (the paper's `A · n^(n−1)`).
+    pub const fn amp(&self) -> U256 {
+        self.amp
+    }
+
+    /// The swap fee in 1e-10.
+    pub const fn fee(&self) -> U256 {
+        self.fee
+    }
+
+    /// The admin's share of the fee in 1e-10.
+    pub const fn admin_fee(&self) -> U256 {
+        self.admin_fee
+    }
+
     /// `_xp()`: balances normalised to 18 decimals.
     pub fn xp(&self) -> Result<Vec<U256>> {
         self.balances
@@ -205,43 +249,49 @@ impl StableSwap {
         if i < self.balances.len() { Ok(i) } else { Err(Error::invalid(field, "a coin index", i)) }
     }
 
-    /// `exchange(i, j, dx)` without transfers: the output `dy` (raw units of `j`) and the new
-    /// balances, admin fee removed from the pool as the contract does.
-    fn simulate(&self, i: usize, j: usize, dx: U256) -> Result<(U256, Vec<U256>)> {
-        const OP: &str = "exchange";
+    /// `x = xp[i] + dx * rates[i] / PRECISION` and `xp[j] − get_y(i, j, x, xp) − 1`, the part
+    /// `get_dy` and `exchange` share; the `- 1` underflows (the contract reverts) when the sale
+    /// is too small to move `y` by more than one unit.
+    fn dy_xp(&self, i: usize, j: usize, dx: U256, op: &'static str) -> Result<U256> {
         let (i, j) = (self.index(i, "i")?, self.index(j, "j")?);
         let xp = self.xp()?;
-        let x = add(xp[i], mul(dx, self.rates[i], OP)? / PRECISION, OP)?;
+        let x = add(xp[i], mul(dx, self.rates[i], op)? / PRECISION, op)?;
         let y = get_y(i, j, x, &xp, self.amp)?;
         // `xp[j] - y - 1`: "-1 just in case there were some rounding errors".
-        let dy = sub(sub(xp[j], y, OP)?, U256::from(1u8), OP).map_err(|_| {
-            Error::InsufficientLiquidity { venue: OP, requested: dx, available: U256::ZERO }
+        let dy = sub(xp[j], y, op).and_then(|dy| sub(dy, U256::from(1u8), op)).map_err(|_| {
+            Error::InsufficientLiquidity { venue: op, requested: dx, available: U256::ZERO }
         })?;
-        let dy_fee = mul(dy, self.fee, OP)? / FEE_DENOMINATOR;
-        let dy_out = div(mul(sub(dy, dy_fee, OP)?, PRECISION, OP)?, self.rates[j], OP)?;
-        let admin = div(
-            mul(mul(dy_fee, self.admin_fee, OP)? / FEE_DENOMINATOR, PRECISION, OP)?,
+        Ok(dy)
+    }
+
+    /// `exchange(i, j, dx)` without transfers: every quantity the contract computes, the new
+    /// balances included (admin fee removed from the pool as the contract does). The pool is
+    /// not changed.
+    pub fn quote_exchange(&self, i: usize, j: usize, dx: U256) -> Result<Exchange> {
+        const OP: &str = "exchange";
+        let dy_xp = self.dy_xp(i, j, dx, OP)?;
+        let fee_xp = mul(dy_xp, self.fee, OP)? / FEE_DENOMINATOR;
+        let dy = div(mul(sub(dy_xp, fee_xp, OP)?, PRECISION, OP)?, self.rates[j], OP)?;
+        let admin_fee = div(
+            mul(mul(fee_xp, self.admin_fee, OP)? / FEE_DENOMINATOR, PRECISION, OP)?,
             self.rates[j],
             OP,
         )?;
         let mut balances = self.balances.clone();
         balances[i] = add(balances[i], dx, OP)?;
-        balances[j] = sub(sub(balances[j], dy_out, OP)?, admin, OP)?;
-        Ok((dy_out, balances))
+        balances[j] = sub(sub(balances[j], dy, OP)?, admin_fee, OP)?;
+        Ok(Exchange { dy_xp, fee_xp, dy, admin_fee, balances })
     }
 
     /// `get_dy(i, j, dx)`: what selling `dx` of coin `i` for coin `j` returns, fee taken.
+    ///
+    /// As in the contract, this view converts to raw units *before* taking the fee, while
+    /// `exchange` takes the fee in normalised units first: for a coin with fewer than 18
+    /// decimals the two can differ by a raw unit, and each is mirrored as it is.
     pub fn get_dy(&self, i: usize, j: usize, dx: U256) -> Result<U256> {
         const OP: &str = "get_dy";
-        let (i, j) = (self.index(i, "i")?, self.index(j, "j")?);
-        let xp = self.xp()?;
-        let x = add(xp[i], mul(dx, self.rates[i], OP)? / PRECISION, OP)?;
-        let y = get_y(i, j, x, &xp, self.amp)?;
-        let dy = div(
-            mul(sub(sub(xp[j], y, OP)?, U256::from(1u8), OP)?, PRECISION, OP)?,
-            self.rates[j],
-            OP,
-        )?;
+        let dy_xp = self.dy_xp(i, j, dx, OP)?;
+        let dy = div(mul(dy_xp, PRECISION, OP)?, self.rates[j], OP)?;
         let fee = mul(self.fee, dy, OP)? / FEE_DENOMINATOR;
         sub(dy, fee, OP)
     }
@@ -249,10 +299,26 @@ impl StableSwap {
     /// `exchange(i, j, dx, 0)`: sells `dx` of coin `i` for coin `j`, updates the balances, and
     /// returns the output.
     pub fn exchange(&mut self, i: usize, j: usize, dx: U256) -> Result<U256> {
-        let (dy, balances) = self.simulate(i, j, dx)?;
-        self.balances = balances;
-        Ok(dy)
+        let exchange = self.quote_exchange(i, j, dx)?;
+        self.balances = exchange.balances;
+        Ok(exchange.dy)
     }
+}
+
+/// What `exchange(i, j, dx)` computes, in the contract's own quantities and order.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Exchange {
+    /// `xp[j] − y − 1`: the output before the fee, normalised to 18 decimals.
+    pub dy_xp: U256,
+    /// `dy * fee / FEE_DENOMINATOR`: the fee, normalised.
+    pub fee_xp: U256,
+    /// `(dy − dy_fee) * PRECISION / rates[j]`: what the trader receives, raw units of coin `j`.
+    pub dy: U256,
+    /// `dy_fee * admin_fee / FEE_DENOMINATOR * PRECISION / rates[j]`: the admin's share, raw
+    /// units of coin `j`, which leaves the pool's balances.
+    pub admin_fee: U256,
+    /// The pool's raw balances after the exchange.
+    pub balances: Vec<U256>,
 }
 
 /// A StableSwap pool as a venue for one of its pairs of coins.
@@ -261,7 +327,8 @@ impl StableSwap {
 /// the smallest quote input whose output is at least `X` (found by bisection over `get_dy`), and
 /// it may deliver a few wei more than asked. The marginal price is the fee-free rate of a probe
 /// sale of one millionth of the base balance (at least one raw unit), with the contract's `-1`
-/// added back: a documented approximation, not a contract function.
+/// added back: a documented approximation, not a contract function. The pair's decimals are the
+/// two coins' decimals: prices are raw quote per raw base through the pool's rates.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct StableSwapVenue {
     name: String,
@@ -293,13 +360,19 @@ impl StableSwapVenue {
         &self.pool
     }
 
-    fn price_of(pool: &StableSwap, base: usize, quote: usize) -> Result<Price> {
+    fn price_of(&self, pool: &StableSwap) -> Result<Price> {
+        let (base, quote) = (self.base, self.quote);
         let xp = pool.xp()?;
         let probe_xp = (xp[base] / U256::from(1_000_000u32)).max(U256::from(1u8));
         let y = get_y(base, quote, add(xp[base], probe_xp, "mid_price")?, &xp, pool.amp)?;
         let out_xp = sub(xp[quote], y, "mid_price")?;
-        // Both legs in 18-decimal normalised units: the ratio is already the human price.
-        Pair::new(18, 18)?.price_of(out_xp, probe_xp, Rounding::Down)
+        // Raw quote per raw base: `(out_xp · 1e18 / rates[quote]) / (probe_xp · 1e18 /
+        // rates[base])`, kept as one exact ratio so that lending rates price correctly too.
+        self.pair.price_of_ratio(
+            U512::from(out_xp) * U512::from(pool.rates[base]),
+            U512::from(probe_xp) * U512::from(pool.rates[quote]),
+            Rounding::Down,
+        )
     }
 
     /// The smallest quote input whose sale for base returns at least `base_out`.
@@ -334,16 +407,16 @@ impl StableSwapVenue {
         let before = self.mid_price()?;
         let (quote, pool) = match side {
             Side::Sell => {
-                let (dy, balances) = self.pool.simulate(self.base, self.quote, base)?;
-                (dy, StableSwap { balances, ..self.pool.clone() })
+                let exchange = self.pool.quote_exchange(self.base, self.quote, base)?;
+                (exchange.dy, StableSwap { balances: exchange.balances, ..self.pool.clone() })
             }
             Side::Buy => {
                 let cost = self.buy_cost(base)?;
-                let (_, balances) = self.pool.simulate(self.quote, self.base, cost)?;
-                (cost, StableSwap { balances, ..self.pool.clone() })
+                let exchange = self.pool.quote_exchange(self.quote, self.base, cost)?;
+                (cost, StableSwap { balances: exchange.balances, ..self.pool.clone() })
             }
         };
-        let after = Self::price_of(&pool, self.base, self.quote)?;
+        let after = self.price_of(&pool)?;
         Ok((Quote::new(self.pair, side, base, quote, before, after)?, pool))
     }
 }
@@ -358,7 +431,7 @@ impl Venue for StableSwapVenue {
     }
 
     fn mid_price(&self) -> Result<Price> {
-        Self::price_of(&self.pool, self.base, self.quote)
+        self.price_of(&self.pool)
     }
 
     fn quote(&self, side: Side, base: U256) -> Result<Quote> {
