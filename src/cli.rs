@@ -1,6 +1,7 @@
-//! The command line: global options and the subcommands, each in its own module as it arrives.
+//! The command line: global options and the subcommands, each in its own module.
 
-use clap::{Args, Parser};
+use crate::commands::{graph::GraphArgs, schema::SchemaArgs, stress::StressArgs};
+use clap::{Args, Parser, Subcommand};
 
 /// Find where DeFi collateral chains break.
 ///
@@ -13,6 +14,9 @@ pub(crate) struct Cli {
     /// Options every command takes.
     #[command(flatten)]
     pub(crate) global: GlobalArgs,
+    /// What to do.
+    #[command(subcommand)]
+    command: Option<Command>,
 }
 
 /// Options every command takes.
@@ -23,11 +27,26 @@ pub(crate) struct GlobalArgs {
     pub(crate) verbose: u8,
 }
 
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+enum Command {
+    /// Run a stress scenario and report what broke, in what order, and why.
+    Stress(StressArgs),
+    /// Draw the collateral and backing dependency graph of a snapshot, cycles marked.
+    Graph(GraphArgs),
+    /// Print the JSON Schema of the snapshot or report format.
+    Schema(SchemaArgs),
+}
+
 impl Cli {
     /// Runs the chosen command.
     pub(crate) fn run(self) -> eyre::Result<()> {
-        // No subcommands yet: `arg_required_else_help` makes clap print the help for a bare call,
-        // and `--help`/`--version` exit inside `parse`. Reaching here means only global flags.
-        eyre::bail!("no command given; see `faultline --help`")
+        match self.command {
+            Some(Command::Stress(args)) => args.run(),
+            Some(Command::Graph(args)) => args.run(),
+            Some(Command::Schema(args)) => args.run(),
+            // `arg_required_else_help` prints help for a bare call; only global flags reach here.
+            None => eyre::bail!("no command given; see `faultline --help`"),
+        }
     }
 }

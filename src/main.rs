@@ -5,6 +5,9 @@
 //! Standard output carries results only; logs and progress go to standard error.
 
 mod cli;
+mod commands;
+mod files;
+mod render;
 
 use clap::Parser;
 use std::process::ExitCode;

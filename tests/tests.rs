@@ -1,3 +1,4 @@
 //! End-to-end tests of the `faultline` program, as one integration binary.
 
 mod cli;
+mod stress;

@@ -1,0 +1,115 @@
+//! The event log and its causal bookkeeping.
+//!
+//! Every quantity the cascade reads (a token's price, an oracle's answer, an issuer's NAV, a
+//! market's loss, a backing item's value) remembers the event that last changed it. An event
+//! derived from quantities names those events as its causes, so the log is a DAG from the
+//! scenario's shocks to every loss, built without any model having to know about causality.
+
+use crate::report::{ContagionPath, Event, EventId, EventKind};
+use std::collections::{BTreeMap, BTreeSet};
+
+/// Something the cascade reads whose changes have causes.
+#[derive(Debug, Clone, PartialEq, Eq, PartialOrd, Ord)]
+pub(crate) enum Quantity {
+    /// A token's market price.
+    Price(String),
+    /// An oracle's answer.
+    Oracle(String),
+    /// An issuer's true NAV.
+    Nav(String),
+    /// A backing item's value.
+    Backing(String),
+    /// A lending market's losses (economic or realised bad debt).
+    MarketLoss(String),
+    /// An issuer's redemption state.
+    Redemption(String),
+    /// A venue's depth.
+    Liquidity(String),
+}
+
+/// The log under construction.
+#[derive(Debug, Default)]
+pub(crate) struct Log {
+    pub(crate) events: Vec<Event>,
+    last: BTreeMap<Quantity, EventId>,
+    /// The clock, stamped on every event.
+    pub(crate) step: u64,
+    pub(crate) at_secs: u64,
+}
+
+impl Log {
+    /// The event that last changed `quantity`, if any.
+    pub(crate) fn cause_of(&self, quantity: &Quantity) -> Option<EventId> {
+        self.last.get(quantity).copied()
+    }
+
+    /// Records an event caused by the events behind `inputs` (in that order, without repeats).
+    pub(crate) fn record(
+        &mut self,
+        entity: &str,
+        kind: EventKind,
+        inputs: &[Quantity],
+        summary: String,
+    ) -> EventId {
+        let mut causes = Vec::new();
+        for input in inputs {
+            if let Some(id) = self.cause_of(input)
+                && !causes.contains(&id)
+            {
+                causes.push(id);
+            }
+        }
+        let id = self.events.len();
+        self.events.push(Event {
+            id,
+            step: self.step,
+            at_secs: self.at_secs,
+            entity: entity.to_owned(),
+            kind,
+            causes,
+            summary,
+        });
+        id
+    }
+
+    /// Says that `event` is what last changed `quantity`.
+    pub(crate) fn mark(&mut self, quantity: Quantity, event: EventId) {
+        self.last.insert(quantity, event);
+    }
+
+    /// Makes `to` inherit `from`'s cause (an oracle answer moved because the price did).
+    pub(crate) fn inherit(&mut self, to: Quantity, from: &Quantity) {
+        if let Some(id) = self.cause_of(from) {
+            self.last.insert(to, id);
+        }
+    }
+}
+
+/// For each loss event, the chain back to its root shock, following each event's first cause.
+pub(crate) fn contagion(events: &[Event]) -> Vec<ContagionPath> {
+    let mut paths = Vec::new();
+    // Report each loss once per entity: the first loss of that kind there, which is where the
+    // chain broke; later ones repeat it.
+    let mut seen = BTreeSet::new();
+    for event in events.iter().filter(|e| e.kind.is_loss()) {
+        let key = (event.entity.clone(), event.kind.name());
+        if !seen.insert(key) {
+            continue;
+        }
+        let mut path = vec![event.id];
+        let mut at = event;
+        while let Some(&cause) = at.causes.first() {
+            // Causes are always earlier events, so the walk ends; guard against a bad log.
+            if cause >= at.id || path.contains(&cause) {
+                break;
+            }
+            path.push(cause);
+            at = &events[cause];
+        }
+        path.reverse();
+        let text =
+            path.iter().map(|&i| events[i].summary.as_str()).collect::<Vec<_>>().join(" -> ");
+        paths.push(ContagionPath { loss: event.id, path, text });
+    }
+    paths
+}

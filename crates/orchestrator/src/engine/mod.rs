@@ -1,0 +1,454 @@
+//! The cascade: apply each step's shocks, then iterate to a fixed point.
+//!
+//! One round of a step, in order:
+//! 1. issuers' true NAVs from their backing at market value (holdings at market, lending supply
+//!    at what lenders can recover, loans and opaque claims less write-downs), and the issuer
+//!    token's fair price falls to its true NAV when the truth is below it (an informed market
+//!    prices the truth, whatever the issuer reports);
+//! 2. oracles observe the market (a hardcoded oracle ignores it);
+//! 3. lending markets: every borrower the protocol's oracle calls unhealthy is liquidated by a
+//!    profit-seeking liquidator if the bonus beats slippage and gas, the seized collateral sold
+//!    into its venue (moving its price); a borrower unhealthy at market but not by the oracle is
+//!    a missed liquidation; debt not covered at market is economic bad debt, and lenders of a
+//!    market at 100% utilisation cannot leave;
+//! 4. holders whose sell trigger is crossed sell into their venue.
+//!
+//! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
+//! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
+//! same inputs give the same report bit for bit.
+
+mod issuers;
+mod lending;
+pub(crate) mod log;
+mod venues;
+mod world;
+
+use crate::{
+    Error, Result,
+    report::{EntityLoss, EventKind, REPORT_SCHEMA_VERSION, Report, usd},
+    scenario::{OracleAction, Scenario, ShockKind},
+    snapshot::{Snapshot, validate},
+};
+use faultline_core::{MarketPrice, Observation};
+use log::{Log, Quantity};
+use rust_decimal::Decimal;
+use world::{World, fair_mid, oracle_price};
+
+/// Progress of a run, for a caller that shows it.
+pub trait Progress {
+    /// Step `step` of `total` is done.
+    fn step_done(&mut self, step: u64, total: u64);
+}
+
+/// No progress reporting.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Quiet;
+
+impl Progress for Quiet {
+    fn step_done(&mut self, _: u64, _: u64) {}
+}
+
+/// Relative change below which a recomputed figure counts as unchanged (1e-12): lets a backing
+/// cycle (A holds B holds A), whose NAVs converge geometrically, settle in finitely many rounds.
+fn settled(old: Decimal, new: Decimal) -> bool {
+    let tolerance = old.abs().max(Decimal::ONE) * Decimal::new(1, 12);
+    (new - old).abs() <= tolerance
+}
+
+/// A stress run in progress.
+#[derive(Debug)]
+pub struct Engine<'a> {
+    snapshot: &'a Snapshot,
+    scenario: &'a Scenario,
+    world: World,
+    log: Log,
+    /// Start price of each active price ramp, by shock index.
+    ramps: std::collections::BTreeMap<usize, Decimal>,
+}
+
+/// Runs `scenario` over `snapshot` and reports what broke.
+pub fn run(snapshot: &Snapshot, scenario: &Scenario) -> Result<Report> {
+    Engine::new(snapshot, scenario)?.run(&mut Quiet)
+}
+
+impl<'a> Engine<'a> {
+    /// Checks both inputs and builds the live state.
+    pub fn new(snapshot: &'a Snapshot, scenario: &'a Scenario) -> Result<Self> {
+        let problems = validate(snapshot);
+        if !problems.is_empty() {
+            return Err(Error::Snapshot(problems));
+        }
+        let problems = scenario.check(snapshot);
+        if !problems.is_empty() {
+            return Err(Error::Scenario(problems));
+        }
+        let world = World::build(snapshot)?;
+        Ok(Self { snapshot, scenario, world, log: Log::default(), ramps: Default::default() })
+    }
+
+    /// Runs every step, reporting progress.
+    pub fn run(mut self, progress: &mut dyn Progress) -> Result<Report> {
+        let step_secs = self.scenario.step_secs;
+        let steps = self.scenario.horizon_secs / step_secs;
+        // The starting NAVs, before any shock.
+        self.revalue_issuers()?;
+        for issuer in self.world.issuers.values_mut() {
+            issuer.start_nav = issuer.nav;
+        }
+        let mut non_converged = Vec::new();
+        for step in 0..steps {
+            let now = step * step_secs;
+            self.log.step = step;
+            self.log.at_secs = now;
+            if step > 0 {
+                self.recover_venues(step_secs)?;
+            }
+            self.apply_shocks(now)?;
+            if !self.cascade(now)? {
+                non_converged.push(step);
+            }
+            progress.step_done(step + 1, steps);
+        }
+        Ok(self.report(steps, non_converged))
+    }
+
+    /// Rounds to a fixed point; `false` if the cap was reached first.
+    fn cascade(&mut self, now: u64) -> Result<bool> {
+        for _ in 0..self.scenario.engine.max_iterations {
+            let before = self.fingerprint();
+            self.revalue_issuers()?;
+            self.observe_oracles(now)?;
+            self.run_lending()?;
+            self.run_holders()?;
+            if self.fingerprint() == before {
+                return Ok(true);
+            }
+        }
+        Ok(false)
+    }
+
+    /// Every figure a round can change.
+    fn fingerprint(&self) -> Vec<Decimal> {
+        let w = &self.world;
+        let mut f: Vec<Decimal> = w.tokens.values().map(|t| t.price).collect();
+        f.extend(w.issuers.values().map(|i| i.nav));
+        f.extend(w.markets.values().flat_map(|m| {
+            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
+        }));
+        f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
+        f
+    }
+
+    /// Sets a token's fair price and re-centres its venues on it; logs the move.
+    fn set_fair(
+        &mut self,
+        token: &str,
+        usd: Decimal,
+        causes: &[Quantity],
+        why: &str,
+    ) -> Result<()> {
+        let Some(state) = self.world.tokens.get_mut(token) else { return Ok(()) };
+        if settled(state.fair, usd) {
+            return Ok(());
+        }
+        state.fair = usd;
+        let quote_prices: Vec<(String, Decimal)> = self
+            .world
+            .venues
+            .iter()
+            .filter(|(_, v)| v.base == token)
+            .map(|(id, v)| {
+                (id.clone(), self.world.tokens.get(&v.quote).map_or(Decimal::ONE, |q| q.price))
+            })
+            .collect();
+        for (id, quote_usd) in quote_prices {
+            let mid = fair_mid(&id, usd, quote_usd)?;
+            if let Some(v) = self.world.venues.get_mut(&id) {
+                v.venue.follow(mid)?;
+            }
+        }
+        self.refresh_price(token, causes, why)
+    }
+
+    /// Re-reads a token's market price from its venue (or its fair price) and logs a change.
+    fn refresh_price(&mut self, token: &str, causes: &[Quantity], why: &str) -> Result<()> {
+        let Some(state) = self.world.tokens.get(token) else { return Ok(()) };
+        let new = match &state.venue {
+            Some(venue) => {
+                let v = &self.world.venues[venue];
+                let quote_usd = self.world.tokens.get(&v.quote).map_or(Decimal::ONE, |q| q.price);
+                v.venue.mid()? * quote_usd
+            }
+            None => state.fair,
+        };
+        let old = state.price;
+        if settled(old, new) {
+            return Ok(());
+        }
+        if let Some(state) = self.world.tokens.get_mut(token) {
+            state.price = new;
+        }
+        let summary = format!("{token} {} ({why})", pct_change(old, new));
+        let id = self.log.record(
+            token,
+            EventKind::PriceMove { from_usd: old, to_usd: new },
+            causes,
+            summary,
+        );
+        self.log.mark(Quantity::Price(token.to_owned()), id);
+        Ok(())
+    }
+
+    fn recover_venues(&mut self, dt: u64) -> Result<()> {
+        let ids: Vec<String> = self.world.venues.keys().cloned().collect();
+        for id in ids {
+            let v = &self.world.venues[&id];
+            let Some(half_life) = v.half_life else { continue };
+            let base = self.world.tokens[&v.base].fair;
+            let quote = self.world.tokens[&v.quote].price;
+            let mid = fair_mid(&id, base, quote)?;
+            let token = v.base.clone();
+            if let Some(v) = self.world.venues.get_mut(&id) {
+                v.venue.recover(mid, dt, half_life)?;
+            }
+            let cause = Quantity::Liquidity(id.clone());
+            self.refresh_price(&token, &[cause, Quantity::Price(token.clone())], "recovery")?;
+        }
+        Ok(())
+    }
+
+    fn apply_shocks(&mut self, now: u64) -> Result<()> {
+        let step = self.scenario.step_secs;
+        for (index, shock) in self.scenario.shocks.iter().enumerate() {
+            let starts_now = shock.at_secs >= now && shock.at_secs < now + step;
+            let ramping = matches!(shock.kind, ShockKind::Price { over_secs, .. }
+                if shock.at_secs < now && now < shock.at_secs + over_secs);
+            if !starts_now && !ramping {
+                continue;
+            }
+            let note =
+                if shock.note.is_empty() { describe(&shock.kind) } else { shock.note.clone() };
+            let entity = shock_entity(&shock.kind);
+            let id = if starts_now {
+                let id = self.log.record(
+                    &entity,
+                    EventKind::Shock { note: note.clone() },
+                    &[],
+                    note.clone(),
+                );
+                Some(id)
+            } else {
+                None
+            };
+            match &shock.kind {
+                ShockKind::Price { token, price_usd, change_pct, over_secs } => {
+                    let fair = self.world.tokens[token].fair;
+                    let start = *self.ramps.entry(index).or_insert(fair);
+                    let target = match (price_usd, change_pct) {
+                        (Some(p), _) => *p,
+                        (None, Some(c)) => start * (Decimal::ONE + c / Decimal::ONE_HUNDRED),
+                        (None, None) => start,
+                    };
+                    let done = now + step - shock.at_secs;
+                    let fraction = if *over_secs == 0 {
+                        Decimal::ONE
+                    } else {
+                        (Decimal::from(done) / Decimal::from(*over_secs)).min(Decimal::ONE)
+                    };
+                    let price = start + (target - start) * fraction;
+                    if let Some(id) = id {
+                        self.log.mark(Quantity::Price(token.clone()), id);
+                    }
+                    self.set_fair(token, price, &[Quantity::Price(token.clone())], "shock")?;
+                }
+                ShockKind::WriteDown { backing, loss_usd } => {
+                    for issuer in self.world.issuers.values_mut() {
+                        for item in issuer.backing.iter_mut().filter(|b| &b.id == backing) {
+                            item.written_down += *loss_usd;
+                        }
+                    }
+                    if let Some(id) = id {
+                        self.log.mark(Quantity::Backing(backing.clone()), id);
+                    }
+                }
+                ShockKind::Redemptions { issuer, frozen } => {
+                    if let Some(state) = self.world.issuers.get_mut(issuer) {
+                        state.frozen = *frozen;
+                    }
+                    if let Some(id) = id {
+                        self.log.mark(Quantity::Redemption(issuer.clone()), id);
+                    }
+                }
+                ShockKind::Liquidity { venue, factor } => {
+                    if let Some(v) = self.world.venues.get_mut(venue) {
+                        v.venue.scale(*factor)?;
+                    }
+                    if let Some(id) = id {
+                        self.log.mark(Quantity::Liquidity(venue.clone()), id);
+                    }
+                }
+                ShockKind::Oracle { oracle, action, price } => {
+                    if let Some(state) = self.world.oracles.get_mut(oracle) {
+                        match action {
+                            OracleAction::Freeze => state.oracle.set_frozen(true),
+                            OracleAction::Unfreeze => state.oracle.set_frozen(false),
+                            OracleAction::Pin => {
+                                let pinned = oracle_price(oracle, price.unwrap_or_default())?;
+                                state
+                                    .oracle
+                                    .set_override(Some(pinned))
+                                    .map_err(|e| model(oracle, e))?;
+                            }
+                            OracleAction::Unpin => {
+                                state.oracle.set_override(None).map_err(|e| model(oracle, e))?
+                            }
+                        }
+                    }
+                    if let Some(id) = id {
+                        self.log.mark(Quantity::Oracle(oracle.clone()), id);
+                    }
+                }
+                ShockKind::Sell { venue, amount } => {
+                    let token = self.world.venues[venue].base.clone();
+                    if let Some(v) = self.world.venues.get_mut(venue) {
+                        v.venue.sell(*amount)?;
+                    }
+                    if let Some(id) = id {
+                        self.log.mark(Quantity::Liquidity(venue.clone()), id);
+                    }
+                    self.refresh_price(&token, &[Quantity::Liquidity(venue.clone())], "sale")?;
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn observe_oracles(&mut self, now: u64) -> Result<()> {
+        let ids: Vec<String> = self.world.oracles.keys().cloned().collect();
+        for id in ids {
+            let o = &self.world.oracles[&id];
+            let token_usd = self.world.tokens[&o.token].price;
+            let quote_usd = o.quote.as_ref().map_or(Decimal::ONE, |q| self.world.tokens[q].price);
+            let market = fair_mid(&id, token_usd, quote_usd)?;
+            let reported = match &o.issuer {
+                Some(issuer) => {
+                    let nav = self.world.issuers[issuer].reported_nav;
+                    Some(oracle_price(&id, fair_mid(&id, nav, quote_usd)?)?)
+                }
+                None => None,
+            };
+            let observation =
+                Observation { at: now, market: MarketPrice(oracle_price(&id, market)?), reported };
+            let token = o.token.clone();
+            let before = o.oracle.price();
+            let state = self.world.oracles.get_mut(&id).ok_or_else(|| model_missing(&id))?;
+            let after = state.oracle.observe(observation).map_err(|e| model(&id, e))?;
+            if after != before {
+                self.log.inherit(Quantity::Oracle(id.clone()), &Quantity::Price(token));
+            }
+        }
+        Ok(())
+    }
+
+    fn report(self, steps: u64, non_converged: Vec<u64>) -> Report {
+        let w = &self.world;
+        let mut entities = Vec::new();
+        for (id, m) in &w.markets {
+            entities.push(EntityLoss {
+                entity: id.clone(),
+                name: m.name.clone(),
+                kind: "lending_market".into(),
+                bad_debt_usd: m.realised_bad_debt_usd,
+                economic_bad_debt_usd: m.economic_bad_debt_usd,
+                nav_lost_usd: Decimal::ZERO,
+                price_change_pct: Decimal::ZERO,
+                frozen_usd: m.frozen_usd,
+                liquidations: m.liquidations,
+                missed_liquidations: m.missed_count,
+            });
+        }
+        for (id, i) in &w.issuers {
+            let token = &w.tokens[&i.token];
+            entities.push(EntityLoss {
+                entity: id.clone(),
+                name: i.token.clone(),
+                kind: "issuer".into(),
+                bad_debt_usd: Decimal::ZERO,
+                economic_bad_debt_usd: Decimal::ZERO,
+                nav_lost_usd: ((i.start_nav - i.nav) * i.supply).max(Decimal::ZERO),
+                price_change_pct: change_pct(token.start, token.price),
+                frozen_usd: if i.frozen { i.nav * i.supply } else { Decimal::ZERO },
+                liquidations: 0,
+                missed_liquidations: 0,
+            });
+        }
+        entities.sort_by(|a, b| {
+            let loss =
+                |e: &EntityLoss| e.economic_bad_debt_usd.max(e.bad_debt_usd) + e.nav_lost_usd;
+            loss(b).cmp(&loss(a)).then_with(|| a.entity.cmp(&b.entity))
+        });
+        let events = self.log.events;
+        let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
+        let contagion = log::contagion(&events);
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            scenario: self.scenario.name.clone(),
+            snapshot: self.snapshot.name.clone(),
+            steps,
+            step_secs: self.scenario.step_secs,
+            non_converged_steps: non_converged,
+            events,
+            first_break,
+            entities,
+            contagion,
+        }
+    }
+}
+
+fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Model { entity: entity.to_owned(), source: Box::new(error) }
+}
+
+fn model_missing(entity: &str) -> Error {
+    Error::Overflow { entity: entity.to_owned(), what: "missing live state" }
+}
+
+/// `new / old - 1` in percent, rounded to 2 places; 0 when `old` is 0.
+pub(crate) fn change_pct(old: Decimal, new: Decimal) -> Decimal {
+    if old.is_zero() {
+        return Decimal::ZERO;
+    }
+    ((new / old - Decimal::ONE) * Decimal::ONE_HUNDRED).round_dp(2)
+}
+
+/// `-74.00%` style.
+fn pct_change(old: Decimal, new: Decimal) -> String {
+    let pct = change_pct(old, new);
+    if pct.is_sign_negative() { format!("{pct}%") } else { format!("+{pct}%") }
+}
+
+fn shock_entity(kind: &ShockKind) -> String {
+    match kind {
+        ShockKind::Price { token, .. } => token.clone(),
+        ShockKind::WriteDown { backing, .. } => backing.clone(),
+        ShockKind::Redemptions { issuer, .. } => issuer.clone(),
+        ShockKind::Liquidity { venue, .. } | ShockKind::Sell { venue, .. } => venue.clone(),
+        ShockKind::Oracle { oracle, .. } => oracle.clone(),
+    }
+}
+
+fn describe(kind: &ShockKind) -> String {
+    match kind {
+        ShockKind::Price { token, price_usd: Some(p), .. } => format!("{token} to ${p}"),
+        ShockKind::Price { token, change_pct: Some(c), .. } => format!("{token} {c}%"),
+        ShockKind::Price { token, .. } => format!("{token} price shock"),
+        ShockKind::WriteDown { backing, loss_usd } => {
+            format!("{backing} written down by ${loss_usd}")
+        }
+        ShockKind::Redemptions { issuer, frozen: true } => format!("{issuer} halts redemptions"),
+        ShockKind::Redemptions { issuer, frozen: false } => format!("{issuer} resumes redemptions"),
+        ShockKind::Liquidity { venue, factor } => format!("{venue} depth x{factor}"),
+        ShockKind::Oracle { oracle, action, .. } => format!("{oracle} oracle {action:?}"),
+        ShockKind::Sell { venue, amount } => format!("{amount} sold into {venue}"),
+    }
+}

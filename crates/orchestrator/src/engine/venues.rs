@@ -1,0 +1,176 @@
+//! Liquidity venues as the cascade uses them: sell whole tokens, read the mid, follow the fair
+//! price, recover after sales, lose depth.
+//!
+//! The venues themselves are `faultline_liquidity`'s; this module only converts between the
+//! cascade's human-scale figures and their raw units, with the rounding named at each step
+//! (proceeds of a sale round down).
+
+use crate::{Error, Result};
+use faultline_core::{
+    Price, Rounding, U256,
+    decimal::{from_decimal, to_decimal},
+};
+use faultline_liquidity::{
+    PRICE_DECIMALS, Pair, Side,
+    depth::{DepthLevel, DepthSide, DepthVenue, ImpactModel},
+    dynamics::half_power,
+    uniswap_v2::{ConstantProduct, Fee},
+};
+use rust_decimal::Decimal;
+
+/// A venue of the snapshot, live.
+#[derive(Debug, Clone)]
+pub(crate) enum LiveVenue {
+    /// An order book from published depth.
+    Depth(DepthVenue),
+    /// A constant-product pool.
+    Pool(ConstantProduct),
+}
+
+/// What a sale fetched.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Sale {
+    /// Quote tokens received, whole tokens.
+    pub(crate) proceeds: Decimal,
+    /// Mid after the sale, quote per base.
+    pub(crate) mid_after: Decimal,
+}
+
+fn liquidity(venue: &str, error: faultline_liquidity::Error) -> Error {
+    Error::Model { entity: venue.to_owned(), source: Box::new(error) }
+}
+
+fn core(venue: &str, error: faultline_core::Error) -> Error {
+    Error::Model { entity: venue.to_owned(), source: Box::new(error) }
+}
+
+impl LiveVenue {
+    /// An order book with `levels` (distance from mid as a fraction, cumulative base quantity)
+    /// on both sides, at `mid`.
+    pub(crate) fn depth(
+        id: &str,
+        pair: Pair,
+        mid: Decimal,
+        levels: Vec<DepthLevel>,
+    ) -> Result<Self> {
+        let side = DepthSide::new(levels).map_err(|e| liquidity(id, e))?;
+        let model = ImpactModel::Depth { bids: side.clone(), asks: side };
+        DepthVenue::new(id, pair, mid, model).map(Self::Depth).map_err(|e| liquidity(id, e))
+    }
+
+    /// A constant-product pool with reserves in whole tokens.
+    pub(crate) fn pool(
+        id: &str,
+        pair: Pair,
+        reserve_base: Decimal,
+        reserve_quote: Decimal,
+        fee_bps: u32,
+    ) -> Result<Self> {
+        let base = from_decimal(reserve_base, pair.base_decimals(), Rounding::Down)
+            .map_err(|e| core(id, e))?;
+        let quote = from_decimal(reserve_quote, pair.quote_decimals(), Rounding::Down)
+            .map_err(|e| core(id, e))?;
+        let fee = Fee::new(10_000 - fee_bps.min(10_000), 10_000).map_err(|e| liquidity(id, e))?;
+        ConstantProduct::new(id, pair, base, quote, fee)
+            .map(Self::Pool)
+            .map_err(|e| liquidity(id, e))
+    }
+
+    fn venue(&self) -> &dyn faultline_liquidity::Venue {
+        match self {
+            Self::Depth(v) => v,
+            Self::Pool(v) => v,
+        }
+    }
+
+    fn venue_mut(&mut self) -> &mut dyn faultline_liquidity::Venue {
+        match self {
+            Self::Depth(v) => v,
+            Self::Pool(v) => v,
+        }
+    }
+
+    fn id(&self) -> &str {
+        self.venue().name()
+    }
+
+    /// The marginal price, quote per base.
+    pub(crate) fn mid(&self) -> Result<Decimal> {
+        let id = self.id();
+        let mid = self.venue().mid_price().map_err(|e| liquidity(id, e))?;
+        mid.to_decimal().map_err(|e| core(id, e))
+    }
+
+    fn raw_base(&self, amount: Decimal) -> Result<U256> {
+        let decimals = self.venue().pair().base_decimals();
+        from_decimal(amount, decimals, Rounding::Down).map_err(|e| core(self.id(), e))
+    }
+
+    /// What selling `amount` whole base tokens would fetch, without selling.
+    pub(crate) fn quote_sell(&self, amount: Decimal) -> Result<Sale> {
+        if let Self::Depth(v) = self {
+            let q = v.quote_human(Side::Sell, amount).map_err(|e| liquidity(self.id(), e))?;
+            return Ok(Sale { proceeds: q.amount, mid_after: q.price_after });
+        }
+        let raw = self.raw_base(amount)?;
+        let quote = self.venue().quote(Side::Sell, raw).map_err(|e| liquidity(self.id(), e))?;
+        self.sale(quote)
+    }
+
+    /// Sells `amount` whole base tokens.
+    pub(crate) fn sell(&mut self, amount: Decimal) -> Result<Sale> {
+        let raw = self.raw_base(amount)?;
+        let id = self.id().to_owned();
+        let quote = self.venue_mut().execute(Side::Sell, raw).map_err(|e| liquidity(&id, e))?;
+        self.sale(quote)
+    }
+
+    fn sale(&self, quote: faultline_liquidity::Quote) -> Result<Sale> {
+        let id = self.id();
+        let decimals = self.venue().pair().quote_decimals();
+        let proceeds =
+            to_decimal(quote.quote, decimals, u32::from(decimals.min(28)), Rounding::Down)
+                .map_err(|e| core(id, e))?;
+        let mid_after = quote.price_after.to_decimal().map_err(|e| core(id, e))?;
+        Ok(Sale { proceeds, mid_after })
+    }
+
+    /// Moves the venue to a new fair mid (the external market moved): an order book re-centres;
+    /// a pool is arbitraged to it.
+    pub(crate) fn follow(&mut self, fair_mid: Decimal) -> Result<()> {
+        let id = self.id().to_owned();
+        match self {
+            Self::Depth(v) => v.set_reference(fair_mid).map_err(|e| liquidity(&id, e)),
+            Self::Pool(_) => self.arbitrage_to(fair_mid),
+        }
+    }
+
+    fn arbitrage_to(&mut self, target: Decimal) -> Result<()> {
+        let id = self.id().to_owned();
+        let target = Price::from_decimal(target.max(Decimal::ZERO), PRICE_DECIMALS, Rounding::Down)
+            .map_err(|e| core(&id, e))?;
+        // Bound the search by a generous multiple of the venue's own scale.
+        let cap = U256::from(u128::MAX);
+        self.venue_mut().arbitrage_to(target, cap).map_err(|e| liquidity(&id, e))?;
+        Ok(())
+    }
+
+    /// Lets `dt` seconds pass: arbitrage closes the gap to `fair_mid` by `1 - 2^(-dt/half_life)`.
+    pub(crate) fn recover(&mut self, fair_mid: Decimal, dt: u64, half_life: u64) -> Result<()> {
+        if half_life == 0 || dt == 0 {
+            return Ok(());
+        }
+        let id = self.id().to_owned();
+        let mid = self.mid()?;
+        let remaining = half_power(Decimal::from(dt) / Decimal::from(half_life))
+            .map_err(|e| liquidity(&id, e))?;
+        let target = fair_mid + (mid - fair_mid) * remaining;
+        if target == mid { Ok(()) } else { self.arbitrage_to(target) }
+    }
+
+    /// Scales the venue's depth by `factor`.
+    pub(crate) fn scale(&mut self, factor: Decimal) -> Result<()> {
+        let id = self.id().to_owned();
+        self.venue_mut().scale_liquidity(factor).map_err(|e| liquidity(&id, e))
+    }
+}

@@ -1,0 +1,349 @@
+//! The live state of a run, built from a validated snapshot.
+
+use super::venues::LiveVenue;
+use crate::{
+    Error, Result,
+    snapshot::{
+        BackingItemSpec, HolderSpec, LendingProtocolSpec, OracleKindSpec, RedemptionModeSpec,
+        Snapshot, VenueModelSpec,
+    },
+};
+use alloy_primitives::Address;
+use faultline_core::{
+    Oracle, OracleKind, Price, Rounding, U256,
+    decimal::{from_decimal, to_decimal},
+};
+use faultline_lending::morpho::{Irm, MarketParams, MarketState, MorphoMarket, Position};
+use faultline_liquidity::{Pair, depth::DepthLevel};
+use rust_decimal::Decimal;
+use std::collections::BTreeMap;
+
+/// Oracle answers are kept with this many decimals.
+pub(crate) const ORACLE_DECIMALS: u8 = 18;
+
+/// A token's prices.
+#[derive(Debug, Clone)]
+pub(crate) struct TokenState {
+    pub(crate) decimals: u8,
+    /// What the token is worth outside any one venue (shocks and NAVs set it), USD.
+    pub(crate) fair: Decimal,
+    /// What it trades at now, USD: the primary venue's mid when it has one, else `fair`.
+    pub(crate) price: Decimal,
+    /// `price` at the start of the run.
+    pub(crate) start: Decimal,
+    /// The venue it is sold into (the first in the snapshot with it as base).
+    pub(crate) venue: Option<String>,
+}
+
+/// An oracle as its consumer reads it.
+#[derive(Debug, Clone)]
+pub(crate) struct OracleState {
+    pub(crate) token: String,
+    pub(crate) quote: Option<String>,
+    pub(crate) oracle: Oracle,
+    /// For an exchange-rate oracle, the issuer whose reported NAV it reads.
+    pub(crate) issuer: Option<String>,
+}
+
+/// A venue and what it trades.
+#[derive(Debug, Clone)]
+pub(crate) struct VenueState {
+    pub(crate) base: String,
+    pub(crate) quote: String,
+    pub(crate) venue: LiveVenue,
+    pub(crate) half_life: Option<u64>,
+}
+
+/// A Morpho Blue market and the cascade's bookkeeping on it.
+#[derive(Debug, Clone)]
+pub(crate) struct MarketLive {
+    pub(crate) name: String,
+    pub(crate) morpho: MorphoMarket,
+    pub(crate) loan: String,
+    pub(crate) collateral: String,
+    pub(crate) oracle: String,
+    /// Accounts with a position, in snapshot order.
+    pub(crate) accounts: Vec<Address>,
+    /// Borrowers whose missed liquidation has been logged (logged once each).
+    pub(crate) missed: BTreeMap<Address, ()>,
+    pub(crate) missed_count: u64,
+    pub(crate) liquidations: u64,
+    pub(crate) realised_bad_debt_usd: Decimal,
+    pub(crate) economic_bad_debt_usd: Decimal,
+    pub(crate) frozen_usd: Decimal,
+}
+
+/// One backing item, live.
+#[derive(Debug, Clone)]
+pub(crate) struct BackingLive {
+    pub(crate) id: String,
+    pub(crate) item: BackingItemSpec,
+    /// Written off by shocks so far, USD.
+    pub(crate) written_down: Decimal,
+    /// Value at the last NAV computation, USD.
+    pub(crate) last_value: Decimal,
+}
+
+/// An issuer, live.
+#[derive(Debug, Clone)]
+pub(crate) struct IssuerLive {
+    pub(crate) token: String,
+    pub(crate) supply: Decimal,
+    pub(crate) reported_nav: Decimal,
+    pub(crate) backing: Vec<BackingLive>,
+    pub(crate) frozen: bool,
+    /// True NAV per token, USD.
+    pub(crate) nav: Decimal,
+    pub(crate) start_nav: Decimal,
+}
+
+/// A holder with a sell trigger.
+#[derive(Debug, Clone)]
+pub(crate) struct HolderLive {
+    pub(crate) spec: HolderSpec,
+    pub(crate) sold: bool,
+}
+
+/// Everything live in a run.
+#[derive(Debug, Clone)]
+pub(crate) struct World {
+    pub(crate) tokens: BTreeMap<String, TokenState>,
+    pub(crate) oracles: BTreeMap<String, OracleState>,
+    pub(crate) venues: BTreeMap<String, VenueState>,
+    pub(crate) markets: BTreeMap<String, MarketLive>,
+    pub(crate) issuers: BTreeMap<String, IssuerLive>,
+    pub(crate) holders: Vec<HolderLive>,
+    /// Issuers in the order their NAVs are computed (snapshot order).
+    pub(crate) issuer_order: Vec<String>,
+}
+
+fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Model { entity: entity.to_owned(), source: Box::new(error) }
+}
+
+/// A decimal figure as a price with [`ORACLE_DECIMALS`], rounded down.
+pub(crate) fn oracle_price(entity: &str, value: Decimal) -> Result<Price> {
+    Price::from_decimal(value.max(Decimal::ZERO), ORACLE_DECIMALS, Rounding::Down)
+        .map_err(|e| model(entity, e))
+}
+
+/// Raw token units as whole tokens (exact up to 28 places, rounded down beyond).
+pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
+    to_decimal(raw, decimals, u32::from(decimals.min(28)), Rounding::Down)
+        .map_err(|e| model(entity, e))
+}
+
+/// Morpho's oracle scale for a collateral priced at `price` loan tokens per whole collateral
+/// token: `price · 10^(36 + loan decimals − collateral decimals)`, rounded down.
+pub(crate) fn morpho_price(entity: &str, price: Decimal, loan: u8, collateral: u8) -> Result<U256> {
+    let scale = 36 + i16::from(loan) - i16::from(collateral);
+    let scale = u8::try_from(scale)
+        .map_err(|_| Error::Overflow { entity: entity.to_owned(), what: "oracle scale" })?;
+    from_decimal(price.max(Decimal::ZERO), scale, Rounding::Down).map_err(|e| model(entity, e))
+}
+
+impl World {
+    /// The live state of a validated snapshot.
+    pub(crate) fn build(snapshot: &Snapshot) -> Result<Self> {
+        let mut tokens = BTreeMap::new();
+        for t in &snapshot.tokens {
+            tokens.insert(
+                t.id.clone(),
+                TokenState {
+                    decimals: t.decimals,
+                    fair: t.price_usd,
+                    price: t.price_usd,
+                    start: t.price_usd,
+                    venue: None,
+                },
+            );
+        }
+
+        let mut venues = BTreeMap::new();
+        for v in &snapshot.venues {
+            let base = &tokens[&v.base];
+            let quote = &tokens[&v.quote];
+            let pair = Pair::new(base.decimals, quote.decimals).map_err(|e| model(&v.id, e))?;
+            let live = match &v.model {
+                VenueModelSpec::Depth { levels } => {
+                    let levels = levels
+                        .iter()
+                        .map(|l| DepthLevel {
+                            band: l.within_pct / Decimal::ONE_HUNDRED,
+                            quantity: l.quantity,
+                        })
+                        .collect();
+                    let mid = fair_mid(&v.id, base.fair, quote.fair)?;
+                    LiveVenue::depth(&v.id, pair, mid, levels)?
+                }
+                VenueModelSpec::ConstantProduct { reserve_base, reserve_quote, fee_bps } => {
+                    LiveVenue::pool(&v.id, pair, *reserve_base, *reserve_quote, *fee_bps)?
+                }
+            };
+            venues.insert(
+                v.id.clone(),
+                VenueState {
+                    base: v.base.clone(),
+                    quote: v.quote.clone(),
+                    venue: live,
+                    half_life: v.recovery_half_life_secs,
+                },
+            );
+        }
+        for v in &snapshot.venues {
+            if let Some(token) = tokens.get_mut(&v.base)
+                && token.venue.is_none()
+            {
+                token.venue = Some(v.id.clone());
+            }
+        }
+
+        let mut oracles = BTreeMap::new();
+        for o in &snapshot.oracles {
+            let answer = oracle_price(&o.id, o.price)?;
+            let (kind, issuer) = match &o.kind {
+                OracleKindSpec::Market => (OracleKind::Market, None),
+                OracleKindSpec::PushFeed { deviation_bps, heartbeat_secs } => (
+                    OracleKind::PushFeed {
+                        deviation_bps: *deviation_bps,
+                        heartbeat_secs: *heartbeat_secs,
+                    },
+                    None,
+                ),
+                OracleKindSpec::Fixed => (OracleKind::Fixed(answer), None),
+                OracleKindSpec::ExchangeRate { issuer } => {
+                    (OracleKind::ExchangeRate, Some(issuer.clone()))
+                }
+                OracleKindSpec::Lagged { delay_secs } => {
+                    (OracleKind::Lagged { delay_secs: *delay_secs }, None)
+                }
+            };
+            let oracle = Oracle::new(kind, answer, 0).map_err(|e| model(&o.id, e))?;
+            oracles.insert(
+                o.id.clone(),
+                OracleState { token: o.token.clone(), quote: o.quote.clone(), oracle, issuer },
+            );
+        }
+
+        let mut markets = BTreeMap::new();
+        for m in &snapshot.lending_markets {
+            let LendingProtocolSpec::MorphoBlue(spec) = &m.protocol;
+            let loan = &tokens[&spec.loan_token];
+            let collateral = &tokens[&spec.collateral_token];
+            let answer =
+                oracles[&spec.oracle].oracle.price().0.to_decimal().map_err(|e| model(&m.id, e))?;
+            let price = morpho_price(&m.id, answer, loan.decimals, collateral.decimals)?;
+            let params = MarketParams {
+                loan_token: address_of(snapshot, &spec.loan_token),
+                collateral_token: address_of(snapshot, &spec.collateral_token),
+                oracle: Address::ZERO,
+                irm: Address::ZERO,
+                lltv: spec.lltv.0,
+            };
+            let state = MarketState {
+                total_supply_assets: spec.total_supply_assets.0,
+                total_supply_shares: spec.total_supply_shares.0,
+                total_borrow_assets: spec.total_borrow_assets.0,
+                total_borrow_shares: spec.total_borrow_shares.0,
+                last_update: U256::from(snapshot.timestamp),
+                fee: spec.fee.0,
+            };
+            let positions = spec
+                .positions
+                .iter()
+                .map(|p| {
+                    (
+                        p.account.0,
+                        Position {
+                            supply_shares: p.supply_shares.0,
+                            borrow_shares: p.borrow_shares.0,
+                            collateral: p.collateral.0,
+                        },
+                    )
+                })
+                .collect();
+            let morpho = MorphoMarket::from_state(
+                params,
+                state,
+                positions,
+                Irm::None,
+                price,
+                snapshot.timestamp,
+            )
+            .map_err(|e| model(&m.id, e))?;
+            markets.insert(
+                m.id.clone(),
+                MarketLive {
+                    name: m.name.clone(),
+                    morpho,
+                    loan: spec.loan_token.clone(),
+                    collateral: spec.collateral_token.clone(),
+                    oracle: spec.oracle.clone(),
+                    accounts: spec.positions.iter().map(|p| p.account.0).collect(),
+                    missed: BTreeMap::new(),
+                    missed_count: 0,
+                    liquidations: 0,
+                    realised_bad_debt_usd: Decimal::ZERO,
+                    economic_bad_debt_usd: Decimal::ZERO,
+                    frozen_usd: Decimal::ZERO,
+                },
+            );
+        }
+
+        let mut issuers = BTreeMap::new();
+        for i in &snapshot.issuers {
+            issuers.insert(
+                i.id.clone(),
+                IssuerLive {
+                    token: i.token.clone(),
+                    supply: i.supply,
+                    reported_nav: i.reported_nav,
+                    backing: i
+                        .backing
+                        .iter()
+                        .map(|b| BackingLive {
+                            id: b.id.clone(),
+                            item: b.item.clone(),
+                            written_down: Decimal::ZERO,
+                            last_value: Decimal::ZERO,
+                        })
+                        .collect(),
+                    frozen: matches!(i.redemption.mode, RedemptionModeSpec::Frozen),
+                    nav: Decimal::ZERO,
+                    start_nav: Decimal::ZERO,
+                },
+            );
+        }
+
+        Ok(Self {
+            tokens,
+            oracles,
+            venues,
+            markets,
+            issuers,
+            holders: snapshot
+                .holders
+                .iter()
+                .map(|h| HolderLive { spec: h.clone(), sold: false })
+                .collect(),
+            issuer_order: snapshot.issuers.iter().map(|i| i.id.clone()).collect(),
+        })
+    }
+}
+
+/// The token's address, or a stand-in derived from its position when it has none (the model
+/// only needs distinct addresses to tell loan from collateral).
+fn address_of(snapshot: &Snapshot, token: &str) -> Address {
+    let index = snapshot.tokens.iter().position(|t| t.id == token).unwrap_or(0);
+    snapshot.tokens.get(index).and_then(|t| t.address).map_or_else(
+        || Address::with_last_byte(u8::try_from(index % 255 + 1).unwrap_or(1)),
+        |a| a.0,
+    )
+}
+
+/// `base / quote` in USD terms: the venue mid that matches both tokens' fair prices.
+pub(crate) fn fair_mid(entity: &str, base_usd: Decimal, quote_usd: Decimal) -> Result<Decimal> {
+    base_usd.checked_div(quote_usd).filter(|_| !quote_usd.is_zero()).ok_or_else(|| {
+        Error::Overflow { entity: entity.to_owned(), what: "venue mid (quote token priced at 0)" }
+    })
+}

@@ -1,0 +1,39 @@
+//! The crate's one error type.
+
+use crate::snapshot::Problem;
+
+/// Result with the orchestrator's [`Error`].
+pub type Result<T, E = Error> = core::result::Result<T, E>;
+
+/// What can stop a run.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// The snapshot is inconsistent; every problem is listed with its JSON path.
+    #[error("invalid snapshot:\n{}", list(.0))]
+    Snapshot(Vec<Problem>),
+    /// The scenario is inconsistent with itself or its snapshot; every problem is listed.
+    #[error("invalid scenario:\n{}", list(.0))]
+    Scenario(Vec<Problem>),
+    /// A protocol or venue model refused an operation on a named entity (a contract would have
+    /// reverted, or a figure left the model's range).
+    #[error("{entity}: {source}")]
+    Model {
+        /// The snapshot entity (market, venue, oracle, issuer) the model was working on.
+        entity: String,
+        /// The model's error.
+        source: Box<dyn std::error::Error + Send + Sync>,
+    },
+    /// A figure overflowed the cascade's decimal arithmetic.
+    #[error("{entity}: {what} overflowed")]
+    Overflow {
+        /// The entity being valued.
+        entity: String,
+        /// The figure.
+        what: &'static str,
+    },
+}
+
+fn list(problems: &[Problem]) -> String {
+    problems.iter().map(|p| format!("  {p}")).collect::<Vec<_>>().join("\n")
+}

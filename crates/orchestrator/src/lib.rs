@@ -1,0 +1,28 @@
+//! Faultline's orchestrator: the protocol models composed over one ecosystem snapshot, driven by
+//! a stress scenario to a fixed point, with a report that traces every loss to its cause.
+//!
+//! - [`snapshot`]: the versioned JSON format for everything that exists at a moment (tokens,
+//!   oracles per consumer, venues, lending markets with positions, issuers with backing, holders),
+//!   every entity with its source and confidence; validation that reports every problem with its
+//!   JSON path.
+//! - [`scenario`]: the TOML stress script: clock, shocks over time, engine options.
+//! - [`engine`]: the cascade, step by step, round by round, to a fixed point.
+//! - [`report`]: the event log (a DAG of causes), the first break, per-entity losses, contagion
+//!   paths.
+//! - [`graph`]: the collateral and backing dependency graph, with its cycles.
+//!
+//! The crate is pure: no IO, no async. Reading files and rendering reports is the CLI's job.
+#![cfg_attr(not(test), warn(unused_crate_dependencies))]
+
+pub mod engine;
+pub mod error;
+pub mod graph;
+pub mod report;
+pub mod scenario;
+pub mod snapshot;
+
+pub use engine::{Engine, Progress, Quiet, run};
+pub use error::{Error, Result};
+pub use report::Report;
+pub use scenario::Scenario;
+pub use snapshot::Snapshot;

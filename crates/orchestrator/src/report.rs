@@ -1,0 +1,238 @@
+//! What a stress run found: an ordered event log where every event names its causes, the first
+//! break, per-entity losses, and the contagion paths from each shock to each loss.
+//!
+//! The report is data (serialisable, with a JSON Schema from [`report_schema`]); rendering it as
+//! a terminal table or Markdown is the CLI's job.
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The report format's version; bumped on every incompatible change.
+pub const REPORT_SCHEMA_VERSION: u32 = 1;
+
+/// An event's index in [`Report::events`].
+pub type EventId = usize;
+
+/// The outcome of a stress run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Report {
+    /// Must equal [`REPORT_SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// The scenario's name.
+    pub scenario: String,
+    /// The snapshot's name.
+    pub snapshot: String,
+    /// Steps simulated.
+    pub steps: u64,
+    /// Step length, seconds.
+    pub step_secs: u64,
+    /// Steps whose cascade did not reach a fixed point within the iteration cap.
+    pub non_converged_steps: Vec<u64>,
+    /// Everything that happened, in order.
+    pub events: Vec<Event>,
+    /// The first event that is a loss (bad debt, a missed liquidation, a NAV loss, a freeze).
+    pub first_break: Option<EventId>,
+    /// Losses per entity, largest first.
+    pub entities: Vec<EntityLoss>,
+    /// For each loss, the chain of events from the shock that started it.
+    pub contagion: Vec<ContagionPath>,
+}
+
+/// One thing that happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct Event {
+    /// Index in the log.
+    pub id: EventId,
+    /// The step it happened in.
+    pub step: u64,
+    /// Seconds from the start of the run.
+    pub at_secs: u64,
+    /// The entity it happened to (a token, oracle, venue, market or issuer id).
+    pub entity: String,
+    /// What happened.
+    pub kind: EventKind,
+    /// The events that caused it (earlier in the log).
+    pub causes: Vec<EventId>,
+    /// A one-line account for readers.
+    pub summary: String,
+}
+
+/// What happened.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case")]
+pub enum EventKind {
+    /// A scenario shock was applied.
+    Shock {
+        /// The scenario's note for it.
+        note: String,
+    },
+    /// A token's market price moved.
+    PriceMove {
+        /// USD before.
+        from_usd: Decimal,
+        /// USD after.
+        to_usd: Decimal,
+    },
+    /// An issuer's true NAV per token changed (its backing was revalued).
+    NavChange {
+        /// NAV per token the issuer reports, USD.
+        reported: Decimal,
+        /// True NAV per token before, USD.
+        from: Decimal,
+        /// True NAV per token after, USD.
+        to: Decimal,
+    },
+    /// A liquidation executed.
+    Liquidation {
+        /// The borrower.
+        borrower: String,
+        /// Debt repaid, USD at market.
+        repaid_usd: Decimal,
+        /// Collateral seized, USD at market.
+        seized_usd: Decimal,
+        /// What the liquidator made after slippage and gas, USD.
+        profit_usd: Decimal,
+        /// Bad debt realised by the protocol's rule, USD.
+        bad_debt_usd: Decimal,
+    },
+    /// A position that should have been liquidated was not.
+    MissedLiquidation {
+        /// The borrower.
+        borrower: String,
+        /// Why not.
+        reason: MissReason,
+        /// Debt, USD at market.
+        debt_usd: Decimal,
+        /// Collateral, USD at market.
+        collateral_usd: Decimal,
+    },
+    /// A market's debt no longer covered by collateral at market prices grew.
+    EconomicBadDebt {
+        /// Total, USD, after the change.
+        total_usd: Decimal,
+    },
+    /// Lenders of a market cannot withdraw: available liquidity below what they supplied.
+    FundsFrozen {
+        /// Supplied but not withdrawable, USD.
+        frozen_usd: Decimal,
+    },
+    /// Lenders withdrew what liquidity a market had left.
+    LenderRun {
+        /// Withdrawn, USD.
+        withdrawn_usd: Decimal,
+    },
+    /// An issuer halted or resumed redemptions.
+    Redemptions {
+        /// Whether redemptions are now halted.
+        frozen: bool,
+    },
+    /// A holder's sell trigger fired and it sold.
+    TriggeredSale {
+        /// The holder.
+        holder: String,
+        /// Whole tokens sold.
+        amount: Decimal,
+        /// Proceeds, USD.
+        proceeds_usd: Decimal,
+    },
+}
+
+/// Why a liquidation that the market price called for did not happen.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum MissReason {
+    /// The protocol's oracle does not report the loss (hardcoded, stale, frozen or lagging).
+    OracleAboveMarket,
+    /// No liquidator would profit after slippage and gas.
+    Unprofitable,
+    /// There is no venue to sell the collateral into.
+    NoLiquidity,
+}
+
+/// One entity's losses over the run.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct EntityLoss {
+    /// The entity's id.
+    pub entity: String,
+    /// A readable name.
+    pub name: String,
+    /// What it is: `lending_market`, `issuer`, `token`.
+    pub kind: String,
+    /// Bad debt realised by the protocol's own rule, USD.
+    pub bad_debt_usd: Decimal,
+    /// Debt not covered by collateral at market prices, realised or not, USD.
+    pub economic_bad_debt_usd: Decimal,
+    /// NAV lost by holders (true NAV × supply, start minus end), USD.
+    pub nav_lost_usd: Decimal,
+    /// Market price change over the run, percent (negative: a depeg or a fall).
+    pub price_change_pct: Decimal,
+    /// Funds that cannot be withdrawn or redeemed at the end, USD.
+    pub frozen_usd: Decimal,
+    /// Liquidations executed.
+    pub liquidations: u64,
+    /// Liquidations that should have happened but did not.
+    pub missed_liquidations: u64,
+}
+
+/// The chain of events from a shock to a loss.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct ContagionPath {
+    /// The loss event.
+    pub loss: EventId,
+    /// Events from the root shock to the loss, in causal order.
+    pub path: Vec<EventId>,
+    /// The path as text: `xUSD write-down -> xUSD -74% -> Morpho M bad debt $1.2M`.
+    pub text: String,
+}
+
+impl EventKind {
+    /// The event's type name, as in the JSON (`price_move`, `liquidation`, ...).
+    pub const fn name(&self) -> &'static str {
+        match self {
+            Self::Shock { .. } => "shock",
+            Self::PriceMove { .. } => "price_move",
+            Self::NavChange { .. } => "nav_change",
+            Self::Liquidation { .. } => "liquidation",
+            Self::MissedLiquidation { .. } => "missed_liquidation",
+            Self::EconomicBadDebt { .. } => "economic_bad_debt",
+            Self::FundsFrozen { .. } => "funds_frozen",
+            Self::LenderRun { .. } => "lender_run",
+            Self::Redemptions { .. } => "redemptions",
+            Self::TriggeredSale { .. } => "triggered_sale",
+        }
+    }
+
+    /// Whether the event is a loss that can be a "break": a missed liquidation, bad debt
+    /// (realised or economic), frozen funds, or a fall in an issuer's true NAV.
+    pub fn is_loss(&self) -> bool {
+        match self {
+            Self::MissedLiquidation { .. }
+            | Self::EconomicBadDebt { .. }
+            | Self::FundsFrozen { .. } => true,
+            Self::Liquidation { bad_debt_usd, .. } => !bad_debt_usd.is_zero(),
+            Self::NavChange { from, to, .. } => to < from,
+            _ => false,
+        }
+    }
+}
+
+/// The JSON Schema of the report format, generated from the types.
+pub fn report_schema() -> serde_json::Value {
+    schemars::schema_for!(Report).to_value()
+}
+
+/// A USD figure for people: `$1.23M`, `$4.56k`, `$7.89`, two decimals.
+pub fn usd(value: Decimal) -> String {
+    let abs = value.abs();
+    let (scaled, unit) = if abs >= Decimal::from(1_000_000_000) {
+        (value / Decimal::from(1_000_000_000), "B")
+    } else if abs >= Decimal::from(1_000_000) {
+        (value / Decimal::from(1_000_000), "M")
+    } else if abs >= Decimal::from(1_000) {
+        (value / Decimal::from(1_000), "k")
+    } else {
+        (value, "")
+    };
+    format!("${:.2}{unit}", scaled)
+}

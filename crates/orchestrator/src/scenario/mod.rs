@@ -1,0 +1,332 @@
+//! The stress script: a TOML file naming the snapshot it starts from, the clock, the shocks over
+//! time, and the engine's options.
+//!
+//! ```toml
+//! name = "xUSD write-down"
+//! snapshot = "../snapshots/stream-elixir-2025-11.json"   # relative to this file
+//! step_secs = 3600
+//! horizon_secs = 86400
+//!
+//! [engine]
+//! max_iterations = 64          # rounds per step before non-convergence is reported
+//! liquidation_gas_usd = "25"   # a liquidator acts only if the bonus beats gas and slippage
+//!
+//! [[shocks]]
+//! at_secs = 0
+//! type = "write_down"
+//! backing = "xusd-external-manager"
+//! loss_usd = "93000000"
+//! ```
+//!
+//! Parsing is strict (unknown keys are errors, reported with their line); [`Scenario::check`]
+//! then checks every reference against the snapshot and reports all problems with their paths.
+
+use crate::snapshot::{BackingItemSpec, Problem, Snapshot};
+use rust_decimal::Decimal;
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeSet;
+
+/// A stress scenario.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Scenario {
+    /// A short name, used in reports.
+    pub name: String,
+    /// What the scenario stresses and where its shocks come from.
+    #[serde(default)]
+    pub description: String,
+    /// The snapshot to start from, relative to the scenario file.
+    pub snapshot: String,
+    /// Length of a time step, seconds.
+    pub step_secs: u64,
+    /// How long to simulate, seconds.
+    pub horizon_secs: u64,
+    /// Engine options.
+    #[serde(default)]
+    pub engine: EngineOptions,
+    /// Shocks, in any order; each applies at the start of the step containing `at_secs`.
+    #[serde(default)]
+    pub shocks: Vec<Shock>,
+}
+
+/// How the cascade is solved.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct EngineOptions {
+    /// Rounds per step before the engine gives up and reports non-convergence.
+    #[serde(default = "EngineOptions::default_max_iterations")]
+    pub max_iterations: u32,
+    /// What one liquidation costs a liquidator in gas, USD.
+    #[serde(default = "EngineOptions::default_gas")]
+    pub liquidation_gas_usd: Decimal,
+}
+
+impl EngineOptions {
+    const fn default_max_iterations() -> u32 {
+        64
+    }
+
+    const fn default_gas() -> Decimal {
+        Decimal::from_parts(25, 0, 0, false, 0)
+    }
+}
+
+impl Default for EngineOptions {
+    fn default() -> Self {
+        Self {
+            max_iterations: Self::default_max_iterations(),
+            liquidation_gas_usd: Self::default_gas(),
+        }
+    }
+}
+
+/// One shock: what happens, and when. (Unknown keys are refused by [`ShockKind`], which
+/// receives every key but these two.)
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct Shock {
+    /// When it starts, seconds from the snapshot.
+    #[serde(default)]
+    pub at_secs: u64,
+    /// Why: a note carried into the report ("Stream discloses a $93M loss").
+    #[serde(default)]
+    pub note: String,
+    /// What happens.
+    #[serde(flatten)]
+    pub kind: ShockKind,
+}
+
+/// What a shock does.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum ShockKind {
+    /// The market price of a token moves to a level, or by a percentage, linearly over
+    /// `over_secs` (0 = at once).
+    Price {
+        /// The token.
+        token: String,
+        /// The new price, USD.
+        #[serde(default)]
+        price_usd: Option<Decimal>,
+        /// Or the change in percent of the price when the shock starts (`-20`).
+        #[serde(default)]
+        change_pct: Option<Decimal>,
+        /// Seconds over which the move happens.
+        #[serde(default)]
+        over_secs: u64,
+    },
+    /// A backing item loses value: a counterparty loss or a NAV write-down.
+    WriteDown {
+        /// The backing item's id.
+        backing: String,
+        /// USD lost.
+        loss_usd: Decimal,
+    },
+    /// An issuer halts (or resumes) redemptions.
+    Redemptions {
+        /// The issuer.
+        issuer: String,
+        /// `true` to halt, `false` to resume.
+        frozen: bool,
+    },
+    /// A venue's depth is scaled (market makers pull quotes, or come back).
+    Liquidity {
+        /// The venue.
+        venue: String,
+        /// Multiplier on the venue's depth (`0.2` leaves a fifth).
+        factor: Decimal,
+    },
+    /// An oracle is frozen, released, or pinned to a price.
+    Oracle {
+        /// The oracle.
+        oracle: String,
+        /// What happens to it.
+        action: OracleAction,
+        /// The pinned price (quote units), for `action = "pin"`.
+        #[serde(default)]
+        price: Option<Decimal>,
+    },
+    /// Someone sells a quantity of a token into a venue (ETF outflows, a treasury's sale).
+    Sell {
+        /// The venue.
+        venue: String,
+        /// Whole tokens sold.
+        amount: Decimal,
+    },
+}
+
+/// What a scenario does to an oracle.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OracleAction {
+    /// Stop publishing; consumers read the last answer.
+    Freeze,
+    /// Resume publishing.
+    Unfreeze,
+    /// Consumers read `price` whatever the feed says (an exchange's internal mark).
+    Pin,
+    /// Lift a pin.
+    Unpin,
+}
+
+impl Scenario {
+    /// Parses a scenario from TOML text; a syntax error or unknown key names its line.
+    pub fn from_toml(text: &str) -> Result<Self, Problem> {
+        toml::from_str(text).map_err(|e| {
+            let line = e.span().map(|span| 1 + text[..span.start].matches('\n').count());
+            Problem {
+                path: line.map_or_else(|| "scenario".into(), |l| format!("line {l}")),
+                message: e.message().to_owned(),
+            }
+        })
+    }
+
+    /// Every problem with this scenario run over `snapshot`; empty when it can run.
+    pub fn check(&self, snapshot: &Snapshot) -> Vec<Problem> {
+        let mut problems = Vec::new();
+        let mut push = |path: String, message: String| problems.push(Problem { path, message });
+        if self.step_secs == 0 {
+            push("step_secs".into(), "expected a step of at least 1 second, found 0".into());
+        }
+        if self.horizon_secs < self.step_secs {
+            push(
+                "horizon_secs".into(),
+                format!(
+                    "expected at least one step ({}), found {}",
+                    self.step_secs, self.horizon_secs
+                ),
+            );
+        }
+        if self.engine.max_iterations == 0 {
+            push("engine.max_iterations".into(), "expected at least 1, found 0".into());
+        }
+        let set = |ids: Vec<&str>| ids.into_iter().map(str::to_owned).collect::<BTreeSet<_>>();
+        let tokens = set(snapshot.tokens.iter().map(|t| t.id.as_str()).collect());
+        let venues = set(snapshot.venues.iter().map(|v| v.id.as_str()).collect());
+        let oracles = set(snapshot.oracles.iter().map(|o| o.id.as_str()).collect());
+        let issuers = set(snapshot.issuers.iter().map(|i| i.id.as_str()).collect());
+        let backing: BTreeSet<String> = snapshot
+            .issuers
+            .iter()
+            .flat_map(|i| i.backing.iter())
+            .filter(|b| !matches!(b.item, BackingItemSpec::LendingSupply { .. }))
+            .map(|b| b.id.clone())
+            .collect();
+        let known = |set: &BTreeSet<String>, id: &str| set.contains(id);
+        for (i, shock) in self.shocks.iter().enumerate() {
+            let at = |field: &str| format!("shocks[{i}].{field}");
+            if shock.at_secs >= self.horizon_secs {
+                push(
+                    at("at_secs"),
+                    format!(
+                        "expected a time within the horizon ({}), found {}",
+                        self.horizon_secs, shock.at_secs
+                    ),
+                );
+            }
+            match &shock.kind {
+                ShockKind::Price { token, price_usd, change_pct, .. } => {
+                    if !known(&tokens, token) {
+                        push(
+                            at("token"),
+                            format!("expected a token of the snapshot, found {token:?}"),
+                        );
+                    }
+                    match (price_usd, change_pct) {
+                        (Some(_), Some(_)) | (None, None) => push(
+                            at("price_usd"),
+                            "expected exactly one of price_usd and change_pct".into(),
+                        ),
+                        (Some(p), None) if p.is_sign_negative() => {
+                            push(
+                                at("price_usd"),
+                                format!("expected a price of at least 0, found {p}"),
+                            );
+                        }
+                        (None, Some(c)) if *c < -Decimal::ONE_HUNDRED => push(
+                            at("change_pct"),
+                            format!("expected a change of at least -100, found {c}"),
+                        ),
+                        _ => {}
+                    }
+                }
+                ShockKind::WriteDown { backing: id, loss_usd } => {
+                    if !known(&backing, id) {
+                        push(
+                            at("backing"),
+                            format!(
+                                "expected the id of a holding, loan, opaque or reserve backing \
+                                 item, found {id:?}"
+                            ),
+                        );
+                    }
+                    if loss_usd.is_sign_negative() {
+                        push(
+                            at("loss_usd"),
+                            format!("expected a loss of at least 0, found {loss_usd}"),
+                        );
+                    }
+                }
+                ShockKind::Redemptions { issuer, .. } => {
+                    if !known(&issuers, issuer) {
+                        push(
+                            at("issuer"),
+                            format!("expected an issuer of the snapshot, found {issuer:?}"),
+                        );
+                    }
+                }
+                ShockKind::Liquidity { venue, factor } => {
+                    if !known(&venues, venue) {
+                        push(
+                            at("venue"),
+                            format!("expected a venue of the snapshot, found {venue:?}"),
+                        );
+                    }
+                    if factor.is_sign_negative() {
+                        push(
+                            at("factor"),
+                            format!("expected a factor of at least 0, found {factor}"),
+                        );
+                    }
+                }
+                ShockKind::Oracle { oracle, action, price } => {
+                    if !known(&oracles, oracle) {
+                        push(
+                            at("oracle"),
+                            format!("expected an oracle of the snapshot, found {oracle:?}"),
+                        );
+                    }
+                    match (action, price) {
+                        (OracleAction::Pin, None) => {
+                            push(at("price"), "expected a price to pin the oracle at".into());
+                        }
+                        (OracleAction::Pin, Some(p)) if p.is_sign_negative() => {
+                            push(at("price"), format!("expected a price of at least 0, found {p}"));
+                        }
+                        (
+                            OracleAction::Freeze | OracleAction::Unfreeze | OracleAction::Unpin,
+                            Some(_),
+                        ) => {
+                            push(
+                                at("price"),
+                                "expected no price except with action = \"pin\"".into(),
+                            );
+                        }
+                        _ => {}
+                    }
+                }
+                ShockKind::Sell { venue, amount } => {
+                    if !known(&venues, venue) {
+                        push(
+                            at("venue"),
+                            format!("expected a venue of the snapshot, found {venue:?}"),
+                        );
+                    }
+                    if *amount <= Decimal::ZERO {
+                        push(at("amount"), format!("expected an amount above 0, found {amount}"));
+                    }
+                }
+            }
+        }
+        problems
+    }
+}

@@ -1,0 +1,458 @@
+//! The ecosystem snapshot: everything that exists at one moment, as a versioned JSON document.
+//!
+//! A snapshot names every entity by an `id` that other entities refer to (a lending market's
+//! `collateral` is a token id, an oracle's `token` is a token id, ...), and every entity carries
+//! its [`Source`]: on-chain at a block, reported by a named publication, or synthetic. Loading
+//! ([`Snapshot::from_json`]) checks the document against the types, then [`validate`] checks
+//! every cross-reference and range and reports *every* problem with its JSON path.
+//!
+//! Conventions, chosen so a snapshot can be read and checked by hand:
+//! - Human-scale figures (USD prices, token quantities) are decimal strings (`"1.2534"`), read
+//!   exactly into [`Decimal`].
+//! - Contract state is raw integer units as decimal strings ([`Raw`]), exactly as the contract
+//!   stores it (`"55437463266759"` USDC units, LLTV `"915000000000000000"`).
+//! - Prices are USD per whole token unless a field says otherwise.
+//!
+//! The JSON Schema of this format is generated from these types ([`json_schema`]) and committed
+//! as `fixtures/schema/snapshot.schema.json`; a test keeps the two in step.
+
+mod raw;
+mod validate;
+
+pub use raw::{Raw, RawAddress};
+pub use validate::{Problem, validate};
+
+use rust_decimal::Decimal;
+use schemars::JsonSchema;
+use serde::{Deserialize, Serialize};
+
+/// The snapshot format's version; bumped on every incompatible change.
+pub const SCHEMA_VERSION: u32 = 1;
+
+/// Everything that exists at one moment.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Snapshot {
+    /// Must equal [`SCHEMA_VERSION`].
+    pub schema_version: u32,
+    /// A short name, used in reports.
+    pub name: String,
+    /// What the snapshot describes and how it was assembled.
+    #[serde(default)]
+    pub description: String,
+    /// Unix time of the state, in seconds.
+    pub timestamp: u64,
+    /// The block the on-chain parts were read at, if they were read at one.
+    #[serde(default)]
+    pub block: Option<BlockRef>,
+    /// Tokens and their market prices.
+    pub tokens: Vec<TokenSpec>,
+    /// Oracles as their consumers read them.
+    #[serde(default)]
+    pub oracles: Vec<OracleSpec>,
+    /// Where tokens can be sold: AMM pools and order books.
+    #[serde(default)]
+    pub venues: Vec<VenueSpec>,
+    /// Lending markets with their positions.
+    #[serde(default)]
+    pub lending_markets: Vec<LendingMarketSpec>,
+    /// Issuers: tokens that are claims on a backing portfolio.
+    #[serde(default)]
+    pub issuers: Vec<IssuerSpec>,
+    /// Large holders who sell when a trigger is hit.
+    #[serde(default)]
+    pub holders: Vec<HolderSpec>,
+}
+
+/// A block on a chain.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BlockRef {
+    /// EIP-155 chain id.
+    pub chain_id: u64,
+    /// Block number.
+    pub number: u64,
+    /// Block hash, `0x`-prefixed hex, if recorded.
+    #[serde(default)]
+    pub hash: Option<String>,
+}
+
+/// Where a figure comes from and how far to trust it.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct Source {
+    /// The kind of source.
+    pub kind: SourceKind,
+    /// The reference: a URL, "ethereum block 24448638", a fixture path, or a note on how a
+    /// synthetic figure was calibrated.
+    pub reference: String,
+    /// How far to trust it.
+    pub confidence: Confidence,
+}
+
+/// The kind of a [`Source`].
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum SourceKind {
+    /// Read from chain state at a block.
+    Onchain,
+    /// Published by a named source, not verified on chain.
+    Reported,
+    /// Derived by a stated calculation from other sourced figures.
+    Derived,
+    /// Made up to stand where no public data exists; calibrated as the reference says.
+    Synthetic,
+}
+
+/// How far a [`Source`] can be trusted.
+#[derive(
+    Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord, Serialize, Deserialize, JsonSchema,
+)]
+#[serde(rename_all = "snake_case")]
+pub enum Confidence {
+    /// Verified or read from chain.
+    High,
+    /// Reported by more than one source, or one reliable source.
+    Medium,
+    /// A single aggregator or an estimate.
+    Low,
+}
+
+/// A token and what it trades at.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct TokenSpec {
+    /// Unique id other entities refer to (often the symbol, made unique by chain).
+    pub id: String,
+    /// Ticker symbol.
+    pub symbol: String,
+    /// ERC-20 decimals.
+    pub decimals: u8,
+    /// Chain the token lives on, if any.
+    #[serde(default)]
+    pub chain_id: Option<u64>,
+    /// Contract address, if any.
+    #[serde(default)]
+    pub address: Option<RawAddress>,
+    /// Market price in USD per whole token.
+    pub price_usd: Decimal,
+    /// Where the price and identity come from.
+    pub source: Source,
+}
+
+/// An oracle as one consumer reads it: a lending market's price for a token is not the market
+/// price.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct OracleSpec {
+    /// Unique id.
+    pub id: String,
+    /// The token priced.
+    pub token: String,
+    /// The token the price is quoted in (a Morpho oracle quotes collateral in the loan token);
+    /// `None` for USD.
+    #[serde(default)]
+    pub quote: Option<String>,
+    /// How the oracle follows the market.
+    pub kind: OracleKindSpec,
+    /// The current answer: quote units per whole token.
+    pub price: Decimal,
+    /// Where the configuration comes from.
+    pub source: Source,
+}
+
+/// How an oracle follows the market; see `faultline_core::oracle`.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum OracleKindSpec {
+    /// Follows the market price every step.
+    Market,
+    /// Chainlink-style: publishes on a deviation or after a heartbeat.
+    PushFeed {
+        /// Deviation threshold in basis points.
+        deviation_bps: u32,
+        /// Heartbeat in seconds.
+        heartbeat_secs: u64,
+    },
+    /// Hardcoded at `price`, forever.
+    Fixed,
+    /// The issuer's reported NAV per token (times the quote token's price).
+    ExchangeRate {
+        /// The issuer whose reported NAV is read.
+        issuer: String,
+    },
+    /// The market price `delay_secs` ago.
+    Lagged {
+        /// Delay in seconds.
+        delay_secs: u64,
+    },
+}
+
+/// A place where `base` can be sold for `quote`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VenueSpec {
+    /// Unique id.
+    pub id: String,
+    /// The token sold.
+    pub base: String,
+    /// The token received.
+    pub quote: String,
+    /// The venue's liquidity.
+    pub model: VenueModelSpec,
+    /// Half-life of the price's recovery toward the fair price after a sale (arbitrage), in
+    /// seconds; `None` for no recovery within the horizon.
+    #[serde(default)]
+    pub recovery_half_life_secs: Option<u64>,
+    /// Where the liquidity figures come from.
+    pub source: Source,
+}
+
+/// A venue's liquidity.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum VenueModelSpec {
+    /// An order book given as cumulative base quantity within ±x% of mid (the figure exchanges
+    /// and analysts publish), on the bid side.
+    Depth {
+        /// Levels in increasing distance from mid.
+        levels: Vec<DepthLevelSpec>,
+    },
+    /// A Uniswap v2-style constant-product pool.
+    ConstantProduct {
+        /// Base reserve, whole tokens.
+        reserve_base: Decimal,
+        /// Quote reserve, whole tokens.
+        reserve_quote: Decimal,
+        /// Swap fee in basis points (Uniswap v2: 30).
+        fee_bps: u32,
+    },
+}
+
+/// One level of an order-book depth curve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct DepthLevelSpec {
+    /// Distance from mid, in percent (`2` = within 2% of mid).
+    pub within_pct: Decimal,
+    /// Cumulative base quantity (whole tokens) resting within that distance.
+    pub quantity: Decimal,
+}
+
+/// A lending market with its positions.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct LendingMarketSpec {
+    /// Unique id.
+    pub id: String,
+    /// A readable name for reports ("Morpho sdeUSD/USDC 91.5%").
+    pub name: String,
+    /// The protocol and its state.
+    pub protocol: LendingProtocolSpec,
+    /// Where the state comes from.
+    pub source: Source,
+}
+
+/// The protocol of a lending market, with the state its model needs, keyed by the protocol's
+/// name (`{"morpho_blue": {...}}`: external tagging keeps JSON paths exact in errors).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum LendingProtocolSpec {
+    /// A Morpho Blue market.
+    MorphoBlue(MorphoMarketSpec),
+}
+
+/// A Morpho Blue market's parameters, totals and positions, raw as the contract stores them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MorphoMarketSpec {
+    /// The market id (`keccak256(marketParams)`), hex.
+    pub market_id: String,
+    /// The loan token (a token id).
+    pub loan_token: String,
+    /// The collateral token (a token id).
+    pub collateral_token: String,
+    /// The oracle (an oracle id) pricing the collateral in the loan token.
+    pub oracle: String,
+    /// Liquidation LTV, WAD.
+    pub lltv: Raw,
+    /// `totalSupplyAssets`.
+    pub total_supply_assets: Raw,
+    /// `totalSupplyShares`.
+    pub total_supply_shares: Raw,
+    /// `totalBorrowAssets`.
+    pub total_borrow_assets: Raw,
+    /// `totalBorrowShares`.
+    pub total_borrow_shares: Raw,
+    /// Protocol fee, WAD.
+    #[serde(default)]
+    pub fee: Raw,
+    /// Positions by account.
+    pub positions: Vec<MorphoPositionSpec>,
+}
+
+/// One account's Morpho Blue position.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MorphoPositionSpec {
+    /// The account.
+    pub account: RawAddress,
+    /// Supply shares.
+    #[serde(default)]
+    pub supply_shares: Raw,
+    /// Borrow shares.
+    #[serde(default)]
+    pub borrow_shares: Raw,
+    /// Collateral, raw collateral-token units.
+    #[serde(default)]
+    pub collateral: Raw,
+}
+
+/// A token that is a claim on a backing portfolio: a yield-bearing dollar, a vault share.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct IssuerSpec {
+    /// Unique id.
+    pub id: String,
+    /// The token issued (a token id).
+    pub token: String,
+    /// Tokens outstanding, whole tokens.
+    pub supply: Decimal,
+    /// NAV per token the issuer reports (book value), USD.
+    pub reported_nav: Decimal,
+    /// What backs the token.
+    pub backing: Vec<BackingSpec>,
+    /// How holders get out.
+    pub redemption: RedemptionSpec,
+    /// Where the figures come from.
+    pub source: Source,
+}
+
+/// One item of an issuer's backing.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct BackingSpec {
+    /// Unique id within the snapshot (a write-down names it).
+    pub id: String,
+    /// What the item is.
+    pub item: BackingItemSpec,
+    /// Where the figure comes from.
+    pub source: Source,
+}
+
+/// What a backing item is and how it is valued.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum BackingItemSpec {
+    /// Tokens held, valued at market (other issuers' tokens included).
+    Holding {
+        /// The token (a token id).
+        token: String,
+        /// Whole tokens.
+        amount: Decimal,
+    },
+    /// A supply position in a lending market, valued at what lenders can recover.
+    LendingSupply {
+        /// The market (a lending market id).
+        market: String,
+        /// The supplying account.
+        account: RawAddress,
+    },
+    /// A loan to a named counterparty, at face value until written down.
+    Loan {
+        /// Who owes it.
+        counterparty: String,
+        /// Face value, USD.
+        value_usd: Decimal,
+    },
+    /// An off-chain or custodial claim carried at a reported value.
+    Opaque {
+        /// What it is ("funds with an external manager").
+        description: String,
+        /// Reported value, USD.
+        value_usd: Decimal,
+    },
+    /// A reserve or insurance fund, USD.
+    ReserveFund {
+        /// Value, USD.
+        value_usd: Decimal,
+    },
+}
+
+/// How an issuer's holders get out.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct RedemptionSpec {
+    /// The redemption mechanism.
+    pub mode: RedemptionModeSpec,
+    /// Who gets paid when the backing cannot pay everyone.
+    pub rule: RunRuleSpec,
+}
+
+/// A redemption mechanism.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(tag = "type", rename_all = "snake_case", deny_unknown_fields)]
+pub enum RedemptionModeSpec {
+    /// Redeem at NAV at once.
+    Instant,
+    /// Redeem at NAV after a cooldown.
+    Cooldown {
+        /// Cooldown, seconds, as read from the issuer's state.
+        secs: u64,
+    },
+    /// Redemptions are halted.
+    Frozen,
+}
+
+/// Who gets paid in a run.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(rename_all = "snake_case")]
+pub enum RunRuleSpec {
+    /// The first to redeem get par until the backing runs out.
+    FirstCome,
+    /// Everyone shares what is left.
+    ProRata,
+}
+
+/// A large holder that sells when a trigger is hit (a treasury company below its cost basis).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct HolderSpec {
+    /// Unique id.
+    pub id: String,
+    /// The token held.
+    pub token: String,
+    /// Whole tokens held.
+    pub amount: Decimal,
+    /// Sells everything into `venue` once the market price is below this, USD.
+    pub sell_below_usd: Decimal,
+    /// Where it sells (a venue id).
+    pub venue: String,
+    /// Where the figures come from.
+    pub source: Source,
+}
+
+impl Snapshot {
+    /// Reads a snapshot from JSON text and validates it. Every problem is reported, each with
+    /// its JSON path; a syntax or type error is reported with its path and line.
+    pub fn from_json(text: &str) -> Result<Self, Vec<Problem>> {
+        let de = &mut serde_json::Deserializer::from_str(text);
+        let snapshot: Self = serde_path_to_error::deserialize(de).map_err(|e| {
+            let path = e.path().to_string();
+            let inner = e.into_inner();
+            vec![Problem {
+                path: if path == "." { "$".into() } else { format!("$.{path}") },
+                message: format!("{inner}"),
+            }]
+        })?;
+        let problems = validate(&snapshot);
+        if problems.is_empty() { Ok(snapshot) } else { Err(problems) }
+    }
+}
+
+/// The JSON Schema of the snapshot format, generated from the types.
+pub fn json_schema() -> serde_json::Value {
+    schemars::schema_for!(Snapshot).to_value()
+}

@@ -1,0 +1,318 @@
+//! Cross-reference and range checks on a [`Snapshot`] that the types alone cannot express.
+//!
+//! Every problem is collected (not just the first), each with the JSON path of the offending
+//! value, what was expected and what was found, so a snapshot author fixes them in one pass.
+
+use super::{
+    BackingItemSpec, LendingProtocolSpec, OracleKindSpec, SCHEMA_VERSION, Snapshot, VenueModelSpec,
+};
+use alloy_primitives::U256;
+use rust_decimal::Decimal;
+use std::collections::{BTreeMap, BTreeSet};
+use std::fmt;
+
+/// One problem found in a snapshot or scenario.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Problem {
+    /// Where: a JSON path such as `$.lending_markets[3].protocol.morpho_blue.lltv`, or a file position.
+    pub path: String,
+    /// What was expected and what was found.
+    pub message: String,
+}
+
+impl fmt::Display for Problem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}: {}", self.path, self.message)
+    }
+}
+
+/// Collects problems with their paths.
+#[derive(Debug, Default)]
+struct Problems(Vec<Problem>);
+
+impl Problems {
+    fn push(&mut self, path: impl Into<String>, message: impl Into<String>) {
+        self.0.push(Problem { path: path.into(), message: message.into() });
+    }
+
+    /// Requires `id` to be one of `known`, which are the ids of `what`.
+    fn reference(&mut self, path: String, id: &str, known: &BTreeSet<&str>, what: &str) {
+        if !known.contains(id) {
+            self.push(
+                path,
+                format!("expected the id of one of the snapshot's {what}, found {id:?}"),
+            );
+        }
+    }
+
+    fn non_negative(&mut self, path: String, value: Decimal) {
+        if value.is_sign_negative() && !value.is_zero() {
+            self.push(path, format!("expected a figure of at least 0, found {value}"));
+        }
+    }
+
+    fn positive(&mut self, path: String, value: Decimal) {
+        if value <= Decimal::ZERO {
+            self.push(path, format!("expected a figure above 0, found {value}"));
+        }
+    }
+}
+
+/// Ids of one kind of entity, checking that each is unique.
+fn ids<'a>(
+    problems: &mut Problems,
+    section: &str,
+    items: impl Iterator<Item = &'a str>,
+) -> BTreeSet<&'a str> {
+    let mut seen = BTreeMap::new();
+    for (i, id) in items.enumerate() {
+        if id.trim().is_empty() {
+            problems.push(format!("$.{section}[{i}].id"), "expected a non-empty id, found \"\"");
+        } else if let Some(first) = seen.insert(id, i) {
+            problems.push(
+                format!("$.{section}[{i}].id"),
+                format!("expected a unique id, found {id:?} again (first at $.{section}[{first}])"),
+            );
+        }
+    }
+    seen.into_keys().collect()
+}
+
+/// Every problem in `snapshot`; empty when it is consistent.
+pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
+    let mut p = Problems::default();
+    if snapshot.schema_version != SCHEMA_VERSION {
+        p.push(
+            "$.schema_version",
+            format!("expected {SCHEMA_VERSION}, found {}", snapshot.schema_version),
+        );
+    }
+    let tokens = ids(&mut p, "tokens", snapshot.tokens.iter().map(|t| t.id.as_str()));
+    let oracles = ids(&mut p, "oracles", snapshot.oracles.iter().map(|o| o.id.as_str()));
+    let venues = ids(&mut p, "venues", snapshot.venues.iter().map(|v| v.id.as_str()));
+    let markets =
+        ids(&mut p, "lending_markets", snapshot.lending_markets.iter().map(|m| m.id.as_str()));
+    let issuers = ids(&mut p, "issuers", snapshot.issuers.iter().map(|i| i.id.as_str()));
+    ids(&mut p, "holders", snapshot.holders.iter().map(|h| h.id.as_str()));
+
+    for (i, token) in snapshot.tokens.iter().enumerate() {
+        p.non_negative(format!("$.tokens[{i}].price_usd"), token.price_usd);
+        if token.decimals > 36 {
+            p.push(
+                format!("$.tokens[{i}].decimals"),
+                format!("expected at most 36 decimals, found {}", token.decimals),
+            );
+        }
+    }
+
+    for (i, oracle) in snapshot.oracles.iter().enumerate() {
+        let at = |field: &str| format!("$.oracles[{i}].{field}");
+        p.reference(at("token"), &oracle.token, &tokens, "tokens");
+        if let Some(quote) = &oracle.quote {
+            p.reference(at("quote"), quote, &tokens, "tokens");
+        }
+        p.non_negative(at("price"), oracle.price);
+        match &oracle.kind {
+            OracleKindSpec::PushFeed { deviation_bps: 0, .. } => {
+                p.push(at("kind.deviation_bps"), "expected a threshold above 0, found 0");
+            }
+            OracleKindSpec::ExchangeRate { issuer } => {
+                p.reference(at("kind.issuer"), issuer, &issuers, "issuers");
+            }
+            _ => {}
+        }
+    }
+
+    for (i, venue) in snapshot.venues.iter().enumerate() {
+        let at = |field: &str| format!("$.venues[{i}].{field}");
+        p.reference(at("base"), &venue.base, &tokens, "tokens");
+        p.reference(at("quote"), &venue.quote, &tokens, "tokens");
+        if venue.base == venue.quote {
+            p.push(
+                at("quote"),
+                format!("expected a token other than the base, found {:?}", venue.quote),
+            );
+        }
+        match &venue.model {
+            VenueModelSpec::Depth { levels } => {
+                if levels.is_empty() {
+                    p.push(at("model.levels"), "expected at least one depth level, found none");
+                }
+                let mut last: Option<(Decimal, Decimal)> = None;
+                for (j, level) in levels.iter().enumerate() {
+                    let at = |field: &str| format!("$.venues[{i}].model.levels[{j}].{field}");
+                    p.positive(at("within_pct"), level.within_pct);
+                    if level.within_pct >= Decimal::ONE_HUNDRED {
+                        p.push(
+                            at("within_pct"),
+                            format!("expected a distance below 100%, found {}", level.within_pct),
+                        );
+                    }
+                    p.positive(at("quantity"), level.quantity);
+                    if let Some((pct, qty)) = last
+                        && (level.within_pct <= pct || level.quantity < qty)
+                    {
+                        p.push(
+                            at("within_pct"),
+                            format!(
+                                "expected levels farther from mid with at least as much quantity \
+                                 as the one before ({pct}%, {qty}), found {}%, {}",
+                                level.within_pct, level.quantity
+                            ),
+                        );
+                    }
+                    last = Some((level.within_pct, level.quantity));
+                }
+            }
+            VenueModelSpec::ConstantProduct { reserve_base, reserve_quote, fee_bps } => {
+                p.positive(at("model.reserve_base"), *reserve_base);
+                p.positive(at("model.reserve_quote"), *reserve_quote);
+                if *fee_bps >= 10_000 {
+                    p.push(at("model.fee_bps"), format!("expected below 10000, found {fee_bps}"));
+                }
+            }
+        }
+    }
+
+    let oracle_of: BTreeMap<&str, &super::OracleSpec> =
+        snapshot.oracles.iter().map(|o| (o.id.as_str(), o)).collect();
+    for (i, market) in snapshot.lending_markets.iter().enumerate() {
+        match &market.protocol {
+            LendingProtocolSpec::MorphoBlue(m) => {
+                let at =
+                    |field: &str| format!("$.lending_markets[{i}].protocol.morpho_blue.{field}");
+                p.reference(at("loan_token"), &m.loan_token, &tokens, "tokens");
+                p.reference(at("collateral_token"), &m.collateral_token, &tokens, "tokens");
+                p.reference(at("oracle"), &m.oracle, &oracles, "oracles");
+                if let Some(oracle) = oracle_of.get(m.oracle.as_str()) {
+                    let prices_pair = oracle.token == m.collateral_token
+                        && oracle.quote.as_deref() == Some(m.loan_token.as_str());
+                    if !prices_pair {
+                        p.push(
+                            at("oracle"),
+                            format!(
+                                "expected an oracle pricing {} in {}, found one pricing {} in {}",
+                                m.collateral_token,
+                                m.loan_token,
+                                oracle.token,
+                                oracle.quote.as_deref().unwrap_or("USD")
+                            ),
+                        );
+                    }
+                }
+                let wad = U256::from(1_000_000_000_000_000_000u64);
+                if m.lltv.0 >= wad || m.lltv.0.is_zero() {
+                    p.push(
+                        at("lltv"),
+                        format!("expected a WAD above 0 and below 1e18, found {}", m.lltv.0),
+                    );
+                }
+                if m.fee.0 > wad / U256::from(4u8) {
+                    p.push(
+                        at("fee"),
+                        format!("expected at most 0.25e18 (MAX_FEE), found {}", m.fee.0),
+                    );
+                }
+                if m.total_borrow_assets.0 > m.total_supply_assets.0 {
+                    p.push(
+                        at("total_borrow_assets"),
+                        format!(
+                            "expected at most total_supply_assets ({}), found {}",
+                            m.total_supply_assets.0, m.total_borrow_assets.0
+                        ),
+                    );
+                }
+                let mut accounts = BTreeSet::new();
+                let (mut supply, mut borrow) = (U256::ZERO, U256::ZERO);
+                for (j, position) in m.positions.iter().enumerate() {
+                    if !accounts.insert(position.account) {
+                        p.push(
+                            at(&format!("positions[{j}].account")),
+                            format!(
+                                "expected one position per account, found {} again",
+                                position.account.0
+                            ),
+                        );
+                    }
+                    supply = supply.saturating_add(position.supply_shares.0);
+                    borrow = borrow.saturating_add(position.borrow_shares.0);
+                }
+                if borrow > m.total_borrow_shares.0 {
+                    p.push(
+                        at("positions"),
+                        format!(
+                            "expected borrow shares summing to at most total_borrow_shares ({}), \
+                             found {borrow}",
+                            m.total_borrow_shares.0
+                        ),
+                    );
+                }
+                if supply > m.total_supply_shares.0 {
+                    p.push(
+                        at("positions"),
+                        format!(
+                            "expected supply shares summing to at most total_supply_shares ({}), \
+                             found {supply}",
+                            m.total_supply_shares.0
+                        ),
+                    );
+                }
+            }
+        }
+    }
+
+    let mut backing_ids = BTreeMap::new();
+    for (i, issuer) in snapshot.issuers.iter().enumerate() {
+        let at = |field: &str| format!("$.issuers[{i}].{field}");
+        p.reference(at("token"), &issuer.token, &tokens, "tokens");
+        p.non_negative(at("supply"), issuer.supply);
+        p.non_negative(at("reported_nav"), issuer.reported_nav);
+        for (j, backing) in issuer.backing.iter().enumerate() {
+            let at = |field: &str| format!("$.issuers[{i}].backing[{j}].{field}");
+            if let Some(first) = backing_ids.insert(backing.id.as_str(), (i, j)) {
+                p.push(
+                    at("id"),
+                    format!(
+                        "expected a unique backing id, found {:?} again (first at \
+                         $.issuers[{}].backing[{}])",
+                        backing.id, first.0, first.1
+                    ),
+                );
+            }
+            match &backing.item {
+                BackingItemSpec::Holding { token, amount } => {
+                    p.reference(at("item.token"), token, &tokens, "tokens");
+                    p.non_negative(at("item.amount"), *amount);
+                }
+                BackingItemSpec::LendingSupply { market, .. } => {
+                    p.reference(at("item.market"), market, &markets, "lending_markets");
+                }
+                BackingItemSpec::Loan { value_usd, .. }
+                | BackingItemSpec::Opaque { value_usd, .. }
+                | BackingItemSpec::ReserveFund { value_usd } => {
+                    p.non_negative(at("item.value_usd"), *value_usd);
+                }
+            }
+        }
+    }
+
+    for (i, holder) in snapshot.holders.iter().enumerate() {
+        let at = |field: &str| format!("$.holders[{i}].{field}");
+        p.reference(at("token"), &holder.token, &tokens, "tokens");
+        p.reference(at("venue"), &holder.venue, &venues, "venues");
+        p.non_negative(at("amount"), holder.amount);
+        p.non_negative(at("sell_below_usd"), holder.sell_below_usd);
+        if let Some(venue) = snapshot.venues.iter().find(|v| v.id == holder.venue)
+            && venue.base != holder.token
+        {
+            p.push(
+                at("venue"),
+                format!(
+                    "expected a venue selling {}, found one selling {}",
+                    holder.token, venue.base
+                ),
+            );
+        }
+    }
+    p.0
+}

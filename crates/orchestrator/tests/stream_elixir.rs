@@ -1,0 +1,91 @@
+//! The bundled Stream/Elixir scenario end to end: the chain from Stream's write-down through the
+//! markets with hardcoded or exchange-rate oracles to deUSD and sdeUSD, traced by causes.
+
+use faultline_orchestrator::{
+    Scenario, Snapshot,
+    report::{EventKind, MissReason, Report},
+    run,
+};
+use rust_decimal::Decimal;
+use std::str::FromStr;
+
+const SNAPSHOT: &str = include_str!("../../../fixtures/snapshots/stream-elixir-2025-11.json");
+const SCENARIO: &str = include_str!("../../../fixtures/scenarios/stream-elixir-2025-11.toml");
+
+fn report() -> Report {
+    let snapshot = Snapshot::from_json(SNAPSHOT).expect("the bundled snapshot is valid");
+    let scenario = Scenario::from_toml(SCENARIO).expect("the bundled scenario parses");
+    run(&snapshot, &scenario).expect("the bundled scenario runs")
+}
+
+fn dec(text: &str) -> Decimal {
+    Decimal::from_str(text).unwrap()
+}
+
+#[test]
+fn the_write_down_is_the_first_break_and_sets_xusd_true_nav() {
+    let report = report();
+    let first = &report.events[report.first_break.expect("something breaks")];
+    let EventKind::NavChange { from, to, .. } = first.kind else {
+        panic!("first break should be xUSD's NAV, was {first:?}");
+    };
+    assert_eq!(first.entity, "xusd");
+    // Before: 93M (manager) + 68M deUSD x $0.9991 + 9M other = 169,938,800 over
+    // round(170M / 1.2646) = 134,429,859 tokens. After the $93M write-down: 76,938,800.
+    let supply = dec("134429859");
+    assert_eq!(from, dec("169938800") / supply);
+    assert_eq!(to, dec("76938800") / supply);
+    // Its only cause is the write-down shock.
+    let cause = &report.events[first.causes[0]];
+    assert!(matches!(cause.kind, EventKind::Shock { .. }));
+    assert_eq!(cause.entity, "xusd-external-manager");
+}
+
+#[test]
+fn the_hardcoded_oracle_keeps_the_elixir_loan_from_being_liquidated() {
+    let report = report();
+    let missed = report
+        .events
+        .iter()
+        .find(|e| {
+            e.entity == "morpho-plume-xusd-private"
+                && matches!(
+                    e.kind,
+                    EventKind::MissedLiquidation { reason: MissReason::OracleAboveMarket, .. }
+                )
+        })
+        .expect("the Plume loan is never liquidated");
+    // Caused by xUSD's price falling to its true NAV, which the write-down caused.
+    let price = &report.events[missed.causes[0]];
+    assert_eq!(price.entity, "xUSD");
+    let path = report.contagion.iter().find(|p| p.loss == missed.id).expect("a contagion path");
+    assert!(path.text.starts_with("Stream discloses a $93M loss"), "{}", path.text);
+    let market = report.entities.iter().find(|e| e.entity == "morpho-plume-xusd-private").unwrap();
+    assert_eq!(market.liquidations, 0);
+    assert_eq!(market.missed_liquidations, 1);
+}
+
+#[test]
+fn the_loss_reaches_deusd_and_sdeusd_through_the_loan() {
+    let report = report();
+    let deusd = report
+        .events
+        .iter()
+        .find(|e| e.entity == "deusd" && matches!(e.kind, EventKind::NavChange { .. }))
+        .expect("deUSD's NAV falls");
+    let cause = &report.events[deusd.causes[0]];
+    assert_eq!(cause.entity, "morpho-plume-xusd-private");
+    assert!(matches!(cause.kind, EventKind::EconomicBadDebt { .. }));
+    // sdeUSD (exchange-rate oracle) in the Ethereum market: the big borrower is not liquidated
+    // because the oracle reads sdeUSD's reported rate, not the market.
+    assert!(report.events.iter().any(|e| e.entity == "morpho-eth-sdeusd-usdc"
+        && matches!(&e.kind, EventKind::MissedLiquidation { borrower, reason: MissReason::OracleAboveMarket, .. }
+            if borrower == "0x1597E4B7cF6D2877A1d690b6088668afDb045763")));
+    // Every step reached its fixed point.
+    assert!(report.non_converged_steps.is_empty(), "{:?}", report.non_converged_steps);
+}
+
+#[test]
+fn the_same_inputs_give_the_same_report() {
+    assert_eq!(report(), report());
+}

@@ -1,0 +1,74 @@
+//! Bad snapshots and scenarios: every problem reported at once, each with its path.
+
+use faultline_orchestrator::{Scenario, Snapshot, snapshot::json_schema};
+
+const SNAPSHOT: &str = include_str!("../../../fixtures/snapshots/stream-elixir-2025-11.json");
+
+fn edited(edit: impl FnOnce(&mut serde_json::Value)) -> String {
+    let mut value: serde_json::Value = serde_json::from_str(SNAPSHOT).unwrap();
+    edit(&mut value);
+    value.to_string()
+}
+
+#[test]
+fn every_cross_reference_problem_is_reported_with_its_path() {
+    let text = edited(|v| {
+        v["lending_markets"][0]["protocol"]["morpho_blue"]["collateral_token"] = "NOPE".into();
+        v["lending_markets"][1]["protocol"]["morpho_blue"]["lltv"] = "1000000000000000000".into();
+        v["tokens"][1]["price_usd"] = "-1".into();
+        v["issuers"][1]["id"] = "xusd".into();
+    });
+    let problems = Snapshot::from_json(&text).unwrap_err();
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert!(
+        paths.contains(&"$.lending_markets[0].protocol.morpho_blue.collateral_token"),
+        "{paths:?}"
+    );
+    assert!(paths.contains(&"$.lending_markets[0].protocol.morpho_blue.oracle"), "{paths:?}");
+    assert!(paths.contains(&"$.lending_markets[1].protocol.morpho_blue.lltv"), "{paths:?}");
+    assert!(paths.contains(&"$.tokens[1].price_usd"), "{paths:?}");
+    assert!(paths.contains(&"$.issuers[1].id"), "{paths:?}");
+    let lltv = problems.iter().find(|p| p.path.ends_with("lltv")).unwrap();
+    assert_eq!(lltv.message, "expected a WAD above 0 and below 1e18, found 1000000000000000000");
+}
+
+#[test]
+fn a_type_error_names_its_json_path() {
+    let text = edited(|v| {
+        v["lending_markets"][0]["protocol"]["morpho_blue"]["positions"][2]["collateral"] =
+            "12.5".into()
+    });
+    let problems = Snapshot::from_json(&text).unwrap_err();
+    assert_eq!(problems.len(), 1);
+    assert_eq!(
+        problems[0].path,
+        "$.lending_markets[0].protocol.morpho_blue.positions[2].collateral"
+    );
+    assert!(problems[0].message.contains("found \"12.5\""), "{}", problems[0].message);
+}
+
+#[test]
+fn scenario_errors_name_the_line_or_the_shock() {
+    let unknown = "name = \"x\"\nsnapshot = \"s.json\"\nstep_secs = 60\nhorizon_secs = 600\n[[shocks]]\ntype = \"price\"\ntoken = \"xUSD\"\nprice_usd = \"1\"\nprize = 3\n";
+    let problem = Scenario::from_toml(unknown).unwrap_err();
+    assert!(problem.path.starts_with("line "), "{problem}");
+    assert!(problem.message.contains("prize"), "{problem}");
+
+    let snapshot = Snapshot::from_json(SNAPSHOT).unwrap();
+    let scenario = Scenario::from_toml(
+        "name = \"x\"\nsnapshot = \"s.json\"\nstep_secs = 60\nhorizon_secs = 600\n\
+         [[shocks]]\ntype = \"write_down\"\nbacking = \"nobody\"\nloss_usd = \"1\"\n\
+         [[shocks]]\nat_secs = 9000\ntype = \"price\"\ntoken = \"xUSD\"\n",
+    )
+    .unwrap();
+    let problems = scenario.check(&snapshot);
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(paths, ["shocks[0].backing", "shocks[1].at_secs", "shocks[1].price_usd"]);
+}
+
+#[test]
+fn the_committed_json_schema_is_the_generated_one() {
+    let committed = include_str!("../../../fixtures/schema/snapshot.schema.json");
+    let committed: serde_json::Value = serde_json::from_str(committed).unwrap();
+    assert_eq!(committed, json_schema(), "regenerate with `faultline schema snapshot`");
+}

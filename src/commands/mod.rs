@@ -1,0 +1,5 @@
+//! One module per subcommand; each owns its arguments and how it reads and writes files.
+
+pub(crate) mod graph;
+pub(crate) mod schema;
+pub(crate) mod stress;

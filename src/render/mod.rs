@@ -1,0 +1,53 @@
+//! Rendering reports and graphs for people (a terminal table, Markdown, DOT, Mermaid) and for
+//! programs (JSON with its `schema_version`).
+
+mod graph;
+mod markdown;
+mod table;
+
+pub(crate) use graph::{graph_dot, graph_mermaid};
+
+use clap::ValueEnum;
+use faultline_orchestrator::Report;
+use rust_decimal::Decimal;
+use std::io::IsTerminal;
+use std::path::Path;
+
+/// A report format.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
+pub(crate) enum Format {
+    /// A readable table for a terminal.
+    Table,
+    /// JSON following `faultline schema report`.
+    Json,
+    /// Markdown, for reviews and audit reports.
+    Markdown,
+}
+
+impl Format {
+    /// A table on a terminal; Markdown into a file or a pipe.
+    pub(crate) fn default_for(out: Option<&Path>) -> Self {
+        if out.is_none() && std::io::stdout().is_terminal() { Self::Table } else { Self::Markdown }
+    }
+}
+
+/// The report in `format`.
+pub(crate) fn report(report: &Report, format: Format) -> eyre::Result<String> {
+    Ok(match format {
+        Format::Json => format!("{}\n", serde_json::to_string_pretty(report)?),
+        Format::Markdown => markdown::report(report),
+        Format::Table => table::report(report),
+    })
+}
+
+pub(crate) use faultline_orchestrator::report::usd;
+
+/// `-74.00%`, or `` for no change.
+pub(crate) fn pct(value: Decimal) -> String {
+    if value.is_zero() { String::new() } else { format!("{value:.2}%") }
+}
+
+/// A figure worth showing, or an empty cell.
+pub(crate) fn money(value: Decimal) -> String {
+    if value.is_zero() { String::new() } else { usd(value) }
+}
