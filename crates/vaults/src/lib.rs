@@ -19,6 +19,7 @@
 //! rounding; human-scale figures (USD values, NAV, leverage) are [`Decimal`] reached through
 //! `faultline_core`'s one conversion, checked at every step. No floating point, no IO, and every
 //! output is in a deterministic order.
+#![doc = include_str!("../README.md")]
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod backing;
