@@ -67,6 +67,28 @@ impl Config {
     }
 }
 
+/// Number, hash and timestamp of a block.
+struct Header {
+    number: u64,
+    hash: B256,
+    timestamp: u64,
+}
+
+async fn fetch_header(provider: &RootProvider<Ethereum>, tag: BlockNumberOrTag) -> Result<Header> {
+    let block = provider
+        .get_block_by_number(tag)
+        .await
+        .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
+        .ok_or_else(|| {
+            Error::inconsistent("eth_getBlockByNumber", format!("block {tag}"), "null")
+        })?;
+    Ok(Header {
+        number: block.header.number,
+        hash: block.header.hash,
+        timestamp: block.header.timestamp,
+    })
+}
+
 /// A provider pinned to one block, with batching through Multicall3.
 #[derive(Debug, Clone)]
 pub struct Chain {
@@ -92,19 +114,25 @@ impl Chain {
         let (client, stats) = transport::client(&config.endpoint, &policy, config.record.clone())?;
         let provider = RootProvider::<Ethereum>::new(client);
         let chain_id = provider.get_chain_id().await.map_err(|e| Error::rpc("eth_chainId", e))?;
-        let tag = config.block.map_or(BlockNumberOrTag::Latest, BlockNumberOrTag::Number);
-        let block = provider
-            .get_block_by_number(tag)
-            .await
-            .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
-            .ok_or_else(|| {
-                Error::inconsistent("eth_getBlockByNumber", format!("block {tag}"), "null")
-            })?;
-        let header = &block.header;
-        if let Some(wanted) = config.block
-            && header.number != wanted
+        let latest = match config.block {
+            Some(_) => None,
+            None => Some(fetch_header(&provider, BlockNumberOrTag::Latest).await?),
+        };
+        let number = latest.as_ref().map_or_else(|| config.block.unwrap_or_default(), |h| h.number);
+        // Always fetched by number, also after `latest`: a recording then replays with `--block
+        // N`, and a node whose `latest` and numbered answers disagree is caught here.
+        let header = fetch_header(&provider, BlockNumberOrTag::Number(number)).await?;
+        if header.number != number {
+            return Err(Error::inconsistent("eth_getBlockByNumber number", number, header.number));
+        }
+        if let Some(latest) = latest
+            && latest.hash != header.hash
         {
-            return Err(Error::inconsistent("eth_getBlockByNumber number", wanted, header.number));
+            return Err(Error::inconsistent(
+                format!("hash of block {number}"),
+                latest.hash,
+                header.hash,
+            ));
         }
         let block = PinnedBlock {
             chain_id,
