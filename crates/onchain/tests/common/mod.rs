@@ -89,12 +89,13 @@ sol! {
         uint256 lltv;
     }
     function init(uint8 decimals_, string symbol_) external;
+    function mint(address to, uint256 amount) external;
     function setPrice(uint256 newPrice) external;
     function setRate(uint256 newRate) external;
     function setupMarket(TestMarketParams params, uint256 supplied, uint256[] collaterals, uint256[] borrows) external;
     function pledgeMany(TestMarketParams params, address[] accounts, uint256 each) external;
     function probe(TestMarketParams params, address[] borrowers) external returns (bool[] liquidatable, bytes[] reverts);
-    function mint(address pool, int24 lower, int24 upper, uint128 amount) external;
+    function mintLiquidity(address pool, int24 lower, int24 upper, uint128 amount) external;
     /// Morpho Blue's owner functions (IMorpho.sol).
     function enableIrm(address irm) external;
     function enableLltv(uint256 lltv) external;

@@ -12,6 +12,8 @@ contract Token {
     uint8 public decimals;
     string public symbol;
 
+    event Transfer(address indexed from, address indexed to, uint256 value);
+
     function init(uint8 decimals_, string calldata symbol_) external {
         decimals = decimals_;
         symbol = symbol_;
@@ -20,6 +22,7 @@ contract Token {
     function mint(address to, uint256 amount) external {
         balanceOf[to] += amount;
         totalSupply += amount;
+        emit Transfer(address(0), to, amount);
     }
 
     function approve(address spender, uint256 amount) external returns (bool) {
@@ -152,7 +155,7 @@ contract Harness {
 
 /// @notice Adds liquidity to a Uniswap v3 pool and pays in its callback by minting the tokens.
 contract V3Minter {
-    function mint(address pool, int24 lower, int24 upper, uint128 amount) external {
+    function mintLiquidity(address pool, int24 lower, int24 upper, uint128 amount) external {
         IUniswapV3PoolMint(pool).mint(address(this), lower, upper, amount, "");
     }
 
