@@ -93,67 +93,26 @@ pub fn build(snapshot: &Snapshot) -> Graph {
     Graph { nodes, edges, cycles }
 }
 
-/// Tarjan's algorithm, iterative, over nodes in order: deterministic output.
+/// The cycles: strongly connected components (`faultline_vaults::graph::strongly_connected`) of
+/// more than one node, or of one node with an edge to itself; each sorted, the list sorted.
 fn strongly_connected(nodes: &[Node], edges: &[Edge]) -> Vec<Vec<String>> {
     let index_of: BTreeMap<&str, usize> =
         nodes.iter().enumerate().map(|(i, n)| (n.id.as_str(), i)).collect();
     let mut adjacent = vec![Vec::new(); nodes.len()];
-    let mut self_loop = vec![false; nodes.len()];
     for e in edges {
         if let (Some(&a), Some(&b)) = (index_of.get(e.from.as_str()), index_of.get(e.to.as_str())) {
             adjacent[a].push(b);
-            self_loop[a] |= a == b;
         }
     }
-    let n = nodes.len();
-    let (mut index, mut low, mut on_stack) = (vec![usize::MAX; n], vec![0; n], vec![false; n]);
-    let (mut stack, mut next, mut out) = (Vec::new(), 0, Vec::new());
-    for root in 0..n {
-        if index[root] != usize::MAX {
-            continue;
-        }
-        // Each frame: (node, next edge to look at).
-        let mut frames = vec![(root, 0usize)];
-        index[root] = next;
-        low[root] = next;
-        next += 1;
-        stack.push(root);
-        on_stack[root] = true;
-        while let Some(&mut (v, ref mut edge)) = frames.last_mut() {
-            if let Some(&w) = adjacent[v].get(*edge) {
-                *edge += 1;
-                if index[w] == usize::MAX {
-                    index[w] = next;
-                    low[w] = next;
-                    next += 1;
-                    stack.push(w);
-                    on_stack[w] = true;
-                    frames.push((w, 0));
-                } else if on_stack[w] {
-                    low[v] = low[v].min(index[w]);
-                }
-                continue;
-            }
-            frames.pop();
-            if let Some(&(parent, _)) = frames.last() {
-                low[parent] = low[parent].min(low[v]);
-            }
-            if low[v] == index[v] {
-                let mut component = Vec::new();
-                while let Some(w) = stack.pop() {
-                    on_stack[w] = false;
-                    component.push(nodes[w].id.clone());
-                    if w == v {
-                        break;
-                    }
-                }
-                if component.len() > 1 || self_loop[v] {
-                    component.sort();
-                    out.push(component);
-                }
-            }
-        }
-    }
+    let mut out: Vec<Vec<String>> = faultline_vaults::graph::strongly_connected(&adjacent)
+        .into_iter()
+        .filter(|c| c.len() > 1 || c.first().is_some_and(|&v| adjacent[v].contains(&v)))
+        .map(|c| {
+            let mut ids: Vec<String> = c.into_iter().map(|i| nodes[i].id.clone()).collect();
+            ids.sort();
+            ids
+        })
+        .collect();
     out.sort();
     out
 }

@@ -148,56 +148,15 @@ impl BackingGraph {
             .values()
             .map(|n| n.claims.keys().filter_map(|k| index_of.get(k.as_str()).copied()).collect())
             .collect();
-        let count = names.len();
-        let (mut index, mut low) = (vec![usize::MAX; count], vec![0usize; count]);
-        let mut on_stack = vec![false; count];
-        let (mut stack, mut out) = (Vec::new(), Vec::new());
-        let mut next = 0usize;
-        for root in 0..count {
-            if index[root] != usize::MAX {
-                continue;
-            }
-            // Explicit DFS stack of (node, next edge position): no recursion depth limit.
-            let mut work = vec![(root, 0usize)];
-            index[root] = next;
-            low[root] = next;
-            next += 1;
-            stack.push(root);
-            on_stack[root] = true;
-            while let Some(&mut (v, ref mut pos)) = work.last_mut() {
-                if let Some(&w) = edges[v].get(*pos) {
-                    *pos += 1;
-                    if index[w] == usize::MAX {
-                        index[w] = next;
-                        low[w] = next;
-                        next += 1;
-                        stack.push(w);
-                        on_stack[w] = true;
-                        work.push((w, 0));
-                    } else if on_stack[w] {
-                        low[v] = low[v].min(index[w]);
-                    }
-                    continue;
-                }
-                work.pop();
-                if let Some(&(parent, _)) = work.last() {
-                    low[parent] = low[parent].min(low[v]);
-                }
-                if low[v] == index[v] {
-                    let mut component = Vec::new();
-                    while let Some(w) = stack.pop() {
-                        on_stack[w] = false;
-                        component.push(names[w].to_owned());
-                        if w == v {
-                            break;
-                        }
-                    }
-                    component.sort();
-                    out.push(component);
-                }
-            }
-        }
-        out
+        strongly_connected(&edges)
+            .into_iter()
+            .map(|component| {
+                let mut names: Vec<String> =
+                    component.into_iter().map(|i| names[i].to_owned()).collect();
+                names.sort();
+                names
+            })
+            .collect()
     }
 
     /// The components that contain a cycle: more than one node, or a node with a claim on
@@ -361,4 +320,60 @@ pub fn recursive_mint(real: Decimal, legs: &[Decimal], rounds: u32) -> Result<Mi
         closed_form,
         limit: div(Decimal::ONE, one_minus_r, OP)?,
     })
+}
+
+/// Strongly connected components of a graph given as adjacency lists over nodes `0..n` (Tarjan,
+/// with an explicit stack instead of recursion, so depth is unbounded). Components come in
+/// Tarjan's emission order: a component after every component it has edges into. Nodes within a
+/// component are in the order they were popped.
+pub fn strongly_connected(edges: &[Vec<usize>]) -> Vec<Vec<usize>> {
+    let count = edges.len();
+    let (mut index, mut low) = (vec![usize::MAX; count], vec![0usize; count]);
+    let mut on_stack = vec![false; count];
+    let (mut stack, mut out) = (Vec::new(), Vec::new());
+    let mut next = 0usize;
+    for root in 0..count {
+        if index[root] != usize::MAX {
+            continue;
+        }
+        // Explicit DFS stack of (node, next edge position): no recursion depth limit.
+        let mut work = vec![(root, 0usize)];
+        index[root] = next;
+        low[root] = next;
+        next += 1;
+        stack.push(root);
+        on_stack[root] = true;
+        while let Some(&mut (v, ref mut pos)) = work.last_mut() {
+            if let Some(&w) = edges[v].get(*pos) {
+                *pos += 1;
+                if index[w] == usize::MAX {
+                    index[w] = next;
+                    low[w] = next;
+                    next += 1;
+                    stack.push(w);
+                    on_stack[w] = true;
+                    work.push((w, 0));
+                } else if on_stack[w] {
+                    low[v] = low[v].min(index[w]);
+                }
+                continue;
+            }
+            work.pop();
+            if let Some(&(parent, _)) = work.last() {
+                low[parent] = low[parent].min(low[v]);
+            }
+            if low[v] == index[v] {
+                let mut component = Vec::new();
+                while let Some(w) = stack.pop() {
+                    on_stack[w] = false;
+                    component.push(w);
+                    if w == v {
+                        break;
+                    }
+                }
+                out.push(component);
+            }
+        }
+    }
+    out
 }
