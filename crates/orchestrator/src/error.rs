@@ -24,6 +24,17 @@ pub enum Error {
         /// The model's error.
         source: Box<dyn std::error::Error + Send + Sync>,
     },
+    /// An input to an analysis (a command-line figure, a market or account name) is out of range
+    /// or names nothing that exists.
+    #[error("{field}: expected {expected}, found {found}")]
+    Invalid {
+        /// The input at fault (`lltv`, `market`, `collateral[WETH]`).
+        field: String,
+        /// What was expected.
+        expected: String,
+        /// What was found.
+        found: String,
+    },
     /// A figure overflowed the cascade's decimal arithmetic.
     #[error("{entity}: {what} overflowed")]
     Overflow {

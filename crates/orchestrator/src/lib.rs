@@ -17,6 +17,7 @@
 pub mod engine;
 pub mod error;
 pub mod graph;
+pub(crate) mod models;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;

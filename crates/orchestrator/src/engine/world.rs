@@ -9,11 +9,9 @@ use crate::{
     },
 };
 use alloy_primitives::Address;
-use faultline_core::{
-    Oracle, OracleKind, Price, Rounding, U256,
-    decimal::{from_decimal, to_decimal},
-};
-use faultline_lending::morpho::{Irm, MarketParams, MarketState, MorphoMarket, Position};
+pub(crate) use crate::models::morpho_price;
+use faultline_core::{Oracle, OracleKind, Price, Rounding, U256, decimal::to_decimal};
+use faultline_lending::morpho::MorphoMarket;
 use faultline_liquidity::{Pair, depth::DepthLevel};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -133,15 +131,6 @@ pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
         .map_err(|e| model(entity, e))
 }
 
-/// Morpho's oracle scale for a collateral priced at `price` loan tokens per whole collateral
-/// token: `price · 10^(36 + loan decimals − collateral decimals)`, rounded down.
-pub(crate) fn morpho_price(entity: &str, price: Decimal, loan: u8, collateral: u8) -> Result<U256> {
-    let scale = 36 + i16::from(loan) - i16::from(collateral);
-    let scale = u8::try_from(scale)
-        .map_err(|_| Error::Overflow { entity: entity.to_owned(), what: "oracle scale" })?;
-    from_decimal(price.max(Decimal::ZERO), scale, Rounding::Down).map_err(|e| model(entity, e))
-}
-
 impl World {
     /// The live state of a validated snapshot.
     pub(crate) fn build(snapshot: &Snapshot) -> Result<Self> {
@@ -228,49 +217,9 @@ impl World {
         let mut markets = BTreeMap::new();
         for m in &snapshot.lending_markets {
             let LendingProtocolSpec::MorphoBlue(spec) = &m.protocol;
-            let loan = &tokens[&spec.loan_token];
-            let collateral = &tokens[&spec.collateral_token];
             let answer =
                 oracles[&spec.oracle].oracle.price().0.to_decimal().map_err(|e| model(&m.id, e))?;
-            let price = morpho_price(&m.id, answer, loan.decimals, collateral.decimals)?;
-            let params = MarketParams {
-                loan_token: address_of(snapshot, &spec.loan_token),
-                collateral_token: address_of(snapshot, &spec.collateral_token),
-                oracle: Address::ZERO,
-                irm: Address::ZERO,
-                lltv: spec.lltv.0,
-            };
-            let state = MarketState {
-                total_supply_assets: spec.total_supply_assets.0,
-                total_supply_shares: spec.total_supply_shares.0,
-                total_borrow_assets: spec.total_borrow_assets.0,
-                total_borrow_shares: spec.total_borrow_shares.0,
-                last_update: U256::from(snapshot.timestamp),
-                fee: spec.fee.0,
-            };
-            let positions = spec
-                .positions
-                .iter()
-                .map(|p| {
-                    (
-                        p.account.0,
-                        Position {
-                            supply_shares: p.supply_shares.0,
-                            borrow_shares: p.borrow_shares.0,
-                            collateral: p.collateral.0,
-                        },
-                    )
-                })
-                .collect();
-            let morpho = MorphoMarket::from_state(
-                params,
-                state,
-                positions,
-                Irm::None,
-                price,
-                snapshot.timestamp,
-            )
-            .map_err(|e| model(&m.id, e))?;
+            let morpho = crate::models::morpho_market(snapshot, &m.id, spec, answer)?;
             markets.insert(
                 m.id.clone(),
                 MarketLive {
@@ -329,16 +278,6 @@ impl World {
             issuer_order: snapshot.issuers.iter().map(|i| i.id.clone()).collect(),
         })
     }
-}
-
-/// The token's address, or a stand-in derived from its position when it has none (the model
-/// only needs distinct addresses to tell loan from collateral).
-fn address_of(snapshot: &Snapshot, token: &str) -> Address {
-    let index = snapshot.tokens.iter().position(|t| t.id == token).unwrap_or(0);
-    snapshot.tokens.get(index).and_then(|t| t.address).map_or_else(
-        || Address::with_last_byte(u8::try_from(index % 255 + 1).unwrap_or(1)),
-        |a| a.0,
-    )
 }
 
 /// `base / quote` in USD terms: the venue mid that matches both tokens' fair prices.
