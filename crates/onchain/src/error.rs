@@ -63,6 +63,23 @@ pub enum Error {
         /// The operating system's or the parser's message.
         message: String,
     },
+    /// A token of the snapshot has no USD price: none was given and none could be derived.
+    #[error(
+        "no USD price for token {token}: give one (e.g. --price {symbol}=1) or for the loan token \
+         of a market it is the collateral of, so it can be derived from that market's oracle"
+    )]
+    MissingPrice {
+        /// The token: symbol and address.
+        token: String,
+        /// Its symbol, for the hint.
+        symbol: String,
+    },
+    /// The assembled snapshot failed the orchestrator's validation; every problem is listed.
+    #[error("the snapshot read is not valid: {}", problems.join("; "))]
+    InvalidSnapshot {
+        /// Each problem, with its JSON path.
+        problems: Vec<String>,
+    },
     /// Building a lending model from the read state failed.
     #[error("building the {what} model: {source}")]
     Model {

@@ -8,6 +8,8 @@
 //! - [`readers`]: Morpho Blue, ERC-20/4626, Chainlink, Uniswap v3.
 //! - [`discovery`]: accounts from event logs, with page sizes that adapt to the node and a
 //!   resumable page cache.
+//! - [`snapshot`]: the orchestrator's ecosystem snapshot, read at the pinned block (Morpho Blue
+//!   markets, every position, oracles, tokens; USD prices given or derived, each sourced).
 //!
 //! This is the only faultline crate that does network IO or runs async code.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
@@ -17,6 +19,7 @@ pub mod discovery;
 pub mod error;
 pub mod multicall;
 pub mod readers;
+pub mod snapshot;
 pub mod transport;
 
 pub use chain::{Chain, Config, MULTICALL3, PinnedBlock};

@@ -45,6 +45,7 @@ sol! {
         function idToMarketParams(bytes32 id) external view returns (address loanToken, address collateralToken, address oracle, address irm, uint256 lltv);
         function market(bytes32 id) external view returns (uint128 totalSupplyAssets, uint128 totalSupplyShares, uint128 totalBorrowAssets, uint128 totalBorrowShares, uint128 lastUpdate, uint128 fee);
         function position(bytes32 id, address user) external view returns (uint256 supplyShares, uint128 borrowShares, uint128 collateral);
+        function feeRecipient() external view returns (address);
         event Supply(bytes32 indexed id, address indexed caller, address indexed onBehalf, uint256 assets, uint256 shares);
         event Borrow(bytes32 indexed id, address caller, address indexed onBehalf, address indexed receiver, uint256 assets, uint256 shares);
         event SupplyCollateral(bytes32 indexed id, address indexed caller, address indexed onBehalf, uint256 assets);
@@ -140,6 +141,16 @@ pub fn market_id(params: &MarketParams) -> B256 {
         }
         .abi_encode(),
     )
+}
+
+/// `feeRecipient()` of the Morpho Blue at `morpho`: the account interest fees are minted to as
+/// supply shares, without a `Supply` event (so discovery from logs cannot find it).
+pub async fn fee_recipient(chain: &Chain, morpho: Address) -> Result<Address> {
+    let call = Call::new("morpho.feeRecipient", morpho, &IMorpho::feeRecipientCall {});
+    let data = chain.call_all(std::slice::from_ref(&call)).await?;
+    let first =
+        data.first().ok_or_else(|| Error::inconsistent(&call.label, "one result", "none"))?;
+    decode::<IMorpho::feeRecipientCall>(&call.label, first)
 }
 
 /// Reads the markets `ids` of the Morpho Blue at `morpho`, with the positions of `users[id]`.
