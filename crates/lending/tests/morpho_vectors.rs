@@ -217,3 +217,41 @@ fn adaptive_curve_irm_test_sol() {
         rate_at_target.into_raw() * year
     );
 }
+
+/// The largest liquidation when the collateral cannot cover the whole debt with the incentive:
+/// repaying every share (first try) must revert inside `liquidate` after it has already burned
+/// the borrower's shares, and the revert must leave no trace, so the second try (seize all the
+/// collateral) starts from the untouched position. Hand-worked: LLTV 0.8, 1e18 collateral, 0.8e18
+/// borrowed, price halved to 0.5e36. LIF = 1/(1 - 0.3·0.2) = 1/0.94; repaying 0.8e18 would seize
+/// 0.8e18 / 0.94 / 0.5 = 1.70e18 > 1e18, so all 1e18 is seized, about 0.47e18 is repaid and the
+/// rest (about 0.33e18) is bad debt borne by suppliers. The preview (`max_liquidate`, on a copy of
+/// the one position) must equal the execution (`liquidate_max`) to the wei.
+#[test]
+fn the_largest_liquidation_previews_exactly_and_a_failed_first_try_leaves_no_trace() {
+    let mut m = market(u(8 * E18 / 10), ORACLE_PRICE_SCALE);
+    m.supply(SUPPLIER, u(E18), U256::ZERO).unwrap();
+    m.supply_collateral(BORROWER, u(E18)).unwrap();
+    m.borrow(BORROWER, u(8 * E18 / 10), U256::ZERO).unwrap();
+    m.set_price(ORACLE_PRICE_SCALE / u(2));
+    let supplier_before = m.position(SUPPLIER);
+    let preview = m.max_liquidate(BORROWER).unwrap();
+    assert_eq!(m.position(BORROWER).collateral, u(E18), "the preview changes nothing");
+    let done = m.liquidate_max(BORROWER).unwrap();
+    assert_eq!(done, preview);
+    assert_eq!(done.seized_assets, u(E18), "all the collateral is seized");
+    assert_eq!(
+        done.repaid_assets + done.bad_debt_assets,
+        u(8 * E18 / 10),
+        "the whole debt is settled"
+    );
+    assert!(
+        within(done.repaid_assets, u(47 * E18 / 100), 1),
+        "repaid ~0.47e18: {}",
+        done.repaid_assets
+    );
+    let left = m.position(BORROWER);
+    assert_eq!((left.collateral, left.borrow_shares), (U256::ZERO, U256::ZERO));
+    assert_eq!(m.position(SUPPLIER), supplier_before);
+    assert_eq!(m.state().total_borrow_assets, U256::ZERO);
+    assert_eq!(m.state().total_supply_assets, u(E18) - done.bad_debt_assets);
+}

@@ -168,6 +168,9 @@ pub struct MorphoMarket {
     irm: Irm,
     fee_recipient: Address,
     now: U256,
+    /// While a [`Self::transact`] runs: the positions it touched, as they were before, so a
+    /// revert restores them without copying every position of the market.
+    journal: Option<Vec<(Address, Option<Position>)>>,
 }
 
 impl MorphoMarket {
@@ -186,6 +189,7 @@ impl MorphoMarket {
             irm,
             fee_recipient: Address::ZERO,
             now: U256::from(now),
+            journal: None,
         };
         // createMarket calls the IRM once so a stateful model can initialise.
         market.irm.borrow_rate(&market.state, market.now)?;
@@ -211,7 +215,16 @@ impl MorphoMarket {
         if state.last_update > now {
             return Err(Error::invalid("lastUpdate", "not after now", state.last_update));
         }
-        Ok(Self { params, state, positions, price, irm, fee_recipient: Address::ZERO, now })
+        Ok(Self {
+            params,
+            state,
+            positions,
+            price,
+            irm,
+            fee_recipient: Address::ZERO,
+            now,
+            journal: None,
+        })
     }
 
     /// The market's parameters.
@@ -285,15 +298,60 @@ impl MorphoMarket {
         })
     }
 
-    /// Runs `f` on a copy and keeps the copy only when it succeeds: a revert leaves no trace.
+    /// Runs `f` and keeps its effects only when it succeeds: a revert leaves no trace. The
+    /// scalar state is saved whole; positions are journaled as they are first touched, so a
+    /// transaction costs what it touches, not the size of the market.
     fn transact<T>(&mut self, f: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
-        let mut draft = self.clone();
-        let out = f(&mut draft)?;
-        *self = draft;
-        Ok(out)
+        let saved = (self.state, self.irm.clone(), self.now, self.price, self.fee_recipient);
+        let outer = self.journal.replace(Vec::new());
+        let out = f(self);
+        let journal = std::mem::replace(&mut self.journal, outer).unwrap_or_default();
+        match out {
+            Ok(value) => {
+                // Inside an enclosing transaction, its journal must be able to undo this one too.
+                if let Some(outer) = self.journal.as_mut() {
+                    outer.extend(journal);
+                }
+                Ok(value)
+            }
+            Err(error) => {
+                (self.state, self.irm, self.now, self.price, self.fee_recipient) = saved;
+                for (account, before) in journal.into_iter().rev() {
+                    match before {
+                        Some(position) => self.positions.insert(account, position),
+                        None => self.positions.remove(&account),
+                    };
+                }
+                Err(error)
+            }
+        }
+    }
+
+    /// A copy holding only `accounts`' positions (and the fee recipient's), with the same totals,
+    /// price, rate model and clock: enough to preview any operation on those accounts exactly,
+    /// at a cost independent of the market's size.
+    fn detached(&self, accounts: &[Address]) -> Self {
+        let positions = accounts
+            .iter()
+            .chain(std::iter::once(&self.fee_recipient))
+            .filter_map(|a| self.positions.get(a).map(|p| (*a, *p)))
+            .collect();
+        Self {
+            params: self.params,
+            state: self.state,
+            positions,
+            price: self.price,
+            irm: self.irm.clone(),
+            fee_recipient: self.fee_recipient,
+            now: self.now,
+            journal: None,
+        }
     }
 
     fn position_mut(&mut self, account: Address) -> &mut Position {
+        if let Some(journal) = self.journal.as_mut() {
+            journal.push((account, self.positions.get(&account).copied()));
+        }
         self.positions.entry(account).or_default()
     }
 
@@ -587,19 +645,21 @@ impl MorphoMarket {
         })
     }
 
-    /// The largest liquidation allowed now, executed on a copy: repay every borrow share, or, when
-    /// the collateral cannot cover that with the incentive, seize all the collateral (which
-    /// realises the rest as bad debt). Returns the market after it and the outcome.
-    pub fn max_liquidate(&self, borrower: Address) -> Result<(Self, LiquidateOutcome)> {
+    /// The outcome of the largest liquidation allowed now ([`Self::liquidate_max`]), previewed on
+    /// a copy of the borrower's position and the totals; the market is not changed.
+    pub fn max_liquidate(&self, borrower: Address) -> Result<LiquidateOutcome> {
+        self.detached(&[borrower]).liquidate_max(borrower)
+    }
+
+    /// The largest liquidation allowed now: repay every borrow share, or, when the collateral
+    /// cannot cover that with the incentive, seize all the collateral (which realises the rest
+    /// as bad debt).
+    pub fn liquidate_max(&mut self, borrower: Address) -> Result<LiquidateOutcome> {
         let p = self.position(borrower);
-        let mut by_shares = self.clone();
-        match by_shares.liquidate(borrower, U256::ZERO, p.borrow_shares) {
-            Ok(out) => Ok((by_shares, out)),
-            Err(_) => {
-                let mut by_collateral = self.clone();
-                let out = by_collateral.liquidate(borrower, p.collateral, U256::ZERO)?;
-                Ok((by_collateral, out))
-            }
+        match self.liquidate(borrower, U256::ZERO, p.borrow_shares) {
+            Ok(out) => Ok(out),
+            // The revert left no trace; try the other way.
+            Err(_) => self.liquidate(borrower, p.collateral, U256::ZERO),
         }
     }
 
@@ -686,7 +746,7 @@ impl LendingMarket for MorphoMarket {
 
     fn is_liquidatable(&self, account: Address) -> Result<bool> {
         // liquidate accrues first: judge on the accrued state.
-        let mut accrued = self.clone();
+        let mut accrued = self.detached(&[account]);
         accrued.accrue_interest()?;
         Ok(!accrued.is_healthy_at(account, accrued.price)?)
     }
@@ -699,7 +759,8 @@ impl LendingMarket for MorphoMarket {
     ) -> Result<Liquidation> {
         self.check_asset("collateral_asset", collateral_asset, self.params.collateral_token)?;
         self.check_asset("debt_asset", debt_asset, self.params.loan_token)?;
-        let (after, out) = self.max_liquidate(borrower)?;
+        let mut after = self.detached(&[borrower]);
+        let out = after.liquidate_max(borrower)?;
         after.liquidation_summary(borrower, &out)
     }
 
@@ -751,7 +812,7 @@ impl LendingMarket for MorphoMarket {
         self.check_asset("asset", asset, self.params.loan_token)?;
         // Repaying more than is owed would underflow the shares: cap at the debt, and repay by
         // shares when the cap binds so the position closes exactly.
-        let mut accrued = self.clone();
+        let mut accrued = self.detached(&[account]);
         accrued.accrue_interest()?;
         let owed = accrued.borrowed(account)?;
         if amount >= owed {

@@ -90,7 +90,7 @@ impl Engine<'_> {
             }
             return Ok(());
         }
-        let (after, outcome) = match m.morpho.max_liquidate(borrower) {
+        let outcome = match m.morpho.max_liquidate(borrower) {
             Ok(found) => found,
             // The contract would revert (e.g. nothing to seize): nobody can liquidate.
             Err(_) => {
@@ -131,7 +131,8 @@ impl Engine<'_> {
         let collateral_token = m.collateral.clone();
         let name = m.name.clone();
         if let Some(m) = self.world.markets.get_mut(id) {
-            m.morpho = after;
+            let done = m.morpho.liquidate_max(borrower).map_err(|e| model(id, e))?;
+            debug_assert_eq!(done, outcome, "the preview is the liquidation");
             m.liquidations += 1;
             m.realised_bad_debt_usd += bad_debt_usd;
         }
