@@ -9,11 +9,13 @@
 //! - [`engine`]: the cascade, step by step, round by round, to a fixed point.
 //! - [`report`]: the event log (a DAG of causes), the first break, per-entity losses, contagion
 //!   paths.
+//! - [`bands`]: liquidation bands of one collateral asset across every lending market.
 //! - [`graph`]: the collateral and backing dependency graph, with its cycles.
 //!
 //! The crate is pure: no IO, no async. Reading files and rendering reports is the CLI's job.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod bands;
 pub mod engine;
 pub mod error;
 pub mod graph;

@@ -1,0 +1,503 @@
+//! Liquidation bands of one collateral asset across every lending market of a snapshot: for each
+//! level of a grid of falls of the asset's price, the collateral that becomes liquidatable and
+//! the debt behind it, per market and in total.
+//!
+//! Each borrower is solved once. The linear root from [`faultline_lending::bands`] is the first
+//! guess; it is then made exact by bisection on the market's own health test (Morpho:
+//! `maxBorrow(price) >= borrowed`, both rounded as the contract rounds them), so a borrower counts
+//! at a level exactly when the market would let it be liquidated at that oracle price. The roots
+//! go into a [`BandIndex`], which answers every level by binary search.
+//!
+//! A market liquidates on what its *oracle* says. A fall of the asset's market price moves an
+//! oracle that follows the market (market, push feed, lagged: eventually), but not a hardcoded
+//! one nor one that reads an issuer's reported exchange rate. [`OracleMode::AsConfigured`] keeps
+//! those oracles where they are (what would really happen); [`OracleMode::FollowsMarket`] moves
+//! every oracle with the price (what the positions' collateralisation says).
+
+use crate::{
+    Error, Result, models,
+    snapshot::{LendingProtocolSpec, MorphoMarketSpec, OracleKindSpec, Snapshot, TokenSpec},
+};
+use alloy_primitives::{Address, U256};
+use faultline_core::{
+    Rounding,
+    decimal::to_decimal,
+    math::{mul_div, wad_ray::WAD},
+};
+use faultline_lending::{
+    bands::{BandIndex, BandPosition, Exposure, LiquidationPoint, Side, liquidation_point},
+    morpho::MorphoMarket,
+};
+use rust_decimal::{Decimal, RoundingStrategy};
+use serde::Serialize;
+
+/// How oracles respond to a fall of the asset's market price.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
+#[serde(rename_all = "snake_case")]
+pub enum OracleMode {
+    /// Oracles that follow the market fall with it; hardcoded and exchange-rate oracles stay.
+    AsConfigured,
+    /// Every oracle's answer falls with the market price.
+    FollowsMarket,
+}
+
+/// The grid and the oracle mode.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct BandsOptions {
+    /// Number of levels, the current price (no fall) included; at least 2, at most 10,000.
+    pub levels: usize,
+    /// The deepest fall, in basis points of the current price (at most 10,000).
+    pub max_fall_bps: u32,
+    /// How oracles respond.
+    pub oracle: OracleMode,
+}
+
+impl Default for BandsOptions {
+    /// 11 levels from no fall to a 50% fall, oracles as configured.
+    fn default() -> Self {
+        Self { levels: 11, max_fall_bps: 5_000, oracle: OracleMode::AsConfigured }
+    }
+}
+
+/// Liquidation bands of one asset over a snapshot.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct BandsReport {
+    /// The snapshot's name.
+    pub snapshot: String,
+    /// The asset (a token id).
+    pub asset: String,
+    /// Its symbol.
+    pub symbol: String,
+    /// Its market price now, USD.
+    pub price_usd: Decimal,
+    /// How oracles were moved.
+    pub oracle_mode: OracleMode,
+    /// Every market that takes the asset as collateral, in snapshot order.
+    pub markets: Vec<MarketBands>,
+    /// All markets together, level by level.
+    pub combined: Vec<CombinedLevel>,
+}
+
+/// One market's bands.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MarketBands {
+    /// The market id.
+    pub market: String,
+    /// Its readable name.
+    pub name: String,
+    /// The protocol (`morpho_blue`).
+    pub protocol: String,
+    /// The token lent (a token id).
+    pub loan_token: String,
+    /// The oracle (an oracle id).
+    pub oracle: String,
+    /// The oracle's kind (`market`, `push_feed`, `fixed`, `exchange_rate`, `lagged`).
+    pub oracle_kind: String,
+    /// Whether the oracle's answer falls with the asset's price in this report.
+    pub oracle_moves: bool,
+    /// The oracle's answer now, loan tokens per whole collateral token (as the market reads it).
+    pub oracle_price: Decimal,
+    /// Liquidation LTV.
+    pub lltv: Decimal,
+    /// Borrowers (accounts with debt).
+    pub borrowers: usize,
+    /// Each borrower's liquidation point, highest price first.
+    pub positions: Vec<PositionBand>,
+    /// The market at each level of the grid.
+    pub levels: Vec<MarketLevel>,
+}
+
+/// Where one borrower turns liquidatable.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct PositionBand {
+    /// The account.
+    pub account: Address,
+    /// Collateral, whole tokens of the asset.
+    pub collateral: Decimal,
+    /// Debt, whole loan tokens.
+    pub debt: Decimal,
+    /// The oracle price below which it is liquidatable, loan tokens per collateral token;
+    /// `None` when it is liquidatable at any price (no collateral).
+    pub liquidation_price: Option<Decimal>,
+    /// The fall of the oracle's answer that takes it there, percent (0 when it is liquidatable
+    /// already).
+    pub fall_pct: Option<Decimal>,
+}
+
+/// One market at one level.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct MarketLevel {
+    /// The fall of the asset's price, percent.
+    pub fall_pct: Decimal,
+    /// The oracle's answer at this level (unchanged when the oracle does not move).
+    pub oracle_price: Decimal,
+    /// Borrowers liquidatable at this level.
+    pub positions: usize,
+    /// Their collateral, whole tokens of the asset.
+    pub collateral: Decimal,
+    /// Their debt, whole loan tokens.
+    pub debt: Decimal,
+    /// Their debt, USD at the loan token's market price.
+    pub debt_usd: Decimal,
+}
+
+/// Every market at one level; cumulative, since a deeper fall keeps every liquidation a
+/// shallower one allowed.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub struct CombinedLevel {
+    /// The fall of the asset's price, percent.
+    pub fall_pct: Decimal,
+    /// The asset's market price at this level, USD.
+    pub price_usd: Decimal,
+    /// Borrowers liquidatable.
+    pub positions: usize,
+    /// Their collateral, whole tokens of the asset.
+    pub collateral: Decimal,
+    /// That collateral at this level's price, USD.
+    pub collateral_usd: Decimal,
+    /// The debt behind it, USD.
+    pub debt_usd: Decimal,
+    /// Collateral that turns liquidatable between the previous level and this one.
+    pub new_collateral: Decimal,
+    /// Debt that turns liquidatable between the previous level and this one, USD.
+    pub new_debt_usd: Decimal,
+}
+
+fn invalid(field: &str, expected: impl Into<String>, found: impl ToString) -> Error {
+    Error::Invalid { field: field.into(), expected: expected.into(), found: found.to_string() }
+}
+
+fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
+    Error::Model { entity: entity.to_owned(), source: Box::new(error) }
+}
+
+/// `a · b`, or an overflow naming `entity` and `what`.
+pub(crate) fn mul(entity: &str, what: &'static str, a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_mul(b).ok_or_else(|| Error::Overflow { entity: entity.to_owned(), what })
+}
+
+/// `a + b`, or an overflow naming `entity` and `what`.
+pub(crate) fn add(entity: &str, what: &'static str, a: Decimal, b: Decimal) -> Result<Decimal> {
+    a.checked_add(b).ok_or_else(|| Error::Overflow { entity: entity.to_owned(), what })
+}
+
+/// `raw / 10^decimals` with as many places as fit (18 at most), rounded down.
+pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
+    let mut last = None;
+    for places in [u32::from(decimals.min(18)), 6, 0] {
+        match to_decimal(raw, decimals, places, Rounding::Down) {
+            Ok(value) => return Ok(value.normalize()),
+            Err(e) => last = Some(e),
+        }
+    }
+    Err(last.map_or_else(|| invalid(entity, "a representable amount", raw), |e| model(entity, e)))
+}
+
+/// A Morpho oracle price (`1e36`-scaled, loan units per collateral unit) as loan tokens per
+/// whole collateral token.
+pub(crate) fn morpho_quote(entity: &str, raw: U256, loan: u8, collateral: u8) -> Result<Decimal> {
+    let scale = 36 + i16::from(loan) - i16::from(collateral);
+    let scale = u8::try_from(scale)
+        .map_err(|_| Error::Overflow { entity: entity.to_owned(), what: "oracle scale" })?;
+    whole(entity, raw, scale)
+}
+
+/// The least price at which `healthy` holds, searched from `guess`, for a test that is monotone
+/// (healthy at a price means healthy at every higher one). `Some(0)` when healthy at any price;
+/// `None` when healthy at none.
+pub(crate) fn least_healthy_price(
+    guess: U256,
+    healthy: impl Fn(U256) -> Result<bool>,
+) -> Result<Option<U256>> {
+    if healthy(U256::ZERO)? {
+        return Ok(Some(U256::ZERO));
+    }
+    // Bracket: lo unhealthy, hi healthy.
+    let mut hi = guess.max(U256::from(1u8));
+    while !healthy(hi)? {
+        if hi == U256::MAX {
+            return Ok(None);
+        }
+        hi = hi.saturating_mul(U256::from(2u8));
+    }
+    let mut lo = hi / U256::from(2u8);
+    while !lo.is_zero() && healthy(lo)? {
+        lo /= U256::from(2u8);
+    }
+    while hi - lo > U256::from(1u8) {
+        let mid = lo + (hi - lo) / U256::from(2u8);
+        if healthy(mid)? {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(Some(hi))
+}
+
+/// One Morpho borrower's exact liquidation point: the least oracle price at which Morpho's
+/// `_isHealthy` holds (liquidatable at every price below it). `debt_value` and
+/// `collateral_value` carry the borrowed loan units and the raw collateral.
+pub(crate) fn morpho_point(
+    market: &MorphoMarket,
+    entity: &str,
+    account: Address,
+) -> Result<LiquidationPoint> {
+    let borrowed = market.borrowed(account).map_err(|e| model(entity, e))?;
+    let collateral = market.position(account).collateral;
+    let x0 = market.price();
+    let point = |price, side| LiquidationPoint {
+        price,
+        side,
+        debt_value: borrowed,
+        collateral_value: collateral,
+    };
+    if borrowed.is_zero() {
+        return Ok(point(U256::ZERO, Side::Never));
+    }
+    // The linear solve on LLTV-weighted collateral (`maxBorrow`, weight 100%) gives the guess.
+    let capacity = market.max_borrow(account, x0).map_err(|e| model(entity, e))?;
+    let linear = liquidation_point(
+        &BandPosition {
+            collateral: vec![Exposure {
+                value: capacity,
+                liquidation_threshold: 10_000,
+                beta: WAD,
+            }],
+            debt: vec![Exposure { value: borrowed, liquidation_threshold: 0, beta: U256::ZERO }],
+        },
+        x0,
+    )
+    .map_err(|e| model(entity, e))?;
+    let healthy = |x: U256| -> Result<bool> {
+        Ok(market.max_borrow(account, x).map_err(|e| model(entity, e))? >= borrowed)
+    };
+    Ok(match least_healthy_price(linear.price, healthy)? {
+        None => point(U256::ZERO, Side::Always),
+        Some(price) if price.is_zero() => point(U256::ZERO, Side::Never),
+        Some(price) => point(price, Side::Below),
+    })
+}
+
+const fn kind_name(kind: &OracleKindSpec) -> &'static str {
+    match kind {
+        OracleKindSpec::Market => "market",
+        OracleKindSpec::PushFeed { .. } => "push_feed",
+        OracleKindSpec::Fixed => "fixed",
+        OracleKindSpec::ExchangeRate { .. } => "exchange_rate",
+        OracleKindSpec::Lagged { .. } => "lagged",
+    }
+}
+
+/// The falls of the grid, in basis points: `max_fall_bps · i / (levels − 1)`, rounded down.
+fn falls(options: &BandsOptions) -> Result<Vec<u32>> {
+    if !(2..=10_000).contains(&options.levels) {
+        return Err(invalid("grid", "between 2 and 10000 levels", options.levels));
+    }
+    if options.max_fall_bps > 10_000 {
+        return Err(invalid(
+            "max_fall",
+            "at most 100%",
+            format!("{}%", Decimal::new(i64::from(options.max_fall_bps), 2)),
+        ));
+    }
+    let steps = u64::try_from(options.levels - 1).unwrap_or(u64::MAX);
+    (0..options.levels)
+        .map(|i| {
+            let i = u64::try_from(i).unwrap_or(u64::MAX);
+            u32::try_from(u64::from(options.max_fall_bps) * i / steps)
+                .map_err(|_| invalid("grid", "a fall in basis points", i))
+        })
+        .collect()
+}
+
+fn token<'a>(snapshot: &'a Snapshot, id: &str, field: &str) -> Result<&'a TokenSpec> {
+    snapshot.tokens.iter().find(|t| t.id == id).ok_or_else(|| {
+        let known: Vec<&str> = snapshot.tokens.iter().map(|t| t.id.as_str()).collect();
+        invalid(field, format!("a token id of the snapshot ({})", known.join(", ")), id)
+    })
+}
+
+/// One Morpho Blue market's bands.
+fn morpho_bands(
+    snapshot: &Snapshot,
+    id: &str,
+    name: &str,
+    spec: &MorphoMarketSpec,
+    falls_bps: &[u32],
+    mode: OracleMode,
+) -> Result<MarketBands> {
+    let oracle = snapshot.oracles.iter().find(|o| o.id == spec.oracle).ok_or_else(|| {
+        invalid(&format!("{id}.oracle"), "an oracle of the snapshot", &spec.oracle)
+    })?;
+    // The engine keeps oracle answers with 18 decimals, rounded down.
+    let answer =
+        oracle.price.max(Decimal::ZERO).round_dp_with_strategy(18, RoundingStrategy::ToZero);
+    let market = models::morpho_market(snapshot, id, spec, answer)?;
+    let loan = token(snapshot, &spec.loan_token, "loan_token")?;
+    let collateral = token(snapshot, &spec.collateral_token, "collateral_token")?;
+    let moves = mode == OracleMode::FollowsMarket
+        || matches!(
+            oracle.kind,
+            OracleKindSpec::Market
+                | OracleKindSpec::PushFeed { .. }
+                | OracleKindSpec::Lagged { .. }
+        );
+    let x0 = market.price();
+    let quote = |raw| morpho_quote(id, raw, loan.decimals, collateral.decimals);
+
+    let mut points = Vec::new();
+    let mut positions = Vec::new();
+    for p in &spec.positions {
+        let point = morpho_point(&market, id, p.account.0)?;
+        if point.side == Side::Never {
+            continue;
+        }
+        let liquidation_price = match point.side {
+            Side::Below => Some(quote(point.price)?),
+            _ => None,
+        };
+        let fall_pct = match point.side {
+            Side::Below if point.price < x0 && !x0.is_zero() => {
+                let kept = whole(
+                    id,
+                    mul_div(point.price, WAD, x0, Rounding::Up).map_err(|e| model(id, e))?,
+                    18,
+                )?;
+                Some(((Decimal::ONE - kept) * Decimal::ONE_HUNDRED).round_dp(4))
+            }
+            _ => Some(Decimal::ZERO),
+        };
+        positions.push(PositionBand {
+            account: p.account.0,
+            collateral: whole(id, point.collateral_value, collateral.decimals)?,
+            debt: whole(id, point.debt_value, loan.decimals)?,
+            liquidation_price,
+            fall_pct,
+        });
+        points.push(point);
+    }
+    // Highest liquidation price first; "at any price" first of all.
+    positions.sort_by(|a, b| match (a.liquidation_price, b.liquidation_price) {
+        (None, None) => core::cmp::Ordering::Equal,
+        (None, Some(_)) => core::cmp::Ordering::Less,
+        (Some(_), None) => core::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.cmp(&x),
+    });
+    let index = BandIndex::new(&points).map_err(|e| model(id, e))?;
+    let mut below: Vec<U256> =
+        points.iter().filter(|p| p.side == Side::Below).map(|p| p.price).collect();
+    below.sort_unstable();
+    let always = points.iter().filter(|p| p.side == Side::Always).count();
+
+    let mut levels = Vec::with_capacity(falls_bps.len());
+    for fall in falls_bps {
+        let x = if moves {
+            mul_div(x0, U256::from(10_000 - fall), U256::from(10_000u32), Rounding::Down)
+                .map_err(|e| model(id, e))?
+        } else {
+            x0
+        };
+        let (debt, coll) = index.at(x).map_err(|e| model(id, e))?;
+        let count = always + below.len() - below.partition_point(|root| *root <= x);
+        let debt = whole(id, debt, loan.decimals)?;
+        levels.push(MarketLevel {
+            fall_pct: Decimal::new(i64::from(*fall), 2),
+            oracle_price: quote(x)?,
+            positions: count,
+            collateral: whole(id, coll, collateral.decimals)?,
+            debt,
+            debt_usd: mul(id, "debt in USD", debt, loan.price_usd)?,
+        });
+    }
+    Ok(MarketBands {
+        market: id.to_owned(),
+        name: name.to_owned(),
+        protocol: "morpho_blue".into(),
+        loan_token: spec.loan_token.clone(),
+        oracle: spec.oracle.clone(),
+        oracle_kind: kind_name(&oracle.kind).into(),
+        oracle_moves: moves,
+        oracle_price: quote(x0)?,
+        lltv: whole(id, spec.lltv.0, 18)?,
+        borrowers: points.len(),
+        positions,
+        levels,
+    })
+}
+
+/// The liquidation bands of `asset` (a token id) across every lending market of `snapshot` that
+/// takes it as collateral. An asset no market takes as collateral is an error naming the ones
+/// that are.
+pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result<BandsReport> {
+    let token = token(snapshot, asset, "asset")?;
+    let falls_bps = falls(options)?;
+    let mut markets = Vec::new();
+    for m in &snapshot.lending_markets {
+        // One arm per protocol; a new protocol adds its own solve here.
+        match &m.protocol {
+            LendingProtocolSpec::MorphoBlue(spec) => {
+                if spec.collateral_token == asset {
+                    markets.push(morpho_bands(
+                        snapshot,
+                        &m.id,
+                        &m.name,
+                        spec,
+                        &falls_bps,
+                        options.oracle,
+                    )?);
+                }
+            }
+        }
+    }
+    if markets.is_empty() {
+        let mut taken: Vec<&str> = snapshot
+            .lending_markets
+            .iter()
+            .map(|m| match &m.protocol {
+                LendingProtocolSpec::MorphoBlue(spec) => spec.collateral_token.as_str(),
+            })
+            .collect();
+        taken.sort_unstable();
+        taken.dedup();
+        return Err(invalid(
+            "asset",
+            format!("a token some lending market takes as collateral ({})", taken.join(", ")),
+            asset,
+        ));
+    }
+    let mut combined = Vec::with_capacity(falls_bps.len());
+    let (mut last_collateral, mut last_debt) = (Decimal::ZERO, Decimal::ZERO);
+    for (i, fall) in falls_bps.iter().enumerate() {
+        let fall_pct = Decimal::new(i64::from(*fall), 2);
+        let kept = Decimal::ONE - fall_pct / Decimal::ONE_HUNDRED;
+        let price_usd = mul(asset, "price at the level", token.price_usd, kept)?;
+        let at = markets.iter().filter_map(|m| m.levels.get(i));
+        let (mut positions, mut collateral, mut debt_usd) = (0, Decimal::ZERO, Decimal::ZERO);
+        for level in at {
+            positions += level.positions;
+            collateral = add(asset, "collateral", collateral, level.collateral)?;
+            debt_usd = add(asset, "debt in USD", debt_usd, level.debt_usd)?;
+        }
+        combined.push(CombinedLevel {
+            fall_pct,
+            price_usd,
+            positions,
+            collateral,
+            collateral_usd: mul(asset, "collateral in USD", collateral, price_usd)?,
+            debt_usd,
+            new_collateral: collateral - last_collateral,
+            new_debt_usd: debt_usd - last_debt,
+        });
+        (last_collateral, last_debt) = (collateral, debt_usd);
+    }
+    Ok(BandsReport {
+        snapshot: snapshot.name.clone(),
+        asset: asset.to_owned(),
+        symbol: token.symbol.clone(),
+        price_usd: token.price_usd,
+        oracle_mode: options.oracle,
+        markets,
+        combined,
+    })
+}
