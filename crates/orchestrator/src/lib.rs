@@ -10,6 +10,8 @@
 //! - [`report`]: the event log (a DAG of causes), the first break, per-entity losses, contagion
 //!   paths.
 //! - [`bands`]: liquidation bands of one collateral asset across every lending market.
+//! - [`position`]: one position's health, liquidation prices and largest liquidation now.
+//! - [`loop_check`]: the vault-design check of a looped vault described in TOML.
 //! - [`graph`]: the collateral and backing dependency graph, with its cycles.
 //!
 //! The crate is pure: no IO, no async. Reading files and rendering reports is the CLI's job.
@@ -19,7 +21,9 @@ pub mod bands;
 pub mod engine;
 pub mod error;
 pub mod graph;
+pub mod loop_check;
 pub(crate) mod models;
+pub mod position;
 pub mod report;
 pub mod scenario;
 pub mod snapshot;

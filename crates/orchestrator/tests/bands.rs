@@ -72,7 +72,7 @@ fn small() -> Snapshot {
 }
 
 /// Five levels: falls of 0, 10, 20, 30, 40%: WETH at 2,000, 1,800, 1,600, 1,400, 1,200.
-fn grid(oracle: OracleMode) -> BandsOptions {
+const fn grid(oracle: OracleMode) -> BandsOptions {
     BandsOptions { levels: 5, max_fall_bps: 4_000, oracle }
 }
 
