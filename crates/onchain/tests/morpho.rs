@@ -12,6 +12,8 @@
 //! - the health the model computes from the read state equals what Morpho itself reports (a
 //!   rolled-back `liquidate` of one wei in `eth_call`) for every position, 10,072 in all;
 //! - reading the 10,072 positions takes at most 100 round trips;
+//! - the snapshot of the block (`faultline_onchain::snapshot`) is valid, round-trips through JSON,
+//!   and the lending model built from it alone gives Morpho's own answer for every position;
 //! - a recording of the session replays offline to the same state;
 //! - a failed item is reported by its name.
 
@@ -23,12 +25,18 @@ use alloy::{
     sol_types::{Revert, SolCall, SolError, SolValue},
 };
 use common::*;
-use faultline_lending::morpho::{self, Irm, MarketParams, MorphoMarket};
+use faultline_core::{Rounding, decimal::from_decimal};
+use faultline_lending::morpho::{self, Irm, MarketParams, MarketState, MorphoMarket};
 use faultline_onchain::{
     Chain, Config, Endpoint, Error, discovery,
     readers::{morpho::read_markets, tokens::read_tokens},
+    snapshot::{Request, Stage, TokenKey, UsdPrice, snapshot},
+};
+use faultline_orchestrator::snapshot::{
+    BlockRef, Confidence, LendingProtocolSpec, OracleKindSpec, Snapshot, Source, SourceKind,
 };
 use faultline_test_support::solc;
+use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 
 const RATE: u64 = 3_000_000_000;
@@ -281,6 +289,7 @@ async fn morpho_blue_state_and_health_read_back_at_a_pinned_block() {
 
     let healthy_revert: Vec<u8> = Revert::from(morpho::reason::HEALTHY_POSITION).abi_encode();
     let (mut liquidatable_count, mut healthy_count) = (0usize, 0usize);
+    let mut morpho_says: BTreeMap<(B256, Address), bool> = BTreeMap::new();
     for ((read, model), m) in reads.iter().zip(&models).zip(&markets) {
         assert_eq!(read.id, morpho_blue_id(&m.params), "mainnet id");
         assert_eq!(read.params, *model.params());
@@ -308,6 +317,7 @@ async fn morpho_blue_state_and_health_read_back_at_a_pinned_block() {
             for ((account, liquidatable), revert) in
                 chunk.iter().zip(probed.liquidatable).zip(probed.reverts)
             {
+                morpho_says.insert((read.id, *account), liquidatable);
                 let healthy = from_read.is_healthy(*account).expect("health");
                 assert_eq!(liquidatable, !healthy, "health of {account} in {}", read.id);
                 if healthy {
@@ -325,6 +335,121 @@ async fn morpho_blue_state_and_health_read_back_at_a_pinned_block() {
         liquidatable_count >= 9 && healthy_count >= 40,
         "{liquidatable_count} / {healthy_count}"
     );
+
+    // The snapshot of the same block (discovery resumed from the page cache): the lending model
+    // built from the snapshot alone gives Morpho's own answer for every position.
+    let mut request = Request::morpho(morpho_address, ids.clone());
+    request.log_span = 7;
+    request.log_cache = Some(cache.clone());
+    let loans: BTreeSet<Address> = markets.iter().map(|m| m.params.loan_token).collect();
+    for loan in &loans {
+        request.prices.insert(
+            TokenKey::Address(*loan),
+            UsdPrice {
+                usd: Decimal::ONE,
+                source: Source {
+                    kind: SourceKind::Reported,
+                    reference: "test: loan tokens at par".into(),
+                    confidence: Confidence::Medium,
+                },
+            },
+        );
+    }
+    let mut stages = Vec::new();
+    let snap = snapshot(&chain, &request, &mut |s| stages.push(s)).await.expect("snapshot");
+    assert_eq!(stages.first(), Some(&Stage::Discovering { from: 0, to: block.number }));
+    assert!(matches!(stages.last(), Some(Stage::Done { .. })), "{stages:?}");
+    assert_eq!(
+        snap.block,
+        Some(BlockRef {
+            chain_id: 31337,
+            number: block.number,
+            hash: Some(block.hash.to_string())
+        })
+    );
+    assert_eq!(snap.timestamp, block.timestamp);
+    let text = serde_json::to_string_pretty(&snap).expect("json");
+    assert_eq!(Snapshot::from_json(&text).expect("valid snapshot"), snap);
+    assert_eq!(snap.lending_markets.len(), markets.len());
+    let (mut compared, mut exact_prices) = (0usize, 0usize);
+    for (spec, read) in snap.lending_markets.iter().zip(&reads) {
+        let LendingProtocolSpec::MorphoBlue(m) = &spec.protocol;
+        assert_eq!(spec.source.kind, SourceKind::Onchain);
+        assert!(spec.source.reference.contains(&format!("anvil block {}", block.number)));
+        assert_eq!(m.market_id, read.id.to_string());
+        // Every position read is in the snapshot (none is empty: no fee recipient was set).
+        assert_eq!(m.positions.len(), read.positions.len(), "positions of {}", read.id);
+        let token = |id: &str| snap.tokens.iter().find(|t| t.id == id).expect("token");
+        let (loan, collateral) = (token(&m.loan_token), token(&m.collateral_token));
+        let oracle = snap.oracles.iter().find(|o| o.id == m.oracle).expect("oracle");
+        assert_eq!(oracle.kind, OracleKindSpec::Market);
+        // The oracle's answer as a decimal converts back to the raw price: to the unit where a
+        // decimal's 28 places hold it (the reference says "exact"), else rounded down by less
+        // than one unit of the 28th place (and the reference says so).
+        let scale = 36 + loan.decimals - collateral.decimals;
+        let price = from_decimal(oracle.price, scale, Rounding::Down).expect("price");
+        let raw = read.price.clone().expect("oracle answered");
+        if oracle.source.reference.contains("(exact)") {
+            assert_eq!(price, raw, "oracle of {}", read.id);
+            exact_prices += 1;
+        } else {
+            assert!(
+                oracle.source.reference.contains("rounded down"),
+                "{}",
+                oracle.source.reference
+            );
+            let unit = U256::from(10u8).pow(U256::from(scale.saturating_sub(28)));
+            assert!(price <= raw && raw - price < unit, "oracle of {}: {price} vs {raw}", read.id);
+        }
+        if !loans.contains(&read.params.collateral_token) {
+            // Derived: oracle answer x loan USD (1), from the first market that prices it.
+            assert_eq!(collateral.source.kind, SourceKind::Derived);
+            if collateral.source.reference.contains(&read.id.to_string()) {
+                assert_eq!(collateral.price_usd, oracle.price);
+            }
+        }
+        let state = MarketState {
+            total_supply_assets: m.total_supply_assets.0,
+            total_supply_shares: m.total_supply_shares.0,
+            total_borrow_assets: m.total_borrow_assets.0,
+            total_borrow_shares: m.total_borrow_shares.0,
+            last_update: U256::from(snap.timestamp),
+            fee: m.fee.0,
+        };
+        let positions = m
+            .positions
+            .iter()
+            .map(|p| {
+                let position = morpho::Position {
+                    supply_shares: p.supply_shares.0,
+                    borrow_shares: p.borrow_shares.0,
+                    collateral: p.collateral.0,
+                };
+                (p.account.0, position)
+            })
+            .collect();
+        let from_snapshot = MorphoMarket::from_state(
+            read.params,
+            state,
+            positions,
+            Irm::None,
+            price,
+            snap.timestamp,
+        )
+        .expect("model from the snapshot");
+        for p in &m.positions {
+            let liquidatable = morpho_says[&(read.id, p.account.0)];
+            let healthy = from_snapshot.is_healthy(p.account.0).expect("health");
+            assert_eq!(liquidatable, !healthy, "snapshot health of {} in {}", p.account.0, read.id);
+            compared += 1;
+        }
+    }
+    eprintln!(
+        "snapshot health equal to Morpho's for {compared} positions; {exact_prices} of {} oracle \
+         prices exact in the snapshot",
+        markets.len()
+    );
+    assert_eq!(compared, positions);
 
     // The recording replays offline, at the same block, to the same state.
     let mut replay = Config::new(Endpoint::Replay(record));

@@ -39,7 +39,7 @@ const GAS_LIMIT: u64 = 1_000_000_000;
 pub struct Evm {
     provider: DynProvider,
     // Declared last so the provider is dropped before the process is killed.
-    _anvil: AnvilInstance,
+    anvil: AnvilInstance,
 }
 
 impl Evm {
@@ -54,7 +54,77 @@ impl Evm {
             anvil.wallet().ok_or_else(|| Error::rpc("start", "anvil reported no dev accounts"))?;
         let provider =
             ProviderBuilder::new().wallet(wallet).connect_http(anvil.endpoint_url()).erased();
-        Ok(Self { provider, _anvil: anvil })
+        Ok(Self { provider, anvil })
+    }
+
+    /// The node's HTTP endpoint (`http://127.0.0.1:PORT`), for a client under test.
+    pub fn endpoint(&self) -> String {
+        self.anvil.endpoint()
+    }
+
+    /// Sends a transaction with an explicit gas limit of half a block (estimates of calls that
+    /// deploy contracts can fall short) and waits for it; a revert is reported with its reason,
+    /// asked of the node with an `eth_call` of the same transaction first.
+    pub async fn send_heavy(&self, to: Address, input: Bytes) -> Result<()> {
+        let tx = TransactionRequest::default()
+            .with_to(to)
+            .with_input(input)
+            .with_gas_limit(GAS_LIMIT / 2);
+        if let Err(e) = self.provider.call(tx.clone()).await {
+            return Err(Error::rpc("send", format!("transaction to {to} would revert: {e}")));
+        }
+        let receipt = self
+            .provider
+            .send_transaction(tx)
+            .await
+            .map_err(|e| Error::rpc("send", e))?
+            .get_receipt()
+            .await
+            .map_err(|e| Error::rpc("send receipt", e))?;
+        if receipt.status() {
+            Ok(())
+        } else {
+            Err(Error::rpc("send", format!("transaction to {to} reverted")))
+        }
+    }
+
+    /// Deploys `creation` once and copies its runtime code to `at` (`anvil_setCode`), so the
+    /// contract answers at a chosen (e.g. mainnet) address; its storage there starts empty.
+    pub async fn place(&self, creation: Bytes, at: Address) -> Result<()> {
+        let template = self.deploy(creation).await?;
+        let runtime =
+            self.provider.get_code_at(template).await.map_err(|e| Error::rpc("eth_getCode", e))?;
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("anvil_setCode".into(), (at, runtime))
+            .await
+            .map_err(|e| Error::rpc("anvil_setCode", e))?;
+        Ok(())
+    }
+
+    /// Moves the chain's clock forward by `seconds` and mines a block.
+    pub async fn advance(&self, seconds: u64) -> Result<()> {
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_increaseTime".into(), (seconds,))
+            .await
+            .map_err(|e| Error::rpc("evm_increaseTime", e))?;
+        let _: serde_json::Value = self
+            .provider
+            .raw_request("evm_mine".into(), ())
+            .await
+            .map_err(|e| Error::rpc("evm_mine", e))?;
+        Ok(())
+    }
+
+    /// The latest block's timestamp.
+    pub async fn latest_timestamp(&self) -> Result<u64> {
+        self.provider
+            .get_block_by_number(alloy::eips::BlockNumberOrTag::Latest)
+            .await
+            .map_err(|e| Error::rpc("eth_getBlockByNumber", e))?
+            .map(|b| b.header.timestamp)
+            .ok_or_else(|| Error::rpc("eth_getBlockByNumber", "no latest block"))
     }
 
     /// The provider, for calls the helpers here do not cover.

@@ -5,6 +5,8 @@
 //! - [`solc`] compiles Solidity offline with solc-js, caching the output under `target/`.
 //! - [`evm`] spawns anvil on 127.0.0.1 through alloy, deploys bytecode and calls it, batching
 //!   thousands of calls into one `eth_call` through the `Batch` helper contract.
+//! - [`morpho_chain`] deploys Morpho Blue with our token, oracle and IRM mocks at chosen
+//!   addresses, creates markets and opens positions in real transactions (tests that read a chain).
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!
 //! When the node cannot be had the test fails with a message that says exactly what to run; it is
@@ -14,6 +16,7 @@
 pub mod error;
 pub mod evm;
 pub mod inputs;
+pub mod morpho_chain;
 pub mod paths;
 pub mod solc;
 pub mod tools;

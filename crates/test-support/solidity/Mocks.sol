@@ -3,7 +3,7 @@ pragma solidity 0.8.19;
 
 import {MarketParams, Market, IMorpho} from "@morpho-org/morpho-blue/src/interfaces/IMorpho.sol";
 
-/// @notice A bare ERC-20 of faultline's on-chain tests. Storage-only configuration (`init`), so the
+/// @notice A bare ERC-20 of faultline's anvil tests (onchain, CLI). Storage-only configuration (`init`), so the
 /// runtime code can be placed at a real token's address with `anvil_setCode`. Anyone may mint.
 contract Token {
     mapping(address => uint256) public balanceOf;
