@@ -35,6 +35,14 @@ pub enum Error {
         /// What was found.
         found: String,
     },
+    /// A run of a breakpoint search failed at one shock size.
+    #[error("breakpoint run at shock size {shock}: {source}")]
+    Probe {
+        /// The shock size `s` in [0, 1] the run was made at.
+        shock: rust_decimal::Decimal,
+        /// Why the run failed.
+        source: Box<Self>,
+    },
     /// A figure overflowed the cascade's decimal arithmetic.
     #[error("{entity}: {what} overflowed")]
     Overflow {

@@ -13,11 +13,14 @@
 //! - [`position`]: one position's health, liquidation prices and largest liquidation now.
 //! - [`loop_check`]: the vault-design check of a looped vault described in TOML.
 //! - [`graph`]: the collateral and backing dependency graph, with its cycles.
+//! - [`breakpoints`]: the smallest shock of one driver at which each entity first takes a loss
+//!   and first becomes insolvent, by bisection over the cascade.
 //!
 //! The crate is pure: no IO, no async. Reading files and rendering reports is the CLI's job.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod bands;
+pub mod breakpoints;
 pub mod engine;
 pub mod error;
 pub mod graph;
