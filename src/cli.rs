@@ -1,6 +1,8 @@
 //! The command line: global options and the subcommands, each in its own module.
 
-use crate::commands::{graph::GraphArgs, schema::SchemaArgs, stress::StressArgs};
+use crate::commands::{
+    graph::GraphArgs, schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
+};
 use clap::{Args, Parser, Subcommand};
 
 /// Find where DeFi collateral chains break.
@@ -36,6 +38,8 @@ enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of the snapshot or report format.
     Schema(SchemaArgs),
+    /// Read protocol state from a JSON-RPC node at one block into a snapshot for `stress`.
+    Snapshot(SnapshotArgs),
 }
 
 impl Cli {
@@ -45,6 +49,7 @@ impl Cli {
             Some(Command::Stress(args)) => args.run(),
             Some(Command::Graph(args)) => args.run(),
             Some(Command::Schema(args)) => args.run(),
+            Some(Command::Snapshot(args)) => args.run(),
             // `arg_required_else_help` prints help for a bare call; only global flags reach here.
             None => eyre::bail!("no command given; see `faultline --help`"),
         }

@@ -1,4 +1,5 @@
 //! End-to-end tests of the `faultline` program, as one integration binary.
 
 mod cli;
+mod snapshot;
 mod stress;

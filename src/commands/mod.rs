@@ -2,4 +2,5 @@
 
 pub(crate) mod graph;
 pub(crate) mod schema;
+pub(crate) mod snapshot;
 pub(crate) mod stress;

@@ -22,6 +22,8 @@ pub mod readers;
 pub mod snapshot;
 pub mod transport;
 
+/// alloy's primitive types the API takes ([`primitives::Address`], [`primitives::B256`], ...).
+pub use alloy::primitives;
 pub use chain::{Chain, Config, MULTICALL3, PinnedBlock};
 pub use error::{Error, Result};
 pub use transport::{Endpoint, Policy, Stats};

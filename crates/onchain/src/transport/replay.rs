@@ -22,6 +22,24 @@ pub struct Replay {
     responses: Arc<HashMap<String, Value>>,
 }
 
+/// Parameters as the lookup key sees them: serde_json's text, with the OR-lists of `eth_getLogs`
+/// topics sorted. alloy keeps a filter's topic alternatives in a hash set, whose order changes
+/// from one process to the next, so a recording made by one run must still match the next.
+fn canonical(method: &str, mut params: Value) -> String {
+    if method == "eth_getLogs"
+        && let Some(filters) = params.as_array_mut()
+    {
+        for filter in filters {
+            if let Some(topics) = filter.get_mut("topics").and_then(Value::as_array_mut) {
+                for alternatives in topics.iter_mut().filter_map(Value::as_array_mut) {
+                    alternatives.sort_by_key(ToString::to_string);
+                }
+            }
+        }
+    }
+    params.to_string()
+}
+
 impl Replay {
     /// Loads every recorded `*.json` file of `dir`.
     pub fn load(dir: &Path) -> Result<Self> {
@@ -36,8 +54,7 @@ impl Replay {
             let value: Value = serde_json::from_str(&text).map_err(|e| Error::io(&path, e))?;
             let method =
                 value["method"].as_str().ok_or_else(|| Error::io(&path, "no \"method\" string"))?;
-            let params =
-                serde_json::to_string(&value["params"]).map_err(|e| Error::io(&path, e))?;
+            let params = canonical(method, value["params"].clone());
             let response = value
                 .get("response")
                 .cloned()
@@ -61,7 +78,7 @@ impl Replay {
         // Parameters are normalised through serde_json as the recorder stored them.
         let params = params_text(request);
         let normalised = serde_json::from_str::<Value>(&params)
-            .and_then(|v| serde_json::to_string(&v))
+            .map(|v| canonical(request.method(), v))
             .unwrap_or(params);
         let recorded =
             self.responses.get(&key(request.method(), &normalised)).ok_or_else(|| {
