@@ -1,7 +1,8 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    graph::GraphArgs, schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
+    bands::BandsArgs, graph::GraphArgs, loop_check::LoopArgs, position::PositionArgs,
+    schema::SchemaArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -38,8 +39,12 @@ enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of the snapshot or report format.
     Schema(SchemaArgs),
-    /// Read protocol state from a JSON-RPC node at one block into a snapshot for `stress`.
-    Snapshot(SnapshotArgs),
+    /// Liquidation bands of one collateral asset across every lending market of a snapshot.
+    Bands(BandsArgs),
+    /// One position's health, liquidation prices and largest liquidation now.
+    Position(PositionArgs),
+    /// The vault-design check of a looped vault described in TOML.
+    Loop(LoopArgs),
 }
 
 impl Cli {
@@ -49,7 +54,9 @@ impl Cli {
             Some(Command::Stress(args)) => args.run(),
             Some(Command::Graph(args)) => args.run(),
             Some(Command::Schema(args)) => args.run(),
-            Some(Command::Snapshot(args)) => args.run(),
+            Some(Command::Bands(args)) => args.run(),
+            Some(Command::Position(args)) => args.run(),
+            Some(Command::Loop(args)) => args.run(),
             // `arg_required_else_help` prints help for a bare call; only global flags reach here.
             None => eyre::bail!("no command given; see `faultline --help`"),
         }

@@ -1,5 +1,8 @@
 //! End-to-end tests of the `faultline` program, as one integration binary.
 
+mod analyses;
+mod bands;
 mod cli;
-mod snapshot;
+mod loop_check;
+mod position;
 mod stress;

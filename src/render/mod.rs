@@ -1,10 +1,12 @@
 //! Rendering reports and graphs for people (a terminal table, Markdown, DOT, Mermaid) and for
 //! programs (JSON with its `schema_version`).
 
+mod analyses;
 mod graph;
 mod markdown;
 mod table;
 
+pub(crate) use analyses::{bands, design, position};
 pub(crate) use graph::{graph_dot, graph_mermaid};
 
 use clap::ValueEnum;

@@ -9,7 +9,7 @@ const EXAMPLE: &str = include_str!("../../../fixtures/vaults/example-loop.toml")
 fn the_example_design_gives_the_vaults_crates_figures() {
     let report = check(&from_toml(EXAMPLE).unwrap()).unwrap();
     // max safe leverage = 1 / (1 - (1 - 0.05) x 0.86 x (1 - 0.001)) = 1 / (1 - 0.816183)
-    // = 5.44021...; the liquidation and insolvency depegs as the vaults crate's design test
+    // = 5.440193...; the liquidation and insolvency depegs as the vaults crate's design test
     // gives them (12.70% and 24.92%).
     assert_eq!(report.max_safe_leverage.round_dp(4).to_string(), "5.4402");
     assert_eq!(
