@@ -2,7 +2,7 @@
 
 use crate::commands::{
     bands::BandsArgs, graph::GraphArgs, loop_check::LoopArgs, position::PositionArgs,
-    schema::SchemaArgs, stress::StressArgs,
+    schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -39,6 +39,8 @@ enum Command {
     Graph(GraphArgs),
     /// Print the JSON Schema of the snapshot or report format.
     Schema(SchemaArgs),
+    /// Read protocol state from a JSON-RPC node at one block into a snapshot for `stress`.
+    Snapshot(SnapshotArgs),
     /// Liquidation bands of one collateral asset across every lending market of a snapshot.
     Bands(BandsArgs),
     /// One position's health, liquidation prices and largest liquidation now.
@@ -57,6 +59,7 @@ impl Cli {
             Some(Command::Bands(args)) => args.run(),
             Some(Command::Position(args)) => args.run(),
             Some(Command::Loop(args)) => args.run(),
+            Some(Command::Snapshot(args)) => args.run(),
             // `arg_required_else_help` prints help for a bare call; only global flags reach here.
             None => eyre::bail!("no command given; see `faultline --help`"),
         }

@@ -5,4 +5,5 @@ mod bands;
 mod cli;
 mod loop_check;
 mod position;
+mod snapshot;
 mod stress;

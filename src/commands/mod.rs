@@ -5,4 +5,5 @@ pub(crate) mod graph;
 pub(crate) mod loop_check;
 pub(crate) mod position;
 pub(crate) mod schema;
+pub(crate) mod snapshot;
 pub(crate) mod stress;
