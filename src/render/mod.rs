@@ -2,11 +2,13 @@
 //! programs (JSON with its `schema_version`).
 
 mod analyses;
+mod breakpoints;
 mod graph;
 mod markdown;
 mod table;
 
 pub(crate) use analyses::{bands, design, position};
+pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::{graph_dot, graph_mermaid};
 
 use clap::ValueEnum;
