@@ -395,19 +395,32 @@ impl MorphoMarket {
 
     /// Loan assets the account owes, rounded up (`toAssetsUp` of its borrow shares).
     pub fn borrowed(&self, account: Address) -> Result<U256> {
-        let p = self.position(account);
+        self.debt_of(&self.position(account))
+    }
+
+    /// `⌊⌊collateral · price / 1e36⌋ · lltv / 1e18⌋`: the debt the account may carry.
+    pub fn max_borrow(&self, account: Address, price: U256) -> Result<U256> {
+        self.max_borrow_of(&self.position(account), price)
+    }
+
+    /// [`Self::borrowed`] for a position already in hand (as [`Self::positions`] yields it).
+    pub fn debt_of(&self, position: &Position) -> Result<U256> {
         Ok(to_assets_up(
-            p.borrow_shares,
+            position.borrow_shares,
             self.state.total_borrow_assets,
             self.state.total_borrow_shares,
         )?)
     }
 
-    /// `⌊⌊collateral · price / 1e36⌋ · lltv / 1e18⌋`: the debt the account may carry.
-    pub fn max_borrow(&self, account: Address, price: U256) -> Result<U256> {
-        let collateral_value =
-            mul_div_down(self.position(account).collateral, price, ORACLE_PRICE_SCALE)?;
+    /// [`Self::max_borrow`] for a position already in hand.
+    pub fn max_borrow_of(&self, position: &Position, price: U256) -> Result<U256> {
+        let collateral_value = mul_div_down(position.collateral, price, ORACLE_PRICE_SCALE)?;
         Ok(w_mul_down(collateral_value, self.params.lltv)?)
+    }
+
+    /// Every position, in account order: a scan without a lookup per account.
+    pub fn positions(&self) -> impl Iterator<Item = (Address, &Position)> {
+        self.positions.iter().map(|(a, p)| (*a, p))
     }
 
     /// `_isHealthy(marketParams, id, borrower, collateralPrice)`, without the zero-debt shortcut.

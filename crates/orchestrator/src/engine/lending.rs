@@ -1,6 +1,7 @@
 //! Lending markets in the cascade: liquidations by profit-seeking liquidators, the ones that
 //! should have happened and did not, economic bad debt, and lenders who cannot leave.
 
+use super::world::ScanKey;
 use super::{
     Engine,
     log::Quantity,
@@ -11,7 +12,9 @@ use crate::{
     Result,
     report::{EventKind, MissReason},
 };
-use alloy_primitives::Address;
+use alloy_primitives::{Address, U256};
+use faultline_core::math::{Rounding, mul_div};
+use faultline_lending::morpho::{ORACLE_PRICE_SCALE, Position};
 use rust_decimal::Decimal;
 
 /// A borrower's position valued at market, USD.
@@ -25,17 +28,70 @@ struct Valued {
 }
 
 impl Engine<'_> {
-    /// One pass over every market.
+    /// One pass over every market whose inputs moved since its last quiet pass.
     pub(super) fn run_lending(&mut self) -> Result<()> {
         for id in self.world.markets.keys().cloned().collect::<Vec<_>>() {
             self.sync_oracle(&id)?;
-            let accounts = self.world.markets[&id].accounts.clone();
-            for borrower in accounts {
-                self.visit_borrower(&id, borrower)?;
+            let before = self.scan_key(&id);
+            if self.world.markets[&id].settled_at == Some(before) {
+                continue;
+            }
+            for (borrower, position) in self.candidates(&id)? {
+                self.visit_borrower(&id, borrower, &position)?;
             }
             self.account_losses(&id)?;
+            let after = self.scan_key(&id);
+            if let Some(m) = self.world.markets.get_mut(&id) {
+                m.settled_at = (after == before).then_some(after);
+            }
         }
         Ok(())
+    }
+
+    fn scan_key(&self, id: &str) -> ScanKey {
+        let m = &self.world.markets[id];
+        ScanKey {
+            oracle: m.morpho.price(),
+            collateral_usd: self.world.tokens[&m.collateral].price,
+            loan_usd: self.world.tokens[&m.loan].price,
+            totals: *m.morpho.state(),
+        }
+    }
+
+    /// The collateral's market price in the loan token, in Morpho's oracle scale.
+    fn market_raw(&self, id: &str) -> Result<U256> {
+        let m = &self.world.markets[id];
+        let loan = &self.world.tokens[&m.loan];
+        let collateral = &self.world.tokens[&m.collateral];
+        let market_price =
+            if loan.price.is_zero() { collateral.price } else { collateral.price / loan.price };
+        morpho_price(id, market_price, loan.decimals, collateral.decimals)
+    }
+
+    /// Borrowers the oracle or the market price calls unhealthy, by the contract's own integer
+    /// health check, in decreasing debt per collateral. The sorted index narrows the check to
+    /// the borrowers near or past the lower of the two prices. Within a pass the set can only
+    /// shrink (a repayment or a bad-debt write-off never raises anyone's debt per share), and a
+    /// borrower pushed under by this pass's own sales is found by the next round.
+    fn candidates(&self, id: &str) -> Result<Vec<(Address, Position)>> {
+        let m = &self.world.markets[id];
+        let (oracle_raw, market_raw) = (m.morpho.price(), self.market_raw(id)?);
+        let lltv = m.morpho.params().lltv;
+        let mut found = Vec::new();
+        for account in m.at_risk.at(id, &m.morpho, oracle_raw.min(market_raw), lltv)? {
+            let position = m.morpho.position(account);
+            if position.borrow_shares.is_zero() {
+                continue;
+            }
+            let debt = m.morpho.debt_of(&position).map_err(|e| model(id, e))?;
+            let unhealthy = |price| -> Result<bool> {
+                Ok(m.morpho.max_borrow_of(&position, price).map_err(|e| model(id, e))? < debt)
+            };
+            if unhealthy(oracle_raw)? || unhealthy(market_raw)? {
+                found.push((account, position));
+            }
+        }
+        Ok(found)
     }
 
     /// Gives the market its oracle's current answer, in Morpho's scale.
@@ -56,32 +112,27 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn value(&self, id: &str, borrower: Address) -> Result<Valued> {
+    /// A borrower's position (as it is now: only its own liquidation changes it) valued at the
+    /// current totals, oracle and market prices.
+    fn value(&self, id: &str, position: &Position) -> Result<Valued> {
         let m = &self.world.markets[id];
         let loan = &self.world.tokens[&m.loan];
         let collateral = &self.world.tokens[&m.collateral];
-        let debt = m.morpho.borrowed(borrower).map_err(|e| model(id, e))?;
-        let held = m.morpho.position(borrower).collateral;
+        let debt = m.morpho.debt_of(position).map_err(|e| model(id, e))?;
         let debt_usd = whole(id, debt, loan.decimals)? * loan.price;
-        let collateral_usd = whole(id, held, collateral.decimals)? * collateral.price;
-        let healthy_by_oracle = m.morpho.is_healthy(borrower).map_err(|e| model(id, e))?;
-        let market_price =
-            if loan.price.is_zero() { collateral.price } else { collateral.price / loan.price };
-        let market_raw = morpho_price(id, market_price, loan.decimals, collateral.decimals)?;
-        let capacity = m.morpho.max_borrow(borrower, market_raw).map_err(|e| model(id, e))?;
+        let collateral_usd =
+            whole(id, position.collateral, collateral.decimals)? * collateral.price;
+        let capacity = |price| m.morpho.max_borrow_of(position, price).map_err(|e| model(id, e));
         Ok(Valued {
             debt_usd,
             collateral_usd,
-            healthy_by_oracle,
-            healthy_at_market: debt.is_zero() || capacity >= debt,
+            healthy_by_oracle: capacity(m.morpho.price())? >= debt,
+            healthy_at_market: capacity(self.market_raw(id)?)? >= debt,
         })
     }
 
-    fn visit_borrower(&mut self, id: &str, borrower: Address) -> Result<()> {
-        if self.world.markets[id].morpho.position(borrower).borrow_shares.is_zero() {
-            return Ok(());
-        }
-        let valued = self.value(id, borrower)?;
+    fn visit_borrower(&mut self, id: &str, borrower: Address, position: &Position) -> Result<()> {
+        let valued = self.value(id, position)?;
         let m = &self.world.markets[id];
         let causes = [Quantity::Oracle(m.oracle.clone()), Quantity::Price(m.collateral.clone())];
         if valued.healthy_by_oracle {
@@ -204,13 +255,27 @@ impl Engine<'_> {
         self.log.record(id, kind, causes, summary);
     }
 
-    /// Economic bad debt (debt over collateral at market, summed over borrowers) and frozen funds.
+    /// Economic bad debt, in loan-token units first: the sum over borrowers of debt less the
+    /// collateral's worth at the market price (`⌊collateral · price / 1e36⌋`, as Morpho values
+    /// collateral), where positive, then in USD at the loan token's price; and frozen funds.
     fn account_losses(&mut self, id: &str) -> Result<()> {
-        let mut uncovered = Decimal::ZERO;
-        for borrower in self.world.markets[id].accounts.clone() {
-            let valued = self.value(id, borrower)?;
-            uncovered += (valued.debt_usd - valued.collateral_usd).max(Decimal::ZERO);
+        let market_raw = self.market_raw(id)?;
+        let m = &self.world.markets[id];
+        let mut uncovered_raw = U256::ZERO;
+        let whole_worth = U256::from(1_000_000_000_000_000_000u64);
+        for account in m.at_risk.at(id, &m.morpho, market_raw, whole_worth)? {
+            let position = m.morpho.position(account);
+            if position.borrow_shares.is_zero() {
+                continue;
+            }
+            let debt = m.morpho.debt_of(&position).map_err(|e| model(id, e))?;
+            let worth =
+                mul_div(position.collateral, market_raw, ORACLE_PRICE_SCALE, Rounding::Down)
+                    .map_err(|e| model(id, e))?;
+            uncovered_raw += debt.saturating_sub(worth);
         }
+        let loan = &self.world.tokens[&m.loan];
+        let uncovered = whole(id, uncovered_raw, loan.decimals)? * loan.price;
         let m = &self.world.markets[id];
         let causes = [Quantity::Price(m.collateral.clone()), Quantity::MarketLoss(id.to_owned())];
         let name = m.name.clone();

@@ -98,9 +98,10 @@ pub(crate) fn contagion(events: &[Event]) -> Vec<ContagionPath> {
         }
         let mut path = vec![event.id];
         let mut at = event;
+        // Follow the first-named cause (the quantity the event was derived from first). Causes
+        // are always earlier events, so ids strictly fall and the walk ends; stop on a bad log.
         while let Some(&cause) = at.causes.first() {
-            // Causes are always earlier events, so the walk ends; guard against a bad log.
-            if cause >= at.id || path.contains(&cause) {
+            if cause >= at.id {
                 break;
             }
             path.push(cause);

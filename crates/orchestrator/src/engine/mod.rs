@@ -17,6 +17,7 @@
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
 //! same inputs give the same report bit for bit.
 
+mod at_risk;
 mod issuers;
 mod lending;
 pub(crate) mod log;

@@ -1,6 +1,7 @@
 //! The live state of a run, built from a validated snapshot.
 
 use super::venues::LiveVenue;
+pub(crate) use crate::models::morpho_price;
 use crate::{
     Error, Result,
     snapshot::{
@@ -9,7 +10,6 @@ use crate::{
     },
 };
 use alloy_primitives::Address;
-pub(crate) use crate::models::morpho_price;
 use faultline_core::{Oracle, OracleKind, Price, Rounding, U256, decimal::to_decimal};
 use faultline_lending::morpho::MorphoMarket;
 use faultline_liquidity::{Pair, depth::DepthLevel};
@@ -69,6 +69,21 @@ pub(crate) struct MarketLive {
     pub(crate) realised_bad_debt_usd: Decimal,
     pub(crate) economic_bad_debt_usd: Decimal,
     pub(crate) frozen_usd: Decimal,
+    /// What the market's last pass saw, when that pass changed nothing: a later round that sees
+    /// the same inputs would find the same, so it skips the market.
+    pub(crate) settled_at: Option<ScanKey>,
+    /// Borrowers sorted once by debt per collateral.
+    pub(crate) at_risk: super::at_risk::AtRisk,
+}
+
+/// Everything a lending pass over one market depends on: the oracle's answer, the market prices
+/// of both tokens and the market's totals (positions change only through the totals).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct ScanKey {
+    pub(crate) oracle: U256,
+    pub(crate) collateral_usd: Decimal,
+    pub(crate) loan_usd: Decimal,
+    pub(crate) totals: faultline_lending::morpho::MarketState,
 }
 
 /// One backing item, live.
@@ -220,6 +235,7 @@ impl World {
             let answer =
                 oracles[&spec.oracle].oracle.price().0.to_decimal().map_err(|e| model(&m.id, e))?;
             let morpho = crate::models::morpho_market(snapshot, &m.id, spec, answer)?;
+            let at_risk = super::at_risk::AtRisk::build(&m.id, &morpho)?;
             markets.insert(
                 m.id.clone(),
                 MarketLive {
@@ -235,6 +251,8 @@ impl World {
                     realised_bad_debt_usd: Decimal::ZERO,
                     economic_bad_debt_usd: Decimal::ZERO,
                     frozen_usd: Decimal::ZERO,
+                    settled_at: None,
+                    at_risk,
                 },
             );
         }

@@ -1,0 +1,80 @@
+//! A Morpho market's borrowers sorted once by borrow shares per unit of collateral, so that each
+//! round finds the borrowers that may be unhealthy at a price without scanning every position.
+//!
+//! Morpho calls a position unhealthy at oracle price `P` when
+//! `⌊⌊c·P/1e36⌋·L/1e18⌋ < ⌈b·(A+1)/(S+1e6)⌉` (collateral `c`, borrow shares `b`, LLTV `L`, totals
+//! `A` assets and `S` shares). Removing the roundings and dividing by `c`, that needs
+//! `b/c > P·L·(S+1e6) / ((A+1)·1e54) − 3·(S+1e6)/((A+1)·c)`: the ratio `b/c` alone decides, up to
+//! a slack that shrinks as `c` grows. The index keeps `key = ⌊b·1e18/c⌋` in decreasing order and
+//! answers with every borrower whose key reaches the threshold less the largest slack (taken at
+//! the smallest collateral in the market): a superset of the unhealthy ones, which the caller then
+//! checks with the contract's exact integer test. Sorting is done once, when the run starts;
+//! borrow shares change only by liquidation, which leaves the position without debt, so the
+//! order stays valid for the whole run.
+
+use crate::Result;
+use alloy_primitives::{Address, U256};
+use faultline_core::math::{Rounding, mul_div, mul_div_full};
+use faultline_lending::morpho::MorphoMarket;
+
+const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+
+/// Borrowers by decreasing debt per collateral.
+#[derive(Debug, Clone, Default)]
+pub(crate) struct AtRisk {
+    /// `(⌊b·1e18/c⌋, account)`, largest first; `U256::MAX` for debt without collateral.
+    by_ratio: Vec<(U256, Address)>,
+    /// The smallest non-zero collateral among borrowers (bounds the rounding slack).
+    min_collateral: U256,
+}
+
+impl AtRisk {
+    /// Sorts the market's borrowers once.
+    pub(crate) fn build(entity: &str, market: &MorphoMarket) -> Result<Self> {
+        let mut by_ratio = Vec::new();
+        let mut min_collateral = U256::MAX;
+        for (account, p) in market.positions() {
+            if p.borrow_shares.is_zero() {
+                continue;
+            }
+            let key = if p.collateral.is_zero() {
+                U256::MAX
+            } else {
+                min_collateral = min_collateral.min(p.collateral);
+                mul_div(p.borrow_shares, WAD, p.collateral, Rounding::Down)
+                    .map_err(|e| super::model(entity, e))?
+            };
+            by_ratio.push((key, account));
+        }
+        by_ratio.sort_unstable_by(|a, b| b.cmp(a));
+        Ok(Self { by_ratio, min_collateral })
+    }
+
+    /// Every borrower that may fail `⌊⌊c·price/1e36⌋·ltv/1e18⌋ ≥ debt` (a superset, largest
+    /// ratio first). `ltv` is the LLTV for health, or `1e18` for "debt above the collateral's
+    /// worth".
+    pub(crate) fn at(
+        &self,
+        entity: &str,
+        market: &MorphoMarket,
+        price: U256,
+        ltv: U256,
+    ) -> Result<impl Iterator<Item = Address> + '_> {
+        let state = market.state();
+        let shares = state.total_borrow_shares + faultline_core::math::morpho::VIRTUAL_SHARES;
+        let assets = state.total_borrow_assets + faultline_core::math::morpho::VIRTUAL_ASSETS;
+        let err = |e| super::model(entity, e);
+        // Lower bounds throughout: every floor below only lowers the threshold.
+        let scaled = mul_div_full(price, ltv, WAD * WAD, Rounding::Down).map_err(err)?;
+        let threshold = mul_div_full(scaled, shares, assets, Rounding::Down).map_err(err)?;
+        let slack = if self.min_collateral == U256::MAX {
+            U256::ZERO
+        } else {
+            let per_unit =
+                mul_div_full(U256::from(3u8) * WAD, shares, assets, Rounding::Up).map_err(err)?;
+            per_unit.div_ceil(self.min_collateral) + U256::from(1u8)
+        };
+        let low = threshold.saturating_sub(slack);
+        Ok(self.by_ratio.iter().take_while(move |(key, _)| *key >= low).map(|(_, a)| *a))
+    }
+}
