@@ -78,3 +78,104 @@ impl AtRisk {
         Ok(self.by_ratio.iter().take_while(move |(key, _)| *key >= low).map(|(_, a)| *a))
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use faultline_lending::morpho::{Irm, MarketParams, MarketState, Position};
+    use proptest::prelude::*;
+    use std::collections::{BTreeMap, BTreeSet};
+
+    /// A position: collateral from 1 unit (dust, where rounding is largest relative to the
+    /// figures) to about 2^100, and debt placed within a few units of the position's borrowing
+    /// capacity at the tested price (where the rounding decides), or anywhere.
+    fn position() -> impl Strategy<Value = (u128, i64, bool)> {
+        (0u32..100, 1u128..1 << 20, -3i64..4, any::<bool>())
+            .prop_map(|(cs, cm, delta, anywhere)| (cm << cs.min(80), delta, anywhere))
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// Every borrower that Morpho's own integer test calls unhealthy (or underwater, at an
+        /// LTV of 1) is among those the index returns, whatever the totals, LLTV and price.
+        /// (Without the slack, this fails: the boundary positions find the rounding.)
+        #[test]
+        fn the_index_returns_every_unhealthy_borrower(
+            positions in proptest::collection::vec(position(), 1..60),
+            total_assets in 1u128..1 << 100,
+            shares_per_asset in 1u64..5_000_000,
+            lltv_bps in 1u64..9_999,
+            price_mantissa in 1u128..1 << 64,
+            price_shift in 0u32..80,
+            spread in 1u128..1 << 30,
+        ) {
+            let total_borrow_assets = U256::from(total_assets);
+            let total_borrow_shares = total_borrow_assets * U256::from(shares_per_asset);
+            let state = MarketState {
+                total_supply_assets: U256::from(u128::MAX),
+                total_supply_shares: U256::from(u128::MAX),
+                total_borrow_assets,
+                total_borrow_shares,
+                ..MarketState::default()
+            };
+            let lltv = WAD * U256::from(lltv_bps) / U256::from(10_000u64);
+            let params = MarketParams {
+                loan_token: Address::repeat_byte(1),
+                collateral_token: Address::repeat_byte(2),
+                oracle: Address::repeat_byte(3),
+                irm: Address::ZERO,
+                lltv,
+            };
+            let price = U256::from(price_mantissa) << price_shift;
+            let shares_of = |debt: U256| {
+                mul_div(
+                    debt,
+                    total_borrow_shares + faultline_core::math::morpho::VIRTUAL_SHARES,
+                    total_borrow_assets + faultline_core::math::morpho::VIRTUAL_ASSETS,
+                    Rounding::Down,
+                )
+                .unwrap()
+            };
+            let book: BTreeMap<Address, Position> = positions
+                .iter()
+                .enumerate()
+                .map(|(i, &(collateral, delta, anywhere))| {
+                    let worth =
+                        mul_div(U256::from(collateral), price, WAD * WAD, Rounding::Down).unwrap();
+                    let capacity = mul_div(worth, lltv, WAD, Rounding::Down).unwrap();
+                    let debt = if anywhere {
+                        capacity * U256::from(spread) / U256::from(1u128 << 29)
+                    } else if delta >= 0 {
+                        capacity + U256::from(delta)
+                    } else {
+                        capacity.saturating_sub(U256::from(-delta))
+                    };
+                    let mut account = [0u8; 20];
+                    account[12..].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+                    let position = Position {
+                        supply_shares: U256::ZERO,
+                        borrow_shares: shares_of(debt.max(U256::from(1u8))),
+                        collateral: U256::from(collateral),
+                    };
+                    (Address::from(account), position)
+                })
+                .collect();
+            let market = MorphoMarket::from_state(params, state, book.clone(), Irm::None, price, 0)
+                .unwrap();
+            let index = AtRisk::build("m", &market).unwrap();
+            for ltv in [lltv, WAD] {
+                let returned: BTreeSet<Address> =
+                    index.at("m", &market, price, ltv).unwrap().collect();
+                for (account, p) in &book {
+                    let debt = market.debt_of(p).unwrap();
+                    let worth = mul_div(p.collateral, price, WAD * WAD, Rounding::Down).unwrap();
+                    let capacity = mul_div(worth, ltv, WAD, Rounding::Down).unwrap();
+                    if capacity < debt {
+                        prop_assert!(returned.contains(account), "{account} missed at ltv {ltv}");
+                    }
+                }
+            }
+        }
+    }
+}
