@@ -1,8 +1,8 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    bands::BandsArgs, graph::GraphArgs, loop_check::LoopArgs, position::PositionArgs,
-    schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
+    bands::BandsArgs, breakpoints::BreakpointsArgs, graph::GraphArgs, loop_check::LoopArgs,
+    position::PositionArgs, schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -35,6 +35,9 @@ pub(crate) struct GlobalArgs {
 enum Command {
     /// Run a stress scenario and report what broke, in what order, and why.
     Stress(StressArgs),
+    /// The smallest shock of one driver (an asset's price, an issuer's backing, a venue's depth)
+    /// at which each market, issuer and token first takes a loss and first becomes insolvent.
+    Breakpoints(BreakpointsArgs),
     /// Draw the collateral and backing dependency graph of a snapshot, cycles marked.
     Graph(GraphArgs),
     /// Print the JSON Schema of the snapshot or report format.
@@ -54,6 +57,7 @@ impl Cli {
     pub(crate) fn run(self) -> eyre::Result<()> {
         match self.command {
             Some(Command::Stress(args)) => args.run(),
+            Some(Command::Breakpoints(args)) => args.run(),
             Some(Command::Graph(args)) => args.run(),
             Some(Command::Schema(args)) => args.run(),
             Some(Command::Bands(args)) => args.run(),

@@ -2,6 +2,7 @@
 
 mod analyses;
 mod bands;
+mod breakpoints;
 mod cli;
 mod loop_check;
 mod position;
