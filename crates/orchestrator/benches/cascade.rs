@@ -1,6 +1,8 @@
 //! One full cascade over a synthetic ecosystem of 1,000,000 lending positions (20 markets, 5
-//! venues, 10 issuers) under ETH -30%, to the fixed point. Issue #7's target: under 2 s on one
-//! core. The ecosystem is synthetic (see `support/synthetic.rs`).
+//! venues, 10 issuers) under ETH -30%, to the fixed point (issue #7's target: under 2 s on one
+//! core), and a breakpoint search over one driver (WETH's price) on the same layout at 20,000
+//! positions (each probe is a full run, so the search costs about 70 cascades; the figure
+//! scales with the cascade's). The ecosystem is synthetic (see `support/synthetic.rs`).
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -20,5 +22,18 @@ fn cascade(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, cascade);
+fn breakpoints(c: &mut Criterion) {
+    use faultline_orchestrator::breakpoints::{Driver, Options, search};
+    let snapshot = synthetic::snapshot(Size { positions: 20_000, ..Size::BENCHMARK });
+    let scenario = synthetic::eth_crash(0);
+    let driver = Driver::parse("asset:weth", &snapshot).expect("weth is in the snapshot");
+    let mut group = c.benchmark_group("breakpoints");
+    group.sample_size(10);
+    group.bench_function("20k positions, driver asset:weth", |b| {
+        b.iter(|| search(&snapshot, &scenario, &driver, &Options::default()))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, cascade, breakpoints);
 criterion_main!(benches);
