@@ -6,5 +6,6 @@ mod breakpoints;
 mod cli;
 mod loop_check;
 mod position;
+mod reports;
 mod snapshot;
 mod stress;

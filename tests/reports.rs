@@ -1,0 +1,29 @@
+//! The bundled Stream/Elixir report, pinned whole (insta) as JSON and as Markdown, so that any
+//! change to what the engine finds, or to how it is told, shows up as a reviewed diff.
+//!
+//! What was checked by hand before these snapshots were accepted: the first break is xUSD's true
+//! NAV after the $93M write-down (tests/stress.rs and the orchestrator's stream_elixir tests
+//! check the figures); the Plume loan is a missed liquidation for its hardcoded oracle; deUSD
+//! and sdeUSD follow; the sdeUSD/USDC market ends 100% utilised with lender funds frozen.
+
+use std::process::Command;
+
+fn stress(format: &str) -> String {
+    let out = Command::new(env!("CARGO_BIN_EXE_faultline"))
+        .args(["stress", "--format", format])
+        .output()
+        .expect("the faultline binary runs");
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    String::from_utf8(out.stdout).expect("UTF-8 output")
+}
+
+#[test]
+fn the_bundled_stream_elixir_report_as_json() {
+    let report: serde_json::Value = serde_json::from_str(&stress("json")).unwrap();
+    insta::assert_json_snapshot!("stream_elixir_report_json", report);
+}
+
+#[test]
+fn the_bundled_stream_elixir_report_as_markdown() {
+    insta::assert_snapshot!("stream_elixir_report_markdown", stress("markdown"));
+}
