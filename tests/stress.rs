@@ -140,3 +140,19 @@ fn schema_prints_the_committed_snapshot_schema() {
         serde_json::from_str(include_str!("../fixtures/schema/snapshot.schema.json")).unwrap();
     assert_eq!(printed, committed);
 }
+
+#[test]
+fn stress_runs_the_ten_ten_aave_scenario() {
+    let scenario = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios/ten-ten-2025.toml");
+    let out = faultline(&["stress", scenario, "--format", "markdown"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report = stdout(&out);
+    assert!(report.starts_with("# 10-10-style crash on Aave v3 Ethereum Core"), "{report}");
+    assert!(report.contains("| Aave v3 Ethereum Core | lending_market |"), "{report}");
+    assert!(
+        report.contains(
+            "Aave v3 Ethereum Core: 0x00000000000000000000000000000000000E7001 liquidated"
+        ),
+        "{report}"
+    );
+}

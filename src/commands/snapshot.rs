@@ -240,6 +240,9 @@ impl SnapshotArgs {
                 faultline_orchestrator::snapshot::LendingProtocolSpec::MorphoBlue(s) => {
                     s.positions.len()
                 }
+                faultline_orchestrator::snapshot::LendingProtocolSpec::AaveV3(s) => {
+                    s.positions.len()
+                }
             })
             .sum();
         let block = snap.block.as_ref().map_or(0, |b| b.number);

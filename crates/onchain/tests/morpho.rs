@@ -373,7 +373,9 @@ async fn morpho_blue_state_and_health_read_back_at_a_pinned_block() {
     assert_eq!(snap.lending_markets.len(), markets.len());
     let (mut compared, mut exact_prices) = (0usize, 0usize);
     for (spec, read) in snap.lending_markets.iter().zip(&reads) {
-        let LendingProtocolSpec::MorphoBlue(m) = &spec.protocol;
+        let LendingProtocolSpec::MorphoBlue(m) = &spec.protocol else {
+            panic!("the reader writes Morpho Blue markets only");
+        };
         assert_eq!(spec.source.kind, SourceKind::Onchain);
         assert!(spec.source.reference.contains(&format!("anvil block {}", block.number)));
         assert_eq!(m.market_id, read.id.to_string());

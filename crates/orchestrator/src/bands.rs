@@ -448,14 +448,28 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
                     )?);
                 }
             }
+            LendingProtocolSpec::AaveV3(spec) => {
+                if spec.reserves.iter().any(|r| r.token == asset && r.liquidation_threshold != 0) {
+                    return Err(invalid(
+                        "asset",
+                        format!(
+                            "an asset of Morpho Blue markets only (bands are not yet supported \
+                             for aave_v3; {} takes it as collateral)",
+                            m.id
+                        ),
+                        asset,
+                    ));
+                }
+            }
         }
     }
     if markets.is_empty() {
         let mut taken: Vec<&str> = snapshot
             .lending_markets
             .iter()
-            .map(|m| match &m.protocol {
-                LendingProtocolSpec::MorphoBlue(spec) => spec.collateral_token.as_str(),
+            .filter_map(|m| match &m.protocol {
+                LendingProtocolSpec::MorphoBlue(spec) => Some(spec.collateral_token.as_str()),
+                LendingProtocolSpec::AaveV3(_) => None,
             })
             .collect();
         taken.sort_unstable();

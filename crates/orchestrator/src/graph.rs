@@ -66,9 +66,22 @@ pub fn build(snapshot: &Snapshot) -> Graph {
     }
     for m in &snapshot.lending_markets {
         nodes.push(Node { id: m.id.clone(), kind: NodeKind::LendingMarket, label: m.name.clone() });
-        let LendingProtocolSpec::MorphoBlue(spec) = &m.protocol;
-        edge(&m.id, &spec.collateral_token, "collateral");
-        edge(&m.id, &spec.loan_token, "lends");
+        match &m.protocol {
+            LendingProtocolSpec::MorphoBlue(spec) => {
+                edge(&m.id, &spec.collateral_token, "collateral");
+                edge(&m.id, &spec.loan_token, "lends");
+            }
+            LendingProtocolSpec::AaveV3(spec) => {
+                for r in &spec.reserves {
+                    if r.liquidation_threshold != 0 {
+                        edge(&m.id, &r.token, "collateral");
+                    }
+                    if r.borrowing_enabled {
+                        edge(&m.id, &r.token, "lends");
+                    }
+                }
+            }
+        }
     }
     for i in &snapshot.issuers {
         nodes.push(Node { id: i.id.clone(), kind: NodeKind::Issuer, label: i.id.clone() });

@@ -4,12 +4,16 @@
 
 use crate::{
     Error, Result,
-    snapshot::{MorphoMarketSpec, Snapshot},
+    snapshot::{AaveMarketSpec, AaveVersionSpec, MorphoMarketSpec, Snapshot},
 };
 use alloy_primitives::{Address, U256};
 use faultline_core::{Rounding, decimal::from_decimal};
+use faultline_lending::aave::{
+    AavePool, AaveVersion, EModeCategory, RateStrategy, Reserve, ReserveConfig, ReserveState, User,
+};
 use faultline_lending::morpho::{Irm, MarketParams, MarketState, MorphoMarket, Position};
 use rust_decimal::Decimal;
+use std::collections::BTreeMap;
 
 fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
     Error::Model { entity: entity.to_owned(), source: Box::new(error) }
@@ -85,4 +89,136 @@ pub(crate) fn morpho_market(
         .collect();
     MorphoMarket::from_state(params, state, positions, Irm::None, price, snapshot.timestamp)
         .map_err(|e| model(id, e))
+}
+
+/// An Aave oracle answer: USD per whole token with 8 decimals (`AaveOracle`'s base currency),
+/// rounded down.
+pub(crate) fn aave_price(entity: &str, usd: Decimal) -> Result<U256> {
+    from_decimal(usd.max(Decimal::ZERO), 8, Rounding::Down).map_err(|e| model(entity, e))
+}
+
+/// A bitmap of reserve ids (`EModeCategory` collateral and borrowable sets).
+fn bitmap(spec: &AaveMarketSpec, tokens: &[String]) -> u128 {
+    tokens
+        .iter()
+        .filter_map(|t| spec.reserves.iter().position(|r| &r.token == t))
+        .filter(|&i| i < 128)
+        .fold(0u128, |bits, i| bits | (1u128 << i))
+}
+
+/// The Aave v3 pool `id` of a validated snapshot, each reserve's oracle answering
+/// `answer(oracle id)` USD per whole token. The snapshot carries no index or rate state, so
+/// indexes start at 1 RAY (scaled balances equal the balances given), the clock never moves and
+/// nothing accrues; the rate strategy is a flat zero (it only sets rates, which nothing reads).
+/// The pool's underlying balance per reserve is what is supplied less what is borrowed.
+pub(crate) fn aave_pool(
+    snapshot: &Snapshot,
+    id: &str,
+    spec: &AaveMarketSpec,
+    answer: &dyn Fn(&str) -> Result<Decimal>,
+) -> Result<AavePool> {
+    let version = match spec.version {
+        AaveVersionSpec::V3_3 => AaveVersion::V3_3,
+        AaveVersionSpec::V3_4 => AaveVersion::V3_4,
+        AaveVersionSpec::V3_5 => AaveVersion::V3_5,
+    };
+    let ray = faultline_core::math::wad_ray::RAY;
+    let flat = RateStrategy {
+        optimal_usage_ratio: ray / U256::from(10u8) * U256::from(9u8),
+        base_variable_borrow_rate: U256::ZERO,
+        variable_rate_slope1: U256::ZERO,
+        variable_rate_slope2: U256::ZERO,
+    };
+    let mut supplied: BTreeMap<&str, U256> = BTreeMap::new();
+    let mut borrowed: BTreeMap<&str, U256> = BTreeMap::new();
+    for position in &spec.positions {
+        for b in &position.supply {
+            let total = supplied.entry(b.token.as_str()).or_default();
+            *total = total.saturating_add(b.amount.0);
+        }
+        for b in &position.debt {
+            let total = borrowed.entry(b.token.as_str()).or_default();
+            *total = total.saturating_add(b.amount.0);
+        }
+    }
+    let mut reserves = Vec::with_capacity(spec.reserves.len());
+    for (i, r) in spec.reserves.iter().enumerate() {
+        let mut state = ReserveState::new(snapshot.timestamp);
+        state.virtual_balance = supplied
+            .get(r.token.as_str())
+            .copied()
+            .unwrap_or_default()
+            .saturating_sub(borrowed.get(r.token.as_str()).copied().unwrap_or_default());
+        reserves.push(Reserve {
+            config: ReserveConfig {
+                asset: address_of(snapshot, &r.token),
+                symbol: r.token.clone(),
+                id: u16::try_from(i).map_err(|_| Error::Overflow {
+                    entity: id.to_owned(),
+                    what: "reserve count",
+                })?,
+                decimals: r.decimals,
+                ltv: r.ltv,
+                liquidation_threshold: r.liquidation_threshold,
+                liquidation_bonus: r.liquidation_bonus,
+                liquidation_protocol_fee: r.liquidation_protocol_fee,
+                reserve_factor: r.reserve_factor,
+                borrow_cap: U256::from(r.borrow_cap),
+                supply_cap: U256::from(r.supply_cap),
+                debt_ceiling: U256::ZERO,
+                borrowable_in_isolation: false,
+                borrowing_enabled: r.borrowing_enabled,
+                active: true,
+                frozen: false,
+                paused: false,
+            },
+            strategy: flat,
+            state,
+            price: aave_price(id, answer(&r.oracle)?)?,
+        });
+    }
+    let e_modes = spec
+        .e_modes
+        .iter()
+        .map(|e| EModeCategory {
+            id: e.id,
+            label: e.label.clone(),
+            ltv: e.ltv,
+            liquidation_threshold: e.liquidation_threshold,
+            liquidation_bonus: e.liquidation_bonus,
+            collateral_bitmap: bitmap(spec, &e.collateral),
+            borrowable_bitmap: bitmap(spec, &e.borrowable),
+        })
+        .collect();
+    let mut pool =
+        AavePool::new(version, reserves, e_modes, snapshot.timestamp).map_err(|e| model(id, e))?;
+    let reserve_id = |token: &str| -> Result<u16> {
+        spec.reserves
+            .iter()
+            .position(|r| r.token == token)
+            .and_then(|i| u16::try_from(i).ok())
+            .ok_or_else(|| Error::Invalid {
+                field: format!("{id}: positions"),
+                expected: "a token listed as a reserve".into(),
+                found: token.to_owned(),
+            })
+    };
+    for position in &spec.positions {
+        let mut user = User { e_mode: position.e_mode, reserves: BTreeMap::new() };
+        for b in &position.supply {
+            let rid = reserve_id(&b.token)?;
+            let collateral =
+                spec.reserves.get(usize::from(rid)).is_some_and(|r| r.liquidation_threshold != 0);
+            let entry = user.reserves.entry(rid).or_default();
+            // At an index of exactly 1 RAY the scaled balance is the balance, in every version.
+            entry.scaled_a = b.amount.0;
+            entry.collateral_enabled = collateral;
+        }
+        for b in &position.debt {
+            let entry = user.reserves.entry(reserve_id(&b.token)?).or_default();
+            entry.scaled_debt = b.amount.0;
+        }
+        pool.set_user(position.account.0, user).map_err(|e| model(id, e))?;
+    }
+    Ok(pool)
 }

@@ -365,6 +365,11 @@ pub fn from_snapshot(
             };
             morpho_report(&built, account, &names, Some(account))
         }
+        LendingProtocolSpec::AaveV3(_) => Err(invalid(
+            "market",
+            "a Morpho Blue market (position is not yet supported for aave_v3)",
+            market,
+        )),
     }
 }
 

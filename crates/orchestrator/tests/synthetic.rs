@@ -23,7 +23,9 @@ fn the_synthetic_crash_liquidates_every_borrower_the_fall_makes_unhealthy() {
     // unhealthy after the fall when debt > collateral × 3000 × 0.7 × 0.86 (before any further
     // fall from liquidation sales). Count them from the snapshot itself.
     let market = &snapshot.lending_markets[0];
-    let LendingProtocolSpec::MorphoBlue(m) = &market.protocol;
+    let LendingProtocolSpec::MorphoBlue(m) = &market.protocol else {
+        panic!("the synthetic ecosystem's markets are Morpho Blue markets");
+    };
     let price_after = Decimal::from(3000) * Decimal::new(7, 1);
     let lltv = Decimal::new(86, 2);
     let unhealthy = m

@@ -72,3 +72,33 @@ fn the_committed_json_schema_is_the_generated_one() {
     let committed: serde_json::Value = serde_json::from_str(committed).unwrap();
     assert_eq!(committed, json_schema(), "regenerate with `faultline schema snapshot`");
 }
+
+#[test]
+fn aave_problems_are_reported_with_their_paths() {
+    let text = include_str!("../../../fixtures/snapshots/ten-ten-2025.json");
+    let mut v: serde_json::Value = serde_json::from_str(text).unwrap();
+    let aave = &mut v["lending_markets"][0]["protocol"]["aave_v3"];
+    aave["reserves"][0]["ltv"] = 9000.into();
+    aave["reserves"][1]["oracle"] = "aave-weth-usd".into();
+    aave["reserves"][2]["decimals"] = 18.into();
+    aave["positions"][0]["debt"][0]["token"] = "NOPE".into();
+    aave["positions"][1]["e_mode"] = 7.into();
+    let problems = Snapshot::from_json(&v.to_string()).unwrap_err();
+    let at = "$.lending_markets[0].protocol.aave_v3";
+    let found = |path: &str| problems.iter().find(|p| p.path == format!("{at}.{path}"));
+    assert_eq!(
+        found("reserves[0].ltv").unwrap().message,
+        "expected at most the liquidation threshold (8300), found 9000"
+    );
+    assert_eq!(
+        found("reserves[1].oracle").unwrap().message,
+        "expected an oracle pricing WBTC in USD, found one pricing WETH in USD"
+    );
+    assert_eq!(
+        found("reserves[2].decimals").unwrap().message,
+        "expected the token's decimals (8), found 18"
+    );
+    assert!(found("positions[0].debt[0].token").is_some(), "{problems:?}");
+    assert!(found("positions[1].e_mode").is_some(), "{problems:?}");
+    assert_eq!(problems.len(), 5, "{problems:?}");
+}

@@ -11,12 +11,14 @@
 //!    into its venue (moving its price); a borrower unhealthy at market but not by the oracle is
 //!    a missed liquidation; debt not covered at market is economic bad debt, and lenders of a
 //!    market at 100% utilisation cannot leave;
-//! 4. holders whose sell trigger is crossed sell into their venue.
+//! 4. Aave v3 pools likewise, by the pool's own health factor (see `aave`);
+//! 5. holders whose sell trigger is crossed sell into their venue.
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
 //! same inputs give the same report bit for bit.
 
+mod aave;
 mod at_risk;
 mod issuers;
 mod lending;
@@ -120,6 +122,7 @@ impl<'a> Engine<'a> {
             self.revalue_issuers()?;
             self.observe_oracles(now)?;
             self.run_lending()?;
+            self.run_aave()?;
             self.run_holders()?;
             if self.fingerprint() == before {
                 return Ok(true);
@@ -134,6 +137,9 @@ impl<'a> Engine<'a> {
         let mut f: Vec<Decimal> = w.tokens.values().map(|t| t.price).collect();
         f.extend(w.issuers.values().map(|i| i.nav));
         f.extend(w.markets.values().flat_map(|m| {
+            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
+        }));
+        f.extend(w.aave.values().flat_map(|m| {
             [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
         }));
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
@@ -364,6 +370,20 @@ impl<'a> Engine<'a> {
                 nav_lost_usd: Decimal::ZERO,
                 price_change_pct: Decimal::ZERO,
                 frozen_usd: m.frozen_usd,
+                liquidations: m.liquidations,
+                missed_liquidations: m.missed_count,
+            });
+        }
+        for (id, m) in &w.aave {
+            entities.push(EntityLoss {
+                entity: id.clone(),
+                name: m.name.clone(),
+                kind: "lending_market".into(),
+                bad_debt_usd: m.realised_bad_debt_usd,
+                economic_bad_debt_usd: m.economic_bad_debt_usd,
+                nav_lost_usd: Decimal::ZERO,
+                price_change_pct: Decimal::ZERO,
+                frozen_usd: Decimal::ZERO,
                 liquidations: m.liquidations,
                 missed_liquidations: m.missed_count,
             });

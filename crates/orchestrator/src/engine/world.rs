@@ -5,16 +5,16 @@ pub(crate) use crate::models::morpho_price;
 use crate::{
     Error, Result,
     snapshot::{
-        BackingItemSpec, HolderSpec, LendingProtocolSpec, OracleKindSpec, RedemptionModeSpec,
-        Snapshot, VenueModelSpec,
+        AaveMarketSpec, BackingItemSpec, HolderSpec, LendingProtocolSpec, OracleKindSpec,
+        RedemptionModeSpec, Snapshot, VenueModelSpec,
     },
 };
 use alloy_primitives::Address;
 use faultline_core::{Oracle, OracleKind, Price, Rounding, U256, decimal::to_decimal};
-use faultline_lending::morpho::MorphoMarket;
+use faultline_lending::{aave::AavePool, morpho::MorphoMarket};
 use faultline_liquidity::{Pair, depth::DepthLevel};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 /// Oracle answers are kept with this many decimals.
 pub(crate) const ORACLE_DECIMALS: u8 = 18;
@@ -50,6 +50,78 @@ pub(crate) struct VenueState {
     pub(crate) quote: String,
     pub(crate) venue: LiveVenue,
     pub(crate) half_life: Option<u64>,
+}
+
+/// One reserve of a live Aave pool.
+#[derive(Debug, Clone)]
+pub(crate) struct AaveReserveLive {
+    pub(crate) token: String,
+    pub(crate) oracle: String,
+    pub(crate) asset: Address,
+    pub(crate) decimals: u8,
+}
+
+/// An Aave v3 pool and the cascade's bookkeeping on it.
+#[derive(Debug, Clone)]
+pub(crate) struct AaveLive {
+    pub(crate) name: String,
+    pub(crate) pool: AavePool,
+    /// Reserves in id order.
+    pub(crate) reserves: Vec<AaveReserveLive>,
+    /// Accounts with debt at the start, in snapshot order.
+    pub(crate) borrowers: Vec<Address>,
+    /// Borrowers whose missed liquidation has been logged (logged once each).
+    pub(crate) missed: BTreeSet<Address>,
+    pub(crate) missed_count: u64,
+    pub(crate) liquidations: u64,
+    pub(crate) realised_bad_debt_usd: Decimal,
+    pub(crate) economic_bad_debt_usd: Decimal,
+}
+
+impl AaveLive {
+    fn build(
+        snapshot: &Snapshot,
+        id: &str,
+        name: &str,
+        spec: &AaveMarketSpec,
+        oracles: &BTreeMap<String, OracleState>,
+    ) -> Result<Self> {
+        let answer = |oracle: &str| -> Result<Decimal> {
+            let state = oracles.get(oracle).ok_or_else(|| Error::Invalid {
+                field: format!("{id}: reserves.oracle"),
+                expected: "an oracle of the snapshot".into(),
+                found: oracle.to_owned(),
+            })?;
+            state.oracle.price().0.to_decimal().map_err(|e| model(id, e))
+        };
+        let pool = crate::models::aave_pool(snapshot, id, spec, &answer)?;
+        let reserves = spec
+            .reserves
+            .iter()
+            .map(|r| AaveReserveLive {
+                token: r.token.clone(),
+                oracle: r.oracle.clone(),
+                asset: crate::models::address_of(snapshot, &r.token),
+                decimals: r.decimals,
+            })
+            .collect();
+        Ok(Self {
+            name: name.to_owned(),
+            pool,
+            reserves,
+            borrowers: spec
+                .positions
+                .iter()
+                .filter(|p| p.debt.iter().any(|d| !d.amount.0.is_zero()))
+                .map(|p| p.account.0)
+                .collect(),
+            missed: BTreeSet::new(),
+            missed_count: 0,
+            liquidations: 0,
+            realised_bad_debt_usd: Decimal::ZERO,
+            economic_bad_debt_usd: Decimal::ZERO,
+        })
+    }
 }
 
 /// A Morpho Blue market and the cascade's bookkeeping on it.
@@ -124,6 +196,8 @@ pub(crate) struct World {
     pub(crate) oracles: BTreeMap<String, OracleState>,
     pub(crate) venues: BTreeMap<String, VenueState>,
     pub(crate) markets: BTreeMap<String, MarketLive>,
+    /// Aave v3 pools.
+    pub(crate) aave: BTreeMap<String, AaveLive>,
     pub(crate) issuers: BTreeMap<String, IssuerLive>,
     pub(crate) holders: Vec<HolderLive>,
     /// Issuers in the order their NAVs are computed (snapshot order).
@@ -230,8 +304,18 @@ impl World {
         }
 
         let mut markets = BTreeMap::new();
+        let mut aave = BTreeMap::new();
         for m in &snapshot.lending_markets {
-            let LendingProtocolSpec::MorphoBlue(spec) = &m.protocol;
+            let spec = match &m.protocol {
+                LendingProtocolSpec::MorphoBlue(spec) => spec,
+                LendingProtocolSpec::AaveV3(spec) => {
+                    aave.insert(
+                        m.id.clone(),
+                        AaveLive::build(snapshot, &m.id, &m.name, spec, &oracles)?,
+                    );
+                    continue;
+                }
+            };
             let answer =
                 oracles[&spec.oracle].oracle.price().0.to_decimal().map_err(|e| model(&m.id, e))?;
             let morpho = crate::models::morpho_market(snapshot, &m.id, spec, answer)?;
@@ -287,6 +371,7 @@ impl World {
             oracles,
             venues,
             markets,
+            aave,
             issuers,
             holders: snapshot
                 .holders

@@ -257,11 +257,127 @@ pub struct LendingMarketSpec {
 
 /// The protocol of a lending market, with the state its model needs, keyed by the protocol's
 /// name (`{"morpho_blue": {...}}`: external tagging keeps JSON paths exact in errors).
+// A market is built once per run, so the variants' size difference costs nothing, and boxing
+// would change every constructor (the on-chain reader, the benchmark's generator).
+#[allow(clippy::large_enum_variant)]
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum LendingProtocolSpec {
     /// A Morpho Blue market.
     MorphoBlue(MorphoMarketSpec),
+    /// An Aave v3 pool.
+    AaveV3(AaveMarketSpec),
+}
+
+/// An Aave v3 pool: its reserves' risk parameters, eMode categories and positions. The snapshot
+/// carries no index or rate state: balances are given as they read now (indexes start at 1 RAY)
+/// and nothing accrues over a run.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AaveMarketSpec {
+    /// The pool version whose rounding applies.
+    pub version: AaveVersionSpec,
+    /// The reserves, in the pool's reserve-list order (a reserve's position is its id).
+    pub reserves: Vec<AaveReserveSpec>,
+    /// eMode categories.
+    #[serde(default)]
+    pub e_modes: Vec<AaveEModeSpec>,
+    /// Positions by account.
+    pub positions: Vec<AavePositionSpec>,
+}
+
+/// An Aave v3 version, for its rounding (see `faultline_lending::aave::AaveVersion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum AaveVersionSpec {
+    /// v3.3: half-up balances, averaged health factor.
+    #[serde(rename = "v3.3")]
+    V3_3,
+    /// v3.4: as v3.3 with the cubic compounding.
+    #[serde(rename = "v3.4")]
+    V3_4,
+    /// v3.5 and v3.6: floor/ceil token math.
+    #[serde(rename = "v3.5")]
+    V3_5,
+}
+
+/// One Aave v3 reserve's configuration. Percentages are basis points, as the pool stores them.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AaveReserveSpec {
+    /// The underlying token (a token id).
+    pub token: String,
+    /// The underlying's decimals (must equal the token's).
+    pub decimals: u8,
+    /// The oracle (an oracle id) pricing the token in USD, as `AaveOracle` reads it.
+    pub oracle: String,
+    /// Loan-to-value, bps.
+    pub ltv: u16,
+    /// Liquidation threshold, bps; 0 = not collateral.
+    pub liquidation_threshold: u16,
+    /// Liquidation bonus including the principal (10500 = 5% bonus), bps.
+    pub liquidation_bonus: u16,
+    /// The protocol's share of the bonus, bps.
+    #[serde(default)]
+    pub liquidation_protocol_fee: u16,
+    /// The treasury's share of interest, bps.
+    #[serde(default)]
+    pub reserve_factor: u16,
+    /// Supply cap, whole tokens, 0 = none.
+    #[serde(default)]
+    pub supply_cap: u64,
+    /// Borrow cap, whole tokens, 0 = none.
+    #[serde(default)]
+    pub borrow_cap: u64,
+    /// Whether the reserve can be borrowed.
+    pub borrowing_enabled: bool,
+}
+
+/// An Aave v3 eMode category.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AaveEModeSpec {
+    /// Category id, 1..=255.
+    pub id: u8,
+    /// Label.
+    pub label: String,
+    /// LTV for its collateral, bps.
+    pub ltv: u16,
+    /// Liquidation threshold for its collateral, bps.
+    pub liquidation_threshold: u16,
+    /// Liquidation bonus for its collateral, bps.
+    pub liquidation_bonus: u16,
+    /// Reserves (token ids) that get the category's parameters as collateral.
+    pub collateral: Vec<String>,
+    /// Reserves (token ids) a user in the category may borrow.
+    pub borrowable: Vec<String>,
+}
+
+/// One account's Aave v3 position, in raw token units as `balanceOf` reads now.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AavePositionSpec {
+    /// The account.
+    pub account: RawAddress,
+    /// eMode category, 0 = none.
+    #[serde(default)]
+    pub e_mode: u8,
+    /// Supplied balances (aTokens), each enabled as collateral where the reserve has a
+    /// liquidation threshold.
+    #[serde(default)]
+    pub supply: Vec<AaveBalanceSpec>,
+    /// Variable debt balances.
+    #[serde(default)]
+    pub debt: Vec<AaveBalanceSpec>,
+}
+
+/// A balance in one reserve.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct AaveBalanceSpec {
+    /// The reserve's token (a token id).
+    pub token: String,
+    /// Raw token units.
+    pub amount: Raw,
 }
 
 /// A Morpho Blue market's parameters, totals and positions, raw as the contract stores them.

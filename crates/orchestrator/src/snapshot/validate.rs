@@ -4,7 +4,8 @@
 //! value, what was expected and what was found, so a snapshot author fixes them in one pass.
 
 use super::{
-    BackingItemSpec, LendingProtocolSpec, OracleKindSpec, SCHEMA_VERSION, Snapshot, VenueModelSpec,
+    AaveMarketSpec, BackingItemSpec, LendingProtocolSpec, OracleKindSpec, SCHEMA_VERSION, Snapshot,
+    TokenSpec, VenueModelSpec,
 };
 use alloy_primitives::U256;
 use rust_decimal::Decimal;
@@ -258,6 +259,9 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                     );
                 }
             }
+            LendingProtocolSpec::AaveV3(m) => {
+                aave(&mut p, i, m, &snapshot.tokens, &oracle_of);
+            }
         }
     }
 
@@ -315,4 +319,182 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         }
     }
     p.0
+}
+
+/// `PoolConfigurator`'s rules for a collateral's risk triple: `ltv <= LT`, and when `LT > 0`,
+/// `LB > 100%` and `LT · LB <= 100%` (`percentMul`, half up).
+fn risk(p: &mut Problems, at: &dyn Fn(&str) -> String, ltv: u16, lt: u16, bonus: u16) {
+    if ltv > lt {
+        p.push(
+            at("ltv"),
+            format!("expected at most the liquidation threshold ({lt}), found {ltv}"),
+        );
+    }
+    if lt > 10_000 {
+        p.push(at("liquidation_threshold"), format!("expected at most 10000 bps, found {lt}"));
+    }
+    if lt != 0 {
+        if bonus <= 10_000 {
+            p.push(
+                at("liquidation_bonus"),
+                format!("expected above 10000 bps (it includes the principal), found {bonus}"),
+            );
+        }
+        let product = (u64::from(lt) * u64::from(bonus) + 5_000) / 10_000;
+        if product > 10_000 {
+            p.push(
+                at("liquidation_bonus"),
+                format!(
+                    "expected liquidation_threshold x liquidation_bonus at most 100%, found \
+                     {lt} x {bonus} = {product} bps"
+                ),
+            );
+        }
+    }
+}
+
+/// An Aave v3 pool: reserves, eModes and positions.
+fn aave(
+    p: &mut Problems,
+    i: usize,
+    m: &AaveMarketSpec,
+    tokens: &[TokenSpec],
+    oracle_of: &BTreeMap<&str, &super::OracleSpec>,
+) {
+    let base = format!("$.lending_markets[{i}].protocol.aave_v3");
+    let token_ids: BTreeSet<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+    let oracle_ids: BTreeSet<&str> = oracle_of.keys().copied().collect();
+    if m.reserves.len() > 128 {
+        p.push(
+            format!("{base}.reserves"),
+            format!("expected at most 128 reserves, found {}", m.reserves.len()),
+        );
+    }
+    let mut listed: BTreeMap<&str, usize> = BTreeMap::new();
+    for (j, r) in m.reserves.iter().enumerate() {
+        let at = |field: &str| format!("{base}.reserves[{j}].{field}");
+        p.reference(at("token"), &r.token, &token_ids, "tokens");
+        if let Some(first) = listed.insert(r.token.as_str(), j) {
+            p.push(
+                at("token"),
+                format!(
+                    "expected a token listed once, found {:?} again (first at reserves[{first}])",
+                    r.token
+                ),
+            );
+        }
+        if let Some(t) = tokens.iter().find(|t| t.id == r.token)
+            && t.decimals != r.decimals
+        {
+            p.push(
+                at("decimals"),
+                format!("expected the token's decimals ({}), found {}", t.decimals, r.decimals),
+            );
+        }
+        p.reference(at("oracle"), &r.oracle, &oracle_ids, "oracles");
+        if let Some(o) = oracle_of.get(r.oracle.as_str())
+            && (o.token != r.token || o.quote.is_some())
+        {
+            p.push(
+                at("oracle"),
+                format!(
+                    "expected an oracle pricing {} in USD, found one pricing {} in {}",
+                    r.token,
+                    o.token,
+                    o.quote.as_deref().unwrap_or("USD")
+                ),
+            );
+        }
+        risk(p, &at, r.ltv, r.liquidation_threshold, r.liquidation_bonus);
+        for (field, v) in [
+            ("liquidation_protocol_fee", r.liquidation_protocol_fee),
+            ("reserve_factor", r.reserve_factor),
+        ] {
+            if v > 10_000 {
+                p.push(at(field), format!("expected at most 10000 bps, found {v}"));
+            }
+        }
+    }
+    let mut categories = BTreeSet::new();
+    for (j, e) in m.e_modes.iter().enumerate() {
+        let at = |field: &str| format!("{base}.e_modes[{j}].{field}");
+        if e.id == 0 {
+            p.push(at("id"), "expected a category id of 1 to 255, found 0");
+        } else if !categories.insert(e.id) {
+            p.push(at("id"), format!("expected a unique category id, found {} again", e.id));
+        }
+        risk(p, &at, e.ltv, e.liquidation_threshold, e.liquidation_bonus);
+        for (field, list) in [("collateral", &e.collateral), ("borrowable", &e.borrowable)] {
+            for (k, token) in list.iter().enumerate() {
+                if !listed.contains_key(token.as_str()) {
+                    p.push(
+                        format!("{base}.e_modes[{j}].{field}[{k}]"),
+                        format!("expected a token listed as a reserve, found {token:?}"),
+                    );
+                }
+            }
+        }
+    }
+    let mut accounts = BTreeSet::new();
+    let mut supplied: BTreeMap<&str, U256> = BTreeMap::new();
+    let mut borrowed: BTreeMap<&str, U256> = BTreeMap::new();
+    for (j, position) in m.positions.iter().enumerate() {
+        let at = |field: &str| format!("{base}.positions[{j}].{field}");
+        if !accounts.insert(position.account) {
+            p.push(
+                at("account"),
+                format!("expected one position per account, found {} again", position.account.0),
+            );
+        }
+        if position.e_mode != 0 && !categories.contains(&position.e_mode) {
+            p.push(
+                at("e_mode"),
+                format!("expected 0 or a category of e_modes, found {}", position.e_mode),
+            );
+        }
+        for (field, list, totals) in
+            [("supply", &position.supply, &mut supplied), ("debt", &position.debt, &mut borrowed)]
+        {
+            let mut seen = BTreeSet::new();
+            for (k, balance) in list.iter().enumerate() {
+                let path = format!("{base}.positions[{j}].{field}[{k}].token");
+                let Some(&index) = listed.get(balance.token.as_str()) else {
+                    p.push(
+                        path,
+                        format!("expected a token listed as a reserve, found {:?}", balance.token),
+                    );
+                    continue;
+                };
+                if !seen.insert(balance.token.as_str()) {
+                    p.push(
+                        path,
+                        format!("expected each reserve once, found {:?} again", balance.token),
+                    );
+                    continue;
+                }
+                if field == "debt" && m.reserves.get(index).is_some_and(|r| !r.borrowing_enabled) {
+                    p.push(
+                        path,
+                        format!(
+                            "expected a reserve with borrowing enabled, found {:?}",
+                            balance.token
+                        ),
+                    );
+                }
+                let total = totals.entry(balance.token.as_str()).or_default();
+                *total = total.saturating_add(balance.amount.0);
+            }
+        }
+    }
+    for (token, debt) in &borrowed {
+        let supply = supplied.get(token).copied().unwrap_or_default();
+        if *debt > supply {
+            p.push(
+                format!("{base}.positions"),
+                format!(
+                    "expected {token} debt summing to at most its supply ({supply}), found {debt}"
+                ),
+            );
+        }
+    }
 }
