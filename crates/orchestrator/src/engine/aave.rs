@@ -10,6 +10,7 @@
 
 use super::{
     Engine,
+    lending::Miss,
     log::Quantity,
     model, settled, usd,
     world::{AaveLive, whole},
@@ -268,24 +269,16 @@ impl Engine<'_> {
             return;
         }
         m.missed_count += 1;
-        let why = match reason {
-            MissReason::OracleAboveMarket => "its oracles still report it healthy",
-            MissReason::Unprofitable => "no liquidator profits after slippage and gas",
-            MissReason::NoLiquidity => "there is no liquidity to sell the collateral into",
-        };
-        let summary = format!(
-            "{}: {borrower} ({} debt vs {} collateral at market) not liquidated: {why}",
-            m.name,
-            usd(valued.debt_usd),
-            usd(valued.collateral_usd)
-        );
-        let kind = EventKind::MissedLiquidation {
-            borrower: borrower.to_string(),
+        let name = m.name.clone();
+        let (debt_usd, collateral_usd) = (valued.debt_usd, valued.collateral_usd);
+        let miss = Miss {
+            borrower,
             reason,
-            debt_usd: valued.debt_usd,
-            collateral_usd: valued.collateral_usd,
+            debt_usd,
+            collateral_usd,
+            oracle_says_healthy: "its oracles still report it healthy",
         };
-        self.log.record(id, kind, causes, summary);
+        self.log_miss(id, &name, &miss, causes);
     }
 
     /// Economic bad debt: the sum over borrowers of debt less collateral, both valued by the

@@ -27,6 +27,19 @@ struct Valued {
     healthy_at_market: bool,
 }
 
+/// A liquidation that should have happened and did not.
+pub(super) struct Miss {
+    pub(super) borrower: Address,
+    pub(super) reason: MissReason,
+    /// Debt, USD at market.
+    pub(super) debt_usd: Decimal,
+    /// Collateral, USD at market.
+    pub(super) collateral_usd: Decimal,
+    /// Why an oracle-above-market miss happened, in the protocol's words ("its oracle still
+    /// reports it healthy"; Aave: "its oracles still report it healthy").
+    pub(super) oracle_says_healthy: &'static str,
+}
+
 impl Engine<'_> {
     /// One pass over every market whose inputs moved since its last quiet pass.
     pub(super) fn run_lending(&mut self) -> Result<()> {
@@ -231,26 +244,40 @@ impl Engine<'_> {
         causes: &[Quantity],
     ) {
         let Some(m) = self.world.markets.get_mut(id) else { return };
-        if m.missed.insert(borrower, ()).is_some() {
+        if !m.missed.insert(borrower) {
             return;
         }
         m.missed_count += 1;
-        let why = match reason {
-            MissReason::OracleAboveMarket => "its oracle still reports it healthy",
+        let name = m.name.clone();
+        let (debt_usd, collateral_usd) = (valued.debt_usd, valued.collateral_usd);
+        let miss = Miss {
+            borrower,
+            reason,
+            debt_usd,
+            collateral_usd,
+            oracle_says_healthy: "its oracle still reports it healthy",
+        };
+        self.log_miss(id, &name, &miss, causes);
+    }
+
+    /// Logs a missed liquidation in the words every lending pass uses.
+    pub(super) fn log_miss(&mut self, id: &str, name: &str, miss: &Miss, causes: &[Quantity]) {
+        let why = match miss.reason {
+            MissReason::OracleAboveMarket => miss.oracle_says_healthy,
             MissReason::Unprofitable => "no liquidator profits after slippage and gas",
             MissReason::NoLiquidity => "there is no liquidity to sell the collateral into",
         };
         let summary = format!(
-            "{}: {borrower} ({} debt vs {} collateral at market) not liquidated: {why}",
-            m.name,
-            usd(valued.debt_usd),
-            usd(valued.collateral_usd)
+            "{name}: {} ({} debt vs {} collateral at market) not liquidated: {why}",
+            miss.borrower,
+            usd(miss.debt_usd),
+            usd(miss.collateral_usd)
         );
         let kind = EventKind::MissedLiquidation {
-            borrower: borrower.to_string(),
-            reason,
-            debt_usd: valued.debt_usd,
-            collateral_usd: valued.collateral_usd,
+            borrower: miss.borrower.to_string(),
+            reason: miss.reason,
+            debt_usd: miss.debt_usd,
+            collateral_usd: miss.collateral_usd,
         };
         self.log.record(id, kind, causes, summary);
     }

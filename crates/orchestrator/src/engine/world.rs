@@ -135,7 +135,7 @@ pub(crate) struct MarketLive {
     /// Accounts with a position, in snapshot order.
     pub(crate) accounts: Vec<Address>,
     /// Borrowers whose missed liquidation has been logged (logged once each).
-    pub(crate) missed: BTreeMap<Address, ()>,
+    pub(crate) missed: BTreeSet<Address>,
     pub(crate) missed_count: u64,
     pub(crate) liquidations: u64,
     pub(crate) realised_bad_debt_usd: Decimal,
@@ -329,7 +329,7 @@ impl World {
                     collateral: spec.collateral_token.clone(),
                     oracle: spec.oracle.clone(),
                     accounts: spec.positions.iter().map(|p| p.account.0).collect(),
-                    missed: BTreeMap::new(),
+                    missed: BTreeSet::new(),
                     missed_count: 0,
                     liquidations: 0,
                     realised_bad_debt_usd: Decimal::ZERO,
