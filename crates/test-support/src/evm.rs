@@ -73,19 +73,7 @@ impl Evm {
         if let Err(e) = self.provider.call(tx.clone()).await {
             return Err(Error::rpc("send", format!("transaction to {to} would revert: {e}")));
         }
-        let receipt = self
-            .provider
-            .send_transaction(tx)
-            .await
-            .map_err(|e| Error::rpc("send", e))?
-            .get_receipt()
-            .await
-            .map_err(|e| Error::rpc("send receipt", e))?;
-        if receipt.status() {
-            Ok(())
-        } else {
-            Err(Error::rpc("send", format!("transaction to {to} reverted")))
-        }
+        self.mine(tx, to).await
     }
 
     /// Deploys `creation` once and copies its runtime code to `at` (`anvil_setCode`), so the
@@ -151,9 +139,8 @@ impl Evm {
             .ok_or_else(|| Error::rpc("deploy", "receipt has no contract address"))
     }
 
-    /// Sends a transaction and waits for it to be mined; fails if it reverts.
-    pub async fn send(&self, to: Address, input: Bytes) -> Result<()> {
-        let tx = TransactionRequest::default().with_to(to).with_input(input);
+    /// Sends `tx` and waits for its receipt; a revert is an error naming `to`.
+    async fn mine(&self, tx: TransactionRequest, to: Address) -> Result<()> {
         let receipt = self
             .provider
             .send_transaction(tx)
@@ -167,6 +154,12 @@ impl Evm {
         } else {
             Err(Error::rpc("send", format!("transaction to {to} reverted")))
         }
+    }
+
+    /// Sends a transaction and waits for it to be mined; fails if it reverts.
+    pub async fn send(&self, to: Address, input: Bytes) -> Result<()> {
+        let tx = TransactionRequest::default().with_to(to).with_input(input);
+        self.mine(tx, to).await
     }
 
     /// `eth_call` of `input` against `to`.
