@@ -8,6 +8,8 @@ const fn shape(kind: NodeKind) -> &'static str {
         NodeKind::Token => "ellipse",
         NodeKind::LendingMarket => "box",
         NodeKind::Issuer => "hexagon",
+        NodeKind::PerpVenue => "diamond",
+        NodeKind::Book => "parallelogram",
     }
 }
 
@@ -37,6 +39,8 @@ pub(crate) fn graph_mermaid(graph: &Graph) -> String {
             NodeKind::Token => format!("(\"{label}\")"),
             NodeKind::LendingMarket => format!("[\"{label}\"]"),
             NodeKind::Issuer => format!("{{{{\"{label}\"}}}}"),
+            NodeKind::PerpVenue => format!("{{\"{label}\"}}"),
+            NodeKind::Book => format!("[/\"{label}\"/]"),
         };
         let _ = writeln!(out, "  {}{node}", key(&n.id));
     }

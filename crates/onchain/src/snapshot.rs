@@ -656,6 +656,8 @@ fn assemble(
         lending_markets: lending,
         issuers: Vec::new(),
         holders: Vec::new(),
+        perp_venues: Vec::new(),
+        books: Vec::new(),
     })
 }
 

@@ -16,6 +16,10 @@ pub enum NodeKind {
     LendingMarket,
     /// An issuer.
     Issuer,
+    /// A perp venue.
+    PerpVenue,
+    /// A delta-neutral book.
+    Book,
 }
 
 /// A node: an entity of the snapshot.
@@ -36,7 +40,9 @@ pub struct Edge {
     pub from: String,
     /// What it depends on.
     pub to: String,
-    /// How: `issued_by`, `backed_by`, `collateral`, `lends`, `supplies`.
+    /// How: `issued_by`, `backed_by`, `collateral`, `lends`, `supplies`, `lists` (a perp venue
+    /// on its markets' underlyings), `holds` (a book on its long legs), `hedged_on` (a book on
+    /// the venues of its shorts).
     pub relation: &'static str,
     /// Whether the edge lies on a cycle.
     pub in_cycle: bool,
@@ -45,7 +51,7 @@ pub struct Edge {
 /// The graph and its cycles.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub struct Graph {
-    /// Nodes, in snapshot order: tokens, markets, issuers.
+    /// Nodes, in snapshot order: tokens, markets, perp venues, books, issuers.
     pub nodes: Vec<Node>,
     /// Edges, in snapshot order.
     pub edges: Vec<Edge>,
@@ -83,6 +89,26 @@ pub fn build(snapshot: &Snapshot) -> Graph {
             }
         }
     }
+    for v in &snapshot.perp_venues {
+        nodes.push(Node { id: v.id.clone(), kind: NodeKind::PerpVenue, label: v.name.clone() });
+        for m in &v.markets {
+            edge(&v.id, &m.token, "lists");
+        }
+        for c in &v.collateral {
+            edge(&v.id, &c.token, "collateral");
+        }
+    }
+    for b in &snapshot.books {
+        nodes.push(Node { id: b.id.clone(), kind: NodeKind::Book, label: b.name.clone() });
+        for leg in &b.longs {
+            edge(&b.id, &leg.token, "holds");
+        }
+        let mut venues: Vec<&str> = b.shorts.iter().map(|s| s.venue.as_str()).collect();
+        venues.dedup();
+        for venue in venues {
+            edge(&b.id, venue, "hedged_on");
+        }
+    }
     for i in &snapshot.issuers {
         nodes.push(Node { id: i.id.clone(), kind: NodeKind::Issuer, label: i.id.clone() });
         edge(&i.token, &i.id, "issued_by");
@@ -90,6 +116,7 @@ pub fn build(snapshot: &Snapshot) -> Graph {
             match &b.item {
                 BackingItemSpec::Holding { token, .. } => edge(&i.id, token, "backed_by"),
                 BackingItemSpec::LendingSupply { market, .. } => edge(&i.id, market, "supplies"),
+                BackingItemSpec::DeltaNeutralBook { book } => edge(&i.id, book, "backed_by"),
                 _ => {}
             }
         }

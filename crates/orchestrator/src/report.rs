@@ -136,6 +136,88 @@ pub enum EventKind {
         /// Proceeds, USD.
         proceeds_usd: Decimal,
     },
+    /// A perp position was liquidated.
+    PerpLiquidation {
+        /// The account (its label, or its id).
+        account: String,
+        /// The market symbol.
+        market: String,
+        /// `long` or `short`.
+        side: String,
+        /// Size closed, in the underlying.
+        size: Decimal,
+        /// Average price it closed at, USD.
+        price: Decimal,
+        /// Who took it: `book`, `backstop` or `adl`.
+        route: String,
+    },
+    /// Auto-deleveraging closed a profitable position against a bankrupt one.
+    Adl {
+        /// The account deleveraged.
+        account: String,
+        /// The bankrupt account whose position it absorbed.
+        bankrupt: String,
+        /// The market symbol.
+        market: String,
+        /// Size closed, in the underlying.
+        size: Decimal,
+        /// Fill price (the bankruptcy price), USD.
+        price: Decimal,
+        /// PnL the deleveraged account realised, USD.
+        realized_pnl_usd: Decimal,
+    },
+    /// A perp venue's insurance fund paid a bankrupt account's negative equity.
+    InsurancePaid {
+        /// The bankrupt account.
+        account: String,
+        /// Paid, USD.
+        amount_usd: Decimal,
+        /// The fund after paying, USD.
+        fund_left_usd: Decimal,
+    },
+    /// A perp loss nobody absorbed.
+    PerpBadDebt {
+        /// The account.
+        account: String,
+        /// The unabsorbed loss, USD.
+        amount_usd: Decimal,
+    },
+    /// A delta-neutral book's hedge is lost: its net exposure left the band.
+    HedgeLost {
+        /// The perp market symbol of the underlying.
+        underlying: String,
+        /// Net exposure, in the underlying (positive: net long).
+        delta: Decimal,
+        /// Net exposure at market, USD.
+        delta_usd: Decimal,
+    },
+    /// A delta-neutral book reopened its hedge.
+    Rehedged {
+        /// The perp market symbol.
+        underlying: String,
+        /// Size added to the short (negative: bought back).
+        short_added: Decimal,
+        /// At what price, USD.
+        price: Decimal,
+    },
+    /// A delta-neutral book moved margin to its short accounts.
+    HedgeMargin {
+        /// Moved from the buffer, USD.
+        topped_up_usd: Decimal,
+        /// Still needed when the buffer ran out, USD.
+        missing_usd: Decimal,
+    },
+    /// A funding payment on a delta-neutral book's short legs.
+    Funding {
+        /// The perp market symbol.
+        market: String,
+        /// The payment's rate (positive: longs pay shorts).
+        rate: Decimal,
+        /// What the book's shorts received (negative: paid), USD.
+        received_usd: Decimal,
+        /// Negative funding its reserve fund could not cover, USD.
+        uncovered_usd: Decimal,
+    },
 }
 
 /// Why a liquidation that the market price called for did not happen.
@@ -157,7 +239,8 @@ pub struct EntityLoss {
     pub entity: String,
     /// A readable name.
     pub name: String,
-    /// What it is: `lending_market`, `issuer`, `token`.
+    /// What it is: `lending_market`, `issuer`, `perp_venue` (NAV lost: its insurance fund
+    /// drawn), `delta_neutral_book` (NAV lost: its value, start minus end).
     pub kind: String,
     /// Bad debt realised by the protocol's own rule, USD.
     pub bad_debt_usd: Decimal,
@@ -200,16 +283,27 @@ impl EventKind {
             Self::LenderRun { .. } => "lender_run",
             Self::Redemptions { .. } => "redemptions",
             Self::TriggeredSale { .. } => "triggered_sale",
+            Self::PerpLiquidation { .. } => "perp_liquidation",
+            Self::Adl { .. } => "adl",
+            Self::InsurancePaid { .. } => "insurance_paid",
+            Self::PerpBadDebt { .. } => "perp_bad_debt",
+            Self::HedgeLost { .. } => "hedge_lost",
+            Self::Rehedged { .. } => "rehedged",
+            Self::HedgeMargin { .. } => "hedge_margin",
+            Self::Funding { .. } => "funding",
         }
     }
 
     /// Whether the event is a loss that can be a "break": a missed liquidation, bad debt
-    /// (realised or economic), frozen funds, or a fall in an issuer's true NAV.
+    /// (realised or economic, lending or perp), frozen funds, a fall in an issuer's true NAV, or
+    /// a delta-neutral book left unhedged.
     pub fn is_loss(&self) -> bool {
         match self {
             Self::MissedLiquidation { .. }
             | Self::EconomicBadDebt { .. }
-            | Self::FundsFrozen { .. } => true,
+            | Self::FundsFrozen { .. }
+            | Self::PerpBadDebt { .. }
+            | Self::HedgeLost { .. } => true,
             Self::Liquidation { bad_debt_usd, .. } => !bad_debt_usd.is_zero(),
             Self::NavChange { from, to, .. } => to < from,
             _ => false,

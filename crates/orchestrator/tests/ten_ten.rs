@@ -107,3 +107,60 @@ fn the_hand_checked_usde_borrower_is_liquidated_while_the_mark_is_pinned() {
     // USDe still trades near $1 on the market: seizing it at $0.65 pays.
     assert!(*profit_usd > dec("300000"), "{profit_usd}");
 }
+
+/// The perp side: when the venue marks USDe at $0.65 (step 20), the longs margined with it go
+/// bankrupt beyond the $0.5M insurance fund, ADL runs through the few directional shorts and
+/// into the USDe-like issuer's hedge, the book is left net long, and the issuer's true NAV falls
+/// below $1 while ETH keeps falling. The desk reopens the hedge 30 minutes later.
+#[test]
+fn adl_closes_the_usde_like_hedge_after_the_pin_and_the_nav_breaks_a_dollar() {
+    let report = report();
+    let hedge_fills: Vec<&Event> = report
+        .events
+        .iter()
+        .filter(|e| {
+            matches!(&e.kind, EventKind::Adl { account, .. } if account == "USDe-like issuer hedge")
+        })
+        .collect();
+    assert!(!hedge_fills.is_empty(), "ADL reaches the hedge");
+    assert!(hedge_fills.iter().all(|e| e.step == 20), "all at the pin's step");
+    let closed: Decimal = hedge_fills
+        .iter()
+        .map(|e| match &e.kind {
+            EventKind::Adl { size, .. } => *size,
+            _ => Decimal::ZERO,
+        })
+        .sum();
+    // The book held 60,000 ETH short; the lost hedge is exactly what ADL closed.
+    let lost = report
+        .events
+        .iter()
+        .find(|e| matches!(e.kind, EventKind::HedgeLost { .. }))
+        .expect("the hedge is lost");
+    let EventKind::HedgeLost { delta, .. } = &lost.kind else { unreachable!() };
+    assert_eq!(*delta, closed);
+    assert!(closed > dec("30000") && closed < dec("60000"), "{closed}");
+
+    // Each hedge fill is caused by a bankrupt USDe-margined long's liquidation, itself caused
+    // by the pin.
+    for fill in &hedge_fills {
+        let cause = &report.events[fill.causes[0]];
+        assert!(
+            matches!(&cause.kind, EventKind::PerpLiquidation { account, route, .. }
+                if account.starts_with("USDe-margined") && route == "ADL"),
+            "{cause:?}"
+        );
+        assert!(cause.summary.contains("USDe-margined"));
+    }
+    let lowest = report
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::NavChange { to, .. } if e.entity == "usde" => Some(*to),
+            _ => None,
+        })
+        .min()
+        .unwrap();
+    assert!(lowest < Decimal::ONE, "true NAV {lowest} stays above $1");
+    assert!(report.events.iter().any(|e| matches!(e.kind, EventKind::Rehedged { .. })));
+}

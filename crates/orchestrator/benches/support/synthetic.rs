@@ -292,6 +292,8 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
         lending_markets: markets,
         issuers: issuer_specs,
         holders: Vec::new(),
+        perp_venues: Vec::new(),
+        books: Vec::new(),
     }
 }
 

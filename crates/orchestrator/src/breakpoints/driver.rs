@@ -55,9 +55,12 @@ fn listing<'a>(ids: impl Iterator<Item = &'a str>) -> String {
 }
 
 /// Whether a scenario write-down can apply to the item (the scenario checker refuses
-/// write-downs of lending supply, whose value the market's own losses set).
+/// write-downs of lending supply and delta-neutral books, whose values the cascade sets).
 const fn writable(item: &BackingItemSpec) -> bool {
-    !matches!(item, BackingItemSpec::LendingSupply { .. })
+    !matches!(
+        item,
+        BackingItemSpec::LendingSupply { .. } | BackingItemSpec::DeltaNeutralBook { .. }
+    )
 }
 
 impl Driver {
@@ -159,7 +162,8 @@ impl Driver {
                         BackingItemSpec::Loan { value_usd, .. }
                         | BackingItemSpec::Opaque { value_usd, .. }
                         | BackingItemSpec::ReserveFund { value_usd } => *value_usd,
-                        BackingItemSpec::LendingSupply { .. } => continue,
+                        BackingItemSpec::LendingSupply { .. }
+                        | BackingItemSpec::DeltaNeutralBook { .. } => continue,
                     };
                     items.push(WrittenDown { backing: backing.id.clone(), value_usd: value });
                 }

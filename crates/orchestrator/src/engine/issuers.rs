@@ -24,13 +24,13 @@ impl Engine<'_> {
             let old = issuer.nav;
             let reported = issuer.reported_nav;
             // The causes: the items whose value moved, largest move first.
-            let mut moved: Vec<(Decimal, Quantity)> = issuer
+            let mut moved: Vec<(Decimal, Vec<Quantity>)> = issuer
                 .backing
                 .iter()
                 .zip(&values)
                 .filter(|(item, value)| !settled(item.last_value, **value))
                 .map(|(item, value)| {
-                    ((item.last_value - *value).abs(), item_quantity(&item.id, &item.item))
+                    ((item.last_value - *value).abs(), self.item_quantities(&item.id, &item.item))
                 })
                 .collect();
             moved.sort_by_key(|(change, _)| std::cmp::Reverse(*change));
@@ -46,7 +46,7 @@ impl Engine<'_> {
             if old.is_zero() || settled(old, nav) {
                 continue;
             }
-            let causes: Vec<Quantity> = moved.into_iter().map(|(_, q)| q).collect();
+            let causes: Vec<Quantity> = moved.into_iter().flat_map(|(_, q)| q).collect();
             let summary = format!(
                 "{id} true NAV {} to ${} (reported ${reported})",
                 super::pct_change(old, nav),
@@ -90,6 +90,7 @@ impl Engine<'_> {
             BackingItemSpec::Loan { value_usd, .. }
             | BackingItemSpec::Opaque { value_usd, .. }
             | BackingItemSpec::ReserveFund { value_usd } => *value_usd,
+            BackingItemSpec::DeltaNeutralBook { book } => self.book_backing(book)?,
             BackingItemSpec::LendingSupply { market, account } => {
                 let m = &self.world.markets[market];
                 let state = m.morpho.state();
@@ -112,10 +113,21 @@ impl Engine<'_> {
     }
 }
 
-fn item_quantity(id: &str, item: &BackingItemSpec) -> Quantity {
-    match item {
-        BackingItemSpec::Holding { token, .. } => Quantity::Price(token.clone()),
-        BackingItemSpec::LendingSupply { market, .. } => Quantity::MarketLoss(market.clone()),
-        _ => Quantity::Backing(id.to_owned()),
+impl Engine<'_> {
+    /// What moves a backing item's value: for a delta-neutral book, its hedge first (a lost
+    /// hedge is why the legs' prices now matter), then its legs' prices.
+    fn item_quantities(&self, id: &str, item: &BackingItemSpec) -> Vec<Quantity> {
+        match item {
+            BackingItemSpec::Holding { token, .. } => vec![Quantity::Price(token.clone())],
+            BackingItemSpec::LendingSupply { market, .. } => {
+                vec![Quantity::MarketLoss(market.clone())]
+            }
+            BackingItemSpec::DeltaNeutralBook { book } => {
+                let mut out = vec![Quantity::Hedge(book.clone())];
+                out.extend(self.leg_prices(book));
+                out
+            }
+            _ => vec![Quantity::Backing(id.to_owned())],
+        }
     }
 }

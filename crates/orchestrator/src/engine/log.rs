@@ -25,6 +25,12 @@ pub(crate) enum Quantity {
     Redemption(String),
     /// A venue's depth.
     Liquidity(String),
+    /// A perp account's standing on a venue: `(venue, account)`.
+    PerpAccount(String, u64),
+    /// A delta-neutral book's hedge.
+    Hedge(String),
+    /// A perp venue's losses (insurance drawn, bad debt).
+    PerpLoss(String),
 }
 
 /// The log under construction.

@@ -23,6 +23,7 @@ mod at_risk;
 mod issuers;
 mod lending;
 pub(crate) mod log;
+mod perps;
 mod venues;
 mod world;
 
@@ -107,12 +108,13 @@ impl<'a> Engine<'a> {
                 self.recover_venues(step_secs)?;
             }
             self.apply_shocks(now)?;
+            self.pay_funding(now, step_secs)?;
             if !self.cascade(now)? {
                 non_converged.push(step);
             }
             progress.step_done(step + 1, steps);
         }
-        Ok(self.report(steps, non_converged))
+        self.report(steps, non_converged)
     }
 
     /// Rounds to a fixed point; `false` if the cap was reached first.
@@ -123,6 +125,7 @@ impl<'a> Engine<'a> {
             self.observe_oracles(now)?;
             self.run_lending()?;
             self.run_aave()?;
+            self.run_perps(now)?;
             self.run_holders()?;
             if self.fingerprint() == before {
                 return Ok(true);
@@ -143,6 +146,7 @@ impl<'a> Engine<'a> {
             [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
         }));
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
+        f.extend(self.perp_fingerprint());
         f
     }
 
@@ -315,6 +319,9 @@ impl<'a> Engine<'a> {
                         self.log.mark(Quantity::Oracle(oracle.clone()), id);
                     }
                 }
+                ShockKind::Funding { venue, market, premium } => {
+                    self.set_premium(venue, market, *premium);
+                }
                 ShockKind::Sell { venue, amount } => {
                     let token = self.world.venues[venue].base.clone();
                     if let Some(v) = self.world.venues.get_mut(venue) {
@@ -357,7 +364,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn report(self, steps: u64, non_converged: Vec<u64>) -> Report {
+    fn report(self, steps: u64, non_converged: Vec<u64>) -> Result<Report> {
         let w = &self.world;
         let mut entities = Vec::new();
         for (id, m) in &w.markets {
@@ -403,6 +410,7 @@ impl<'a> Engine<'a> {
                 missed_liquidations: 0,
             });
         }
+        entities.extend(self.perp_entities()?);
         entities.sort_by(|a, b| {
             let loss =
                 |e: &EntityLoss| e.economic_bad_debt_usd.max(e.bad_debt_usd) + e.nav_lost_usd;
@@ -411,7 +419,7 @@ impl<'a> Engine<'a> {
         let events = self.log.events;
         let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
         let contagion = log::contagion(&events);
-        Report {
+        Ok(Report {
             schema_version: REPORT_SCHEMA_VERSION,
             scenario: self.scenario.name.clone(),
             snapshot: self.snapshot.name.clone(),
@@ -422,7 +430,7 @@ impl<'a> Engine<'a> {
             first_break,
             entities,
             contagion,
-        }
+        })
     }
 }
 
@@ -453,7 +461,9 @@ fn shock_entity(kind: &ShockKind) -> String {
         ShockKind::Price { token, .. } => token.clone(),
         ShockKind::WriteDown { backing, .. } => backing.clone(),
         ShockKind::Redemptions { issuer, .. } => issuer.clone(),
-        ShockKind::Liquidity { venue, .. } | ShockKind::Sell { venue, .. } => venue.clone(),
+        ShockKind::Liquidity { venue, .. }
+        | ShockKind::Sell { venue, .. }
+        | ShockKind::Funding { venue, .. } => venue.clone(),
         ShockKind::Oracle { oracle, .. } => oracle.clone(),
     }
 }
@@ -471,5 +481,8 @@ fn describe(kind: &ShockKind) -> String {
         ShockKind::Liquidity { venue, factor } => format!("{venue} depth x{factor}"),
         ShockKind::Oracle { oracle, action, .. } => format!("{oracle} oracle {action:?}"),
         ShockKind::Sell { venue, amount } => format!("{amount} sold into {venue}"),
+        ShockKind::Funding { venue, market, premium } => {
+            format!("{venue} {market} funding premium {premium}")
+        }
     }
 }

@@ -125,6 +125,23 @@ impl LiveVenue {
         self.sale(quote)
     }
 
+    /// Buys `amount` whole base tokens (a short closed on a perp venue's book).
+    pub(crate) fn buy(&mut self, amount: Decimal) -> Result<()> {
+        let raw = self.raw_base(amount)?;
+        let id = self.id().to_owned();
+        self.venue_mut().execute(Side::Buy, raw).map_err(|e| liquidity(&id, e))?;
+        Ok(())
+    }
+
+    /// A copy of the venue as a perp venue's order book: its liquidation orders are priced on
+    /// the copy, then replayed here with [`LiveVenue::sell`] and [`LiveVenue::buy`].
+    pub(crate) fn boxed(&self) -> Box<dyn faultline_liquidity::Venue> {
+        match self {
+            Self::Depth(v) => Box::new(v.clone()),
+            Self::Pool(v) => Box::new(v.clone()),
+        }
+    }
+
     fn sale(&self, quote: faultline_liquidity::Quote) -> Result<Sale> {
         let id = self.id();
         let decimals = self.venue().pair().quote_decimals();

@@ -190,7 +190,7 @@ pub(crate) struct HolderLive {
 }
 
 /// Everything live in a run.
-#[derive(Debug, Clone)]
+#[derive(Debug)]
 pub(crate) struct World {
     pub(crate) tokens: BTreeMap<String, TokenState>,
     pub(crate) oracles: BTreeMap<String, OracleState>,
@@ -202,6 +202,8 @@ pub(crate) struct World {
     pub(crate) holders: Vec<HolderLive>,
     /// Issuers in the order their NAVs are computed (snapshot order).
     pub(crate) issuer_order: Vec<String>,
+    /// Perp venues and delta-neutral books.
+    pub(crate) perp: super::perps::PerpState,
 }
 
 fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
@@ -341,6 +343,16 @@ impl World {
             );
         }
 
+        let oracle_answer = |id: &str| -> Result<Decimal> {
+            let state = oracles.get(id).ok_or_else(|| model_missing_oracle(id))?;
+            state.oracle.price().0.to_decimal().map_err(|e| model(id, e))
+        };
+        let venue_copy = |id: &str| -> Result<Box<dyn faultline_liquidity::Venue>> {
+            let state: &VenueState = venues.get(id).ok_or_else(|| model_missing_oracle(id))?;
+            Ok(state.venue.boxed())
+        };
+        let perp = super::perps::PerpState::build(snapshot, &tokens, &oracle_answer, &venue_copy)?;
+
         let mut issuers = BTreeMap::new();
         for i in &snapshot.issuers {
             issuers.insert(
@@ -379,8 +391,13 @@ impl World {
                 .map(|h| HolderLive { spec: h.clone(), sold: false })
                 .collect(),
             issuer_order: snapshot.issuers.iter().map(|i| i.id.clone()).collect(),
+            perp,
         })
     }
+}
+
+fn model_missing_oracle(entity: &str) -> Error {
+    Error::Overflow { entity: entity.to_owned(), what: "missing live state" }
 }
 
 /// `base / quote` in USD terms: the venue mid that matches both tokens' fair prices.

@@ -152,6 +152,16 @@ pub enum ShockKind {
         /// Whole tokens sold.
         amount: Decimal,
     },
+    /// A perp market's averaged funding premium from now on (Hyperliquid's rule turns it into
+    /// hourly payments: `(P + clamp(0.01% - P, ±0.05%)) / 8`, capped at 4%).
+    Funding {
+        /// The perp venue.
+        venue: String,
+        /// The market symbol.
+        market: String,
+        /// The averaged premium per 8-hour interval (`-0.001` = -0.1%).
+        premium: Decimal,
+    },
 }
 
 /// What a scenario does to an oracle.
@@ -208,7 +218,13 @@ impl Scenario {
             .issuers
             .iter()
             .flat_map(|i| i.backing.iter())
-            .filter(|b| !matches!(b.item, BackingItemSpec::LendingSupply { .. }))
+            .filter(|b| {
+                !matches!(
+                    b.item,
+                    BackingItemSpec::LendingSupply { .. }
+                        | BackingItemSpec::DeltaNeutralBook { .. }
+                )
+            })
             .map(|b| b.id.clone())
             .collect();
         let known = |set: &BTreeSet<String>, id: &str| set.contains(id);
@@ -312,6 +328,19 @@ impl Scenario {
                             );
                         }
                         _ => {}
+                    }
+                }
+                ShockKind::Funding { venue, market, .. } => {
+                    match snapshot.perp_venues.iter().find(|v| &v.id == venue) {
+                        None => push(
+                            at("venue"),
+                            format!("expected a perp venue of the snapshot, found {venue:?}"),
+                        ),
+                        Some(v) if !v.markets.iter().any(|m| &m.symbol == market) => push(
+                            at("market"),
+                            format!("expected a market symbol of {venue}, found {market:?}"),
+                        ),
+                        Some(_) => {}
                     }
                 }
                 ShockKind::Sell { venue, amount } => {

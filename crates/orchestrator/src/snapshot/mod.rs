@@ -16,9 +16,15 @@
 //! The JSON Schema of this format is generated from these types ([`json_schema`]) and committed
 //! as `fixtures/schema/snapshot.schema.json`; a test keeps the two in step.
 
+mod perps;
 mod raw;
 mod validate;
 
+pub use perps::{
+    AdlPolicySpec, BookRulesSpec, BookSpec, LegKindSpec, LongLegSpec, MarginTierSpec,
+    PerpAccountSpec, PerpCollateralSpec, PerpHoldingSpec, PerpMarketSpec, PerpPositionSpec,
+    PerpVenueSpec, ShortLegSpec,
+};
 pub use raw::{Raw, RawAddress};
 pub use validate::{Problem, validate};
 
@@ -62,6 +68,12 @@ pub struct Snapshot {
     /// Large holders who sell when a trigger is hit.
     #[serde(default)]
     pub holders: Vec<HolderSpec>,
+    /// Perp venues with their markets and accounts.
+    #[serde(default)]
+    pub perp_venues: Vec<PerpVenueSpec>,
+    /// Delta-neutral books: long legs hedged by short perp legs.
+    #[serde(default)]
+    pub books: Vec<BookSpec>,
 }
 
 /// A block on a chain.
@@ -494,6 +506,12 @@ pub enum BackingItemSpec {
     ReserveFund {
         /// Value, USD.
         value_usd: Decimal,
+    },
+    /// A delta-neutral book, valued at its long legs at market, its short accounts' value on
+    /// their venues, its buffer and its reserve fund.
+    DeltaNeutralBook {
+        /// The book (a book id).
+        book: String,
     },
 }
 

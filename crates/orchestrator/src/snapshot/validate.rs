@@ -95,6 +95,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         ids(&mut p, "lending_markets", snapshot.lending_markets.iter().map(|m| m.id.as_str()));
     let issuers = ids(&mut p, "issuers", snapshot.issuers.iter().map(|i| i.id.as_str()));
     ids(&mut p, "holders", snapshot.holders.iter().map(|h| h.id.as_str()));
+    let books = ids(&mut p, "books", snapshot.books.iter().map(|b| b.id.as_str()));
 
     for (i, token) in snapshot.tokens.iter().enumerate() {
         p.non_negative(format!("$.tokens[{i}].price_usd"), token.price_usd);
@@ -266,6 +267,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     }
 
     let mut backing_ids = BTreeMap::new();
+    let mut book_owner = BTreeMap::new();
     for (i, issuer) in snapshot.issuers.iter().enumerate() {
         let at = |field: &str| format!("$.issuers[{i}].{field}");
         p.reference(at("token"), &issuer.token, &tokens, "tokens");
@@ -296,6 +298,19 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                 | BackingItemSpec::ReserveFund { value_usd } => {
                     p.non_negative(at("item.value_usd"), *value_usd);
                 }
+                BackingItemSpec::DeltaNeutralBook { book } => {
+                    p.reference(at("item.book"), book, &books, "books");
+                    if let Some(first) = book_owner.insert(book.as_str(), (i, j)) {
+                        p.push(
+                            at("item.book"),
+                            format!(
+                                "expected a book backing one item, found {book:?} again (first \
+                                 at $.issuers[{}].backing[{}])",
+                                first.0, first.1
+                            ),
+                        );
+                    }
+                }
             }
         }
     }
@@ -318,6 +333,8 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
             );
         }
     }
+    perp_venues(&mut p, snapshot, &tokens, &venues, &oracle_of);
+    delta_neutral_books(&mut p, snapshot, &tokens);
     p.0
 }
 
@@ -496,5 +513,233 @@ fn aave(
                 ),
             );
         }
+    }
+}
+
+/// Perp venues: their markets, collateral and accounts.
+fn perp_venues(
+    p: &mut Problems,
+    snapshot: &Snapshot,
+    tokens: &BTreeSet<&str>,
+    venues: &BTreeSet<&str>,
+    oracle_of: &BTreeMap<&str, &super::OracleSpec>,
+) {
+    ids(p, "perp_venues", snapshot.perp_venues.iter().map(|v| v.id.as_str()));
+    let oracles: BTreeSet<&str> = oracle_of.keys().copied().collect();
+    // An oracle the venue reads must price its token in USD.
+    let usd_oracle = |p: &mut Problems, path: String, oracle: &str, token: &str| {
+        p.reference(path.clone(), oracle, &oracles, "oracles");
+        if let Some(o) = oracle_of.get(oracle)
+            && (o.token != token || o.quote.is_some())
+        {
+            p.push(
+                path,
+                format!(
+                    "expected an oracle pricing {token} in USD, found one pricing {} in {}",
+                    o.token,
+                    o.quote.as_deref().unwrap_or("USD")
+                ),
+            );
+        }
+    };
+    for (i, venue) in snapshot.perp_venues.iter().enumerate() {
+        let at = |field: &str| format!("$.perp_venues[{i}].{field}");
+        p.non_negative(at("liquidation_fee_rate"), venue.liquidation_fee_rate);
+        if venue.liquidation_fee_rate >= Decimal::ONE {
+            p.push(
+                at("liquidation_fee_rate"),
+                format!("expected a fraction below 1, found {}", venue.liquidation_fee_rate),
+            );
+        }
+        p.non_negative(at("backstop_below"), venue.backstop_below);
+        if venue.backstop_below > Decimal::ONE {
+            p.push(
+                at("backstop_below"),
+                format!("expected a fraction of at most 1, found {}", venue.backstop_below),
+            );
+        }
+        p.non_negative(at("insurance_fund_usd"), venue.insurance_fund_usd);
+        p.non_negative(at("backstop_usd"), venue.backstop_usd);
+        let mut collateral = BTreeSet::new();
+        for (j, c) in venue.collateral.iter().enumerate() {
+            let at = |field: &str| format!("$.perp_venues[{i}].collateral[{j}].{field}");
+            p.reference(at("token"), &c.token, tokens, "tokens");
+            usd_oracle(p, at("oracle"), &c.oracle, &c.token);
+            if !collateral.insert(c.token.as_str()) {
+                p.push(at("token"), format!("expected each token once, found {:?} again", c.token));
+            }
+        }
+        let mut symbols = BTreeSet::new();
+        for (j, m) in venue.markets.iter().enumerate() {
+            let at = |field: &str| format!("$.perp_venues[{i}].markets[{j}].{field}");
+            if !symbols.insert(m.symbol.as_str()) {
+                p.push(
+                    at("symbol"),
+                    format!("expected a unique symbol, found {:?} again", m.symbol),
+                );
+            }
+            p.reference(at("token"), &m.token, tokens, "tokens");
+            if let Some(oracle) = &m.index_oracle {
+                usd_oracle(p, at("index_oracle"), oracle, &m.token);
+            }
+            p.reference(at("venue"), &m.venue, venues, "venues");
+            if let Some(v) = snapshot.venues.iter().find(|v| v.id == m.venue)
+                && v.base != m.token
+            {
+                p.push(
+                    at("venue"),
+                    format!("expected a venue selling {}, found one selling {}", m.token, v.base),
+                );
+            }
+            if m.margin_tiers.first().is_none_or(|t| !t.from_notional_usd.is_zero()) {
+                p.push(at("margin_tiers"), "expected tiers, the first from a notional of 0");
+            }
+            for (k, pair) in m.margin_tiers.windows(2).enumerate() {
+                if pair[1].from_notional_usd <= pair[0].from_notional_usd {
+                    p.push(
+                        at(&format!("margin_tiers[{}].from_notional_usd", k + 1)),
+                        format!(
+                            "expected a bound above the tier before ({}), found {}",
+                            pair[0].from_notional_usd, pair[1].from_notional_usd
+                        ),
+                    );
+                }
+            }
+            for (k, tier) in m.margin_tiers.iter().enumerate() {
+                if tier.max_leverage == 0 {
+                    p.push(
+                        at(&format!("margin_tiers[{k}].max_leverage")),
+                        "expected at least 1, found 0",
+                    );
+                }
+            }
+        }
+        let mut accounts = BTreeSet::new();
+        for (j, account) in venue.accounts.iter().enumerate() {
+            let at = |field: &str| format!("$.perp_venues[{i}].accounts[{j}].{field}");
+            if !accounts.insert(account.id) {
+                p.push(
+                    at("id"),
+                    format!("expected a unique account id, found {} again", account.id),
+                );
+            }
+            p.non_negative(at("cash_usd"), account.cash_usd);
+            for (k, holding) in account.collateral.iter().enumerate() {
+                let at = |field: &str| {
+                    format!("$.perp_venues[{i}].accounts[{j}].collateral[{k}].{field}")
+                };
+                if !collateral.contains(holding.token.as_str()) {
+                    p.push(
+                        at("token"),
+                        format!(
+                            "expected one of the venue's collateral tokens, found {:?}",
+                            holding.token
+                        ),
+                    );
+                }
+                p.positive(at("amount"), holding.amount);
+            }
+            let mut isolated = Decimal::ZERO;
+            let mut held = BTreeSet::new();
+            for (k, position) in account.positions.iter().enumerate() {
+                let at = |field: &str| {
+                    format!("$.perp_venues[{i}].accounts[{j}].positions[{k}].{field}")
+                };
+                if !symbols.contains(position.market.as_str()) {
+                    p.push(
+                        at("market"),
+                        format!(
+                            "expected a market symbol of the venue, found {:?}",
+                            position.market
+                        ),
+                    );
+                }
+                if !held.insert(position.market.as_str()) {
+                    p.push(
+                        at("market"),
+                        format!(
+                            "expected one position per market, found {:?} again",
+                            position.market
+                        ),
+                    );
+                }
+                if position.size.is_zero() {
+                    p.push(at("size"), "expected a non-zero size, found 0");
+                }
+                p.positive(at("entry_price"), position.entry_price);
+                if let Some(margin) = position.isolated_margin_usd {
+                    p.positive(at("isolated_margin_usd"), margin);
+                    isolated += margin;
+                }
+            }
+            if isolated > account.cash_usd {
+                p.push(
+                    at("cash_usd"),
+                    format!(
+                        "expected at least the isolated margins ({isolated}), found {}",
+                        account.cash_usd
+                    ),
+                );
+            }
+        }
+    }
+}
+
+/// Delta-neutral books: legs, short accounts and rules.
+fn delta_neutral_books(p: &mut Problems, snapshot: &Snapshot, tokens: &BTreeSet<&str>) {
+    for (i, book) in snapshot.books.iter().enumerate() {
+        let at = |field: &str| format!("$.books[{i}].{field}");
+        let mut names = BTreeSet::new();
+        for (j, leg) in book.longs.iter().enumerate() {
+            let at = |field: &str| format!("$.books[{i}].longs[{j}].{field}");
+            if !names.insert(leg.name.as_str()) {
+                p.push(
+                    at("name"),
+                    format!("expected a unique leg name, found {:?} again", leg.name),
+                );
+            }
+            p.reference(at("token"), &leg.token, tokens, "tokens");
+            p.non_negative(at("amount"), leg.amount);
+            p.non_negative(at("delta_per_unit"), leg.delta_per_unit);
+        }
+        for (j, leg) in book.shorts.iter().enumerate() {
+            let at = |field: &str| format!("$.books[{i}].shorts[{j}].{field}");
+            let Some(venue) = snapshot.perp_venues.iter().find(|v| v.id == leg.venue) else {
+                p.push(
+                    at("venue"),
+                    format!(
+                        "expected the id of one of the snapshot's perp_venues, found {:?}",
+                        leg.venue
+                    ),
+                );
+                continue;
+            };
+            if !venue.markets.iter().any(|m| m.symbol == leg.market) {
+                p.push(
+                    at("market"),
+                    format!("expected a market symbol of {}, found {:?}", leg.venue, leg.market),
+                );
+            }
+            if !venue.accounts.iter().any(|a| a.id == leg.account) {
+                p.push(
+                    at("account"),
+                    format!("expected an account of {}, found {}", leg.venue, leg.account),
+                );
+            }
+        }
+        p.non_negative(at("buffer_usd"), book.buffer_usd);
+        p.non_negative(at("reserve_fund_usd"), book.reserve_fund_usd);
+        let rules = &book.rules;
+        p.positive(at("rules.topup_below"), rules.topup_below);
+        if rules.topup_to < rules.topup_below {
+            p.push(
+                at("rules.topup_to"),
+                format!(
+                    "expected at least topup_below ({}), found {}",
+                    rules.topup_below, rules.topup_to
+                ),
+            );
+        }
+        p.non_negative(at("rules.rehedge_band"), rules.rehedge_band);
     }
 }
