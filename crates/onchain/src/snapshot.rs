@@ -656,6 +656,7 @@ fn assemble(
         lending_markets: lending,
         issuers: Vec::new(),
         holders: Vec::new(),
+        vaults: Vec::new(),
     })
 }
 

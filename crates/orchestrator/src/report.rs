@@ -136,6 +136,18 @@ pub enum EventKind {
         /// Proceeds, USD.
         proceeds_usd: Decimal,
     },
+    /// A MetaMorpho vault's share value moved because its markets' losses did.
+    VaultValue {
+        /// Share price by the contract's own rule (`convertToAssets`), asset per whole share,
+        /// before.
+        share_price_from: Decimal,
+        /// The same, after.
+        share_price_to: Decimal,
+        /// Economic value per whole share (supply at what lenders can recover), USD, before.
+        economic_from: Decimal,
+        /// The same, after.
+        economic_to: Decimal,
+    },
 }
 
 /// Why a liquidation that the market price called for did not happen.
@@ -157,7 +169,7 @@ pub struct EntityLoss {
     pub entity: String,
     /// A readable name.
     pub name: String,
-    /// What it is: `lending_market`, `issuer`, `token`.
+    /// What it is: `lending_market`, `issuer`, `token`, `vault`.
     pub kind: String,
     /// Bad debt realised by the protocol's own rule, USD.
     pub bad_debt_usd: Decimal,
@@ -200,11 +212,13 @@ impl EventKind {
             Self::LenderRun { .. } => "lender_run",
             Self::Redemptions { .. } => "redemptions",
             Self::TriggeredSale { .. } => "triggered_sale",
+            Self::VaultValue { .. } => "vault_value",
         }
     }
 
     /// Whether the event is a loss that can be a "break": a missed liquidation, bad debt
-    /// (realised or economic), frozen funds, or a fall in an issuer's true NAV.
+    /// (realised or economic), frozen funds, a fall in an issuer's true NAV, or a fall in a
+    /// vault's share price or economic value per share.
     pub fn is_loss(&self) -> bool {
         match self {
             Self::MissedLiquidation { .. }
@@ -212,6 +226,9 @@ impl EventKind {
             | Self::FundsFrozen { .. } => true,
             Self::Liquidation { bad_debt_usd, .. } => !bad_debt_usd.is_zero(),
             Self::NavChange { from, to, .. } => to < from,
+            Self::VaultValue { share_price_from, share_price_to, economic_from, economic_to } => {
+                share_price_to < share_price_from || economic_to < economic_from
+            }
             _ => false,
         }
     }

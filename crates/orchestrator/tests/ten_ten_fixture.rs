@@ -405,6 +405,7 @@ fn generate() -> Snapshot {
         }],
         issuers: vec![],
         holders: vec![],
+        vaults: vec![],
     }
 }
 

@@ -292,6 +292,7 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
         lending_markets: markets,
         issuers: issuer_specs,
         holders: Vec::new(),
+        vaults: Vec::new(),
     }
 }
 

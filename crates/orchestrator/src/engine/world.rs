@@ -146,6 +146,8 @@ pub(crate) struct MarketLive {
     pub(crate) settled_at: Option<ScanKey>,
     /// Borrowers sorted once by debt per collateral.
     pub(crate) at_risk: super::at_risk::AtRisk,
+    /// Assets each lender took out in lender runs, raw loan units (a vault holds them idle).
+    pub(crate) withdrawn: BTreeMap<Address, U256>,
 }
 
 /// Everything a lending pass over one market depends on: the oracle's answer, the market prices
@@ -202,6 +204,8 @@ pub(crate) struct World {
     pub(crate) holders: Vec<HolderLive>,
     /// Issuers in the order their NAVs are computed (snapshot order).
     pub(crate) issuer_order: Vec<String>,
+    /// MetaMorpho vaults.
+    pub(crate) vaults: BTreeMap<String, super::vaults::VaultLive>,
 }
 
 fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
@@ -337,6 +341,7 @@ impl World {
                     frozen_usd: Decimal::ZERO,
                     settled_at: None,
                     at_risk,
+                    withdrawn: BTreeMap::new(),
                 },
             );
         }
@@ -379,6 +384,11 @@ impl World {
                 .map(|h| HolderLive { spec: h.clone(), sold: false })
                 .collect(),
             issuer_order: snapshot.issuers.iter().map(|i| i.id.clone()).collect(),
+            vaults: snapshot
+                .vaults
+                .iter()
+                .map(|v| Ok((v.id.clone(), super::vaults::VaultLive::build(snapshot, v)?)))
+                .collect::<Result<_>>()?,
         })
     }
 }
