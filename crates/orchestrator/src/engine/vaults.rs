@@ -40,6 +40,17 @@ use std::collections::BTreeMap;
 /// back: the contract's floor then costs at most 1e-12 of an asset unit per share.
 const PRICE_SHARES_EXP: u32 = 12;
 
+/// The smallest relative move of a vault's share price or economic value that is logged
+/// (one basis point); smaller moves still count for the fixed point.
+const LOGGED_MOVE: Decimal = Decimal::from_parts(1, 0, 0, false, 4);
+
+fn logged_move(old: Decimal, new: Decimal) -> bool {
+    if old.is_zero() {
+        return !new.is_zero();
+    }
+    ((new - old) / old).abs() >= LOGGED_MOVE
+}
+
 /// A MetaMorpho vault, live.
 #[derive(Debug, Clone)]
 pub(crate) struct VaultLive {
@@ -67,7 +78,10 @@ pub(crate) struct VaultLive {
     start_economic: Decimal,
     /// Supply its markets cannot pay out now, USD.
     pub(crate) frozen_usd: Decimal,
-    /// `lostAssets` at the last pass (v1.1), raw.
+    /// Share price and economic value at the last event: a move is logged once it reaches
+    /// [`LOGGED_MOVE`] from there, so a backing cycle's geometric tail does not flood the log.
+    logged: (Decimal, Decimal),
+    /// `lostAssets` at the last logged event (v1.1), raw.
     lost_now: U256,
     /// Each withdraw-queue market's supply at what lenders can recover, USD, at the last pass.
     market_values: Vec<Decimal>,
@@ -122,6 +136,7 @@ impl VaultLive {
             economic: Decimal::ZERO,
             start_economic: Decimal::ZERO,
             frozen_usd: Decimal::ZERO,
+            logged: (Decimal::ZERO, Decimal::ZERO),
             lost_now: spec.lost_assets.0,
             market_values: Vec::new(),
         })
@@ -266,6 +281,7 @@ impl Engine<'_> {
                 v.economic = m.economic;
                 v.start_economic = m.economic;
                 v.frozen_usd = m.frozen_usd;
+                v.logged = (m.share_price, m.economic);
                 v.lost_now = m.lost;
                 v.market_values = m.market_values;
             }
@@ -293,8 +309,9 @@ impl Engine<'_> {
             if causes.is_empty() {
                 causes = v.withdraw_queue.iter().map(|m| Quantity::MarketLoss(m.clone())).collect();
             }
-            let price_moved = !settled(v.share_price, m.share_price);
-            let value_moved = !settled(v.economic, m.economic);
+            let (logged_price, logged_value) = v.logged;
+            let price_moved = logged_move(logged_price, m.share_price);
+            let value_moved = logged_move(logged_value, m.economic);
             let newly_frozen = v.frozen_usd.is_zero() && !m.frozen_usd.is_zero();
             if price_moved || value_moved {
                 let version = match v.version {
@@ -308,24 +325,32 @@ impl Engine<'_> {
                 } else {
                     String::new()
                 };
+                let price = if settled(logged_price, m.share_price) {
+                    format!("holds at {} {}", m.share_price.round_dp(6), v.asset)
+                } else {
+                    format!(
+                        "{} to {} {}",
+                        pct_change(logged_price, m.share_price),
+                        m.share_price.round_dp(6),
+                        v.asset
+                    )
+                };
                 let summary = format!(
-                    "MetaMorpho vault {} ({version}) share price {} to {} {}{lost}; economic \
-                     value per share {} to ${}",
+                    "MetaMorpho vault {} ({version}) share price {price}{lost}; economic value per \
+                     share {} to ${}",
                     v.name,
-                    pct_change(v.share_price, m.share_price),
-                    m.share_price.round_dp(6),
-                    v.asset,
-                    pct_change(v.economic, m.economic),
+                    pct_change(logged_value, m.economic),
                     m.economic.round_dp(4),
                 );
                 let kind = EventKind::VaultValue {
-                    share_price_from: v.share_price,
+                    share_price_from: logged_price,
                     share_price_to: m.share_price,
-                    economic_from: v.economic,
+                    economic_from: logged_value,
                     economic_to: m.economic,
                 };
                 self.log.record(&id, kind, &causes, summary);
             }
+            let v = &self.world.vaults[&id];
             if newly_frozen {
                 let summary = format!(
                     "MetaMorpho vault {}: {} of depositors' funds cannot be withdrawn (markets \
@@ -337,10 +362,13 @@ impl Engine<'_> {
                 self.log.record(&id, kind, &causes, summary);
             }
             if let Some(v) = self.world.vaults.get_mut(&id) {
+                if price_moved || value_moved {
+                    v.logged = (m.share_price, m.economic);
+                    v.lost_now = m.lost;
+                }
                 v.share_price = m.share_price;
                 v.economic = m.economic;
                 v.frozen_usd = m.frozen_usd;
-                v.lost_now = m.lost;
                 v.market_values = m.market_values;
             }
         }
