@@ -658,6 +658,7 @@ fn assemble(
         holders: Vec::new(),
         perp_venues: Vec::new(),
         books: Vec::new(),
+        vaults: Vec::new(),
     })
 }
 

@@ -218,6 +218,18 @@ pub enum EventKind {
         /// Negative funding its reserve fund could not cover, USD.
         uncovered_usd: Decimal,
     },
+    /// A MetaMorpho vault's share value moved because its markets' losses did.
+    VaultValue {
+        /// Share price by the contract's own rule (`convertToAssets`), asset per whole share,
+        /// before.
+        share_price_from: Decimal,
+        /// The same, after.
+        share_price_to: Decimal,
+        /// Economic value per whole share (supply at what lenders can recover), USD, before.
+        economic_from: Decimal,
+        /// The same, after.
+        economic_to: Decimal,
+    },
 }
 
 /// Why a liquidation that the market price called for did not happen.
@@ -239,8 +251,8 @@ pub struct EntityLoss {
     pub entity: String,
     /// A readable name.
     pub name: String,
-    /// What it is: `lending_market`, `issuer`, `perp_venue` (NAV lost: its insurance fund
-    /// drawn), `delta_neutral_book` (NAV lost: its value, start minus end).
+    /// What it is: `lending_market`, `issuer`, `vault`, `perp_venue` (NAV lost: its insurance
+    /// fund drawn), `delta_neutral_book` (NAV lost: its value, start minus end).
     pub kind: String,
     /// Bad debt realised by the protocol's own rule, USD.
     pub bad_debt_usd: Decimal,
@@ -291,12 +303,14 @@ impl EventKind {
             Self::Rehedged { .. } => "rehedged",
             Self::HedgeMargin { .. } => "hedge_margin",
             Self::Funding { .. } => "funding",
+            Self::VaultValue { .. } => "vault_value",
         }
     }
 
     /// Whether the event is a loss that can be a "break": a missed liquidation, bad debt
-    /// (realised or economic, lending or perp), frozen funds, a fall in an issuer's true NAV, or
-    /// a delta-neutral book left unhedged.
+    /// (realised or economic, lending or perp), frozen funds, a fall in an issuer's true NAV,
+    /// a fall in a vault's share price or economic value per share, or a delta-neutral book
+    /// left unhedged.
     pub fn is_loss(&self) -> bool {
         match self {
             Self::MissedLiquidation { .. }
@@ -306,6 +320,9 @@ impl EventKind {
             | Self::HedgeLost { .. } => true,
             Self::Liquidation { bad_debt_usd, .. } => !bad_debt_usd.is_zero(),
             Self::NavChange { from, to, .. } => to < from,
+            Self::VaultValue { share_price_from, share_price_to, economic_from, economic_to } => {
+                share_price_to < share_price_from || economic_to < economic_from
+            }
             _ => false,
         }
     }

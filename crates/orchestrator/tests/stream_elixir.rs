@@ -89,3 +89,35 @@ fn the_loss_reaches_deusd_and_sdeusd_through_the_loan() {
 fn the_same_inputs_give_the_same_report() {
     assert_eq!(report(), report());
 }
+
+#[test]
+fn the_xusd_write_down_reaches_the_arbitrum_vaults_and_freezes_their_supply() {
+    let report = report();
+    let row = |id: &str| report.entities.iter().find(|e| e.entity == id).expect("a row");
+    // Arbitrum xUSD/USDC 91.5% (assumed Nov 2 state, see the snapshot): borrow 652,934.734108,
+    // supply 725,483.037894 USDC; the placeholder lender first in line takes the whole
+    // 72,548.303786 of liquidity when the uncovered debt appears, so Not Gauntlet's supply of
+    // 33,807.279978 USDC (shares 33,807,279,978e6; shares per asset stay exactly 1e6 through
+    // the withdrawal, which rounds its shares up from an exact quotient) is all borrowed out.
+    let not_gauntlet = row("vault-not-gauntlet");
+    assert_eq!(not_gauntlet.frozen_usd, dec("33807.279978"));
+    // v1.1 with no realised bad debt in its market: the contract's share price holds...
+    assert_eq!(not_gauntlet.price_change_pct, Decimal::ZERO);
+    // ...while the economic value per share falls with the market's uncovered debt.
+    assert!(not_gauntlet.nav_lost_usd > Decimal::ZERO, "{not_gauntlet:?}");
+    // Its first loss is traced back to Stream's write-down through the market.
+    let path = report
+        .contagion
+        .iter()
+        .find(|p| {
+            let e = &report.events[p.loss];
+            e.entity == "vault-not-gauntlet" && matches!(e.kind, EventKind::VaultValue { .. })
+        })
+        .expect("a path to the vault");
+    assert!(path.text.starts_with("Stream discloses a $93M loss"), "{}", path.text);
+    assert!(path.text.contains("Morpho xUSD/USDC 91.5% (Arbitrum)"), "{}", path.text);
+    // The Ethereum vaults' supply in the sdeUSD/USDC market is frozen after its lender run:
+    // Adpend's 488,184.193894 USDC less its share of the $4.55k realised bad debt.
+    let adpend = row("vault-adpend-usdc");
+    assert!(adpend.frozen_usd > dec("487000") && adpend.frozen_usd < dec("488184.193894"));
+}

@@ -414,6 +414,7 @@ fn generate() -> Snapshot {
         holders: vec![],
         perp_venues: vec![perp_venue],
         books: vec![book],
+        vaults: vec![],
     }
 }
 

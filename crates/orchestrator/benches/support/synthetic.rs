@@ -294,6 +294,7 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
         holders: Vec::new(),
         perp_venues: Vec::new(),
         books: Vec::new(),
+        vaults: Vec::new(),
     }
 }
 

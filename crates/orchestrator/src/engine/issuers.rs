@@ -3,7 +3,7 @@
 use super::{Engine, log::Quantity, settled, world::whole};
 use crate::report::usd;
 use crate::{Result, report::EventKind, snapshot::BackingItemSpec};
-use faultline_core::math::morpho::to_assets_down;
+use faultline_core::{U256, math::morpho::to_assets_down};
 use rust_decimal::Decimal;
 
 impl Engine<'_> {
@@ -98,18 +98,26 @@ impl Engine<'_> {
                 let assets =
                     to_assets_down(shares, state.total_supply_assets, state.total_supply_shares)
                         .map_err(|e| super::model(issuer, e))?;
-                let loan = &self.world.tokens[&m.loan];
-                let assets = whole(market, assets, loan.decimals)?;
-                let supplied = whole(market, state.total_supply_assets, loan.decimals)?;
-                // Lenders share the market's uncovered debt pro rata to their supply.
-                let loss_share = if supplied.is_zero() {
-                    Decimal::ZERO
-                } else {
-                    (m.economic_bad_debt_usd / (supplied * loan.price)).min(Decimal::ONE)
-                };
-                assets * loan.price * (Decimal::ONE - loss_share)
+                self.recoverable_usd(market, assets)?
             }
         })
+    }
+
+    /// What `assets` (raw loan units) of supply in Morpho market `market` are worth to the
+    /// lender, USD: lenders share the market's uncovered debt pro rata to their supply. Issuers'
+    /// `LendingSupply` items and vaults' economic value both use it.
+    pub(super) fn recoverable_usd(&self, market: &str, assets: U256) -> Result<Decimal> {
+        let m = &self.world.markets[market];
+        let state = m.morpho.state();
+        let loan = &self.world.tokens[&m.loan];
+        let assets = whole(market, assets, loan.decimals)?;
+        let supplied = whole(market, state.total_supply_assets, loan.decimals)?;
+        let loss_share = if supplied.is_zero() {
+            Decimal::ZERO
+        } else {
+            (m.economic_bad_debt_usd / (supplied * loan.price)).min(Decimal::ONE)
+        };
+        Ok(assets * loan.price * (Decimal::ONE - loss_share))
     }
 }
 

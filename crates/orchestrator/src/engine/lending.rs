@@ -380,6 +380,7 @@ impl Engine<'_> {
             m.morpho
                 .withdraw(account, take, alloy_primitives::U256::ZERO)
                 .map_err(|e| model(id, e))?;
+            *m.withdrawn.entry(account).or_default() += take;
             withdrawn += take;
         }
         if withdrawn.is_zero() {

@@ -12,7 +12,9 @@
 //!    a missed liquidation; debt not covered at market is economic bad debt, and lenders of a
 //!    market at 100% utilisation cannot leave;
 //! 4. Aave v3 pools likewise, by the pool's own health factor (see `aave`);
-//! 5. holders whose sell trigger is crossed sell into their venue.
+//! 5. MetaMorpho vaults: share price by the contract's rule and economic value per share from
+//!    their markets (see `vaults`);
+//! 6. holders whose sell trigger is crossed sell into their venue.
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
@@ -24,6 +26,7 @@ mod issuers;
 mod lending;
 pub(crate) mod log;
 mod perps;
+mod vaults;
 mod venues;
 mod world;
 
@@ -99,6 +102,7 @@ impl<'a> Engine<'a> {
         for issuer in self.world.issuers.values_mut() {
             issuer.start_nav = issuer.nav;
         }
+        self.start_vaults()?;
         let mut non_converged = Vec::new();
         for step in 0..steps {
             let now = step * step_secs;
@@ -126,6 +130,7 @@ impl<'a> Engine<'a> {
             self.run_lending()?;
             self.run_aave()?;
             self.run_perps(now)?;
+            self.run_vaults()?;
             self.run_holders()?;
             if self.fingerprint() == before {
                 return Ok(true);
@@ -147,6 +152,7 @@ impl<'a> Engine<'a> {
         }));
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
         f.extend(self.perp_fingerprint());
+        f.extend(w.vaults.values().flat_map(|v| [v.share_price, v.economic, v.frozen_usd]));
         f
     }
 
@@ -411,6 +417,7 @@ impl<'a> Engine<'a> {
             });
         }
         entities.extend(self.perp_entities()?);
+        entities.extend(w.vaults.iter().map(|(id, v)| v.loss(id)));
         entities.sort_by(|a, b| {
             let loss =
                 |e: &EntityLoss| e.economic_bad_debt_usd.max(e.bad_debt_usd) + e.nav_lost_usd;

@@ -146,6 +146,8 @@ pub(crate) struct MarketLive {
     pub(crate) settled_at: Option<ScanKey>,
     /// Borrowers sorted once by debt per collateral.
     pub(crate) at_risk: super::at_risk::AtRisk,
+    /// Assets each lender took out in lender runs, raw loan units (a vault holds them idle).
+    pub(crate) withdrawn: BTreeMap<Address, U256>,
 }
 
 /// Everything a lending pass over one market depends on: the oracle's answer, the market prices
@@ -204,6 +206,8 @@ pub(crate) struct World {
     pub(crate) issuer_order: Vec<String>,
     /// Perp venues and delta-neutral books.
     pub(crate) perp: super::perps::PerpState,
+    /// MetaMorpho vaults.
+    pub(crate) vaults: BTreeMap<String, super::vaults::VaultLive>,
 }
 
 fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) -> Error {
@@ -339,6 +343,7 @@ impl World {
                     frozen_usd: Decimal::ZERO,
                     settled_at: None,
                     at_risk,
+                    withdrawn: BTreeMap::new(),
                 },
             );
         }
@@ -392,6 +397,11 @@ impl World {
                 .collect(),
             issuer_order: snapshot.issuers.iter().map(|i| i.id.clone()).collect(),
             perp,
+            vaults: snapshot
+                .vaults
+                .iter()
+                .map(|v| Ok((v.id.clone(), super::vaults::VaultLive::build(snapshot, v)?)))
+                .collect::<Result<_>>()?,
         })
     }
 }

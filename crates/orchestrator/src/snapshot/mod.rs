@@ -74,6 +74,9 @@ pub struct Snapshot {
     /// Delta-neutral books: long legs hedged by short perp legs.
     #[serde(default)]
     pub books: Vec<BookSpec>,
+    /// MetaMorpho vaults over the snapshot's Morpho Blue markets.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub vaults: Vec<VaultSpec>,
 }
 
 /// A block on a chain.
@@ -566,6 +569,68 @@ pub struct HolderSpec {
     pub venue: String,
     /// Where the figures come from.
     pub source: Source,
+}
+
+/// A MetaMorpho vault. Its supply in each market IS the Morpho position of `address` in that
+/// market of the snapshot (nothing is counted twice): the vault adds its share accounting, its
+/// queues and caps on top of those positions.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VaultSpec {
+    /// Unique id.
+    pub id: String,
+    /// A readable name for reports ("Adpend USDC").
+    pub name: String,
+    /// The contract version, which decides how a loss shows in the share price.
+    pub version: VaultVersionSpec,
+    /// The deposit asset (a token id); every queued market must lend it.
+    pub asset: String,
+    /// The vault's address: its positions in the snapshot's markets are its supply.
+    pub address: RawAddress,
+    /// `totalSupply()` of vault shares.
+    pub total_shares: Raw,
+    /// Performance fee, WAD (at most 0.5e18, `MAX_FEE`).
+    #[serde(default)]
+    pub fee: Raw,
+    /// Assets outside the snapshot's markets, raw units: the idle market and any market the
+    /// snapshot does not describe, carried at face value and withdrawable at once.
+    #[serde(default)]
+    pub idle_assets: Raw,
+    /// `lostAssets` (v1.1 only; must be 0 for v1.0), raw units.
+    #[serde(default)]
+    pub lost_assets: Raw,
+    /// The supply queue: market ids of the snapshot, each also in the withdraw queue.
+    #[serde(default)]
+    pub supply_queue: Vec<String>,
+    /// The withdraw queue: market ids of the snapshot (Morpho Blue), each once, at most 30.
+    pub withdraw_queue: Vec<String>,
+    /// Supply caps of the withdraw-queue markets; a market without one has a cap of 0.
+    #[serde(default)]
+    pub caps: Vec<VaultCapSpec>,
+    /// Where the figures come from.
+    pub source: Source,
+}
+
+/// A MetaMorpho version (see `faultline_lending::metamorpho::VaultVersion`).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub enum VaultVersionSpec {
+    /// `MetaMorpho.sol` v1.0: realised bad debt lowers `totalAssets` (and the share price) at
+    /// once.
+    #[serde(rename = "v1.0")]
+    V1_0,
+    /// `MetaMorphoV1_1.sol`: realised bad debt is booked in `lostAssets`; the share price holds.
+    #[serde(rename = "v1.1")]
+    V1_1,
+}
+
+/// A vault's supply cap in one market.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct VaultCapSpec {
+    /// The market (a lending market id of the withdraw queue).
+    pub market: String,
+    /// `config[id].cap`, raw asset units.
+    pub cap: Raw,
 }
 
 impl Snapshot {

@@ -5,7 +5,7 @@
 
 use super::{
     AaveMarketSpec, BackingItemSpec, LendingProtocolSpec, OracleKindSpec, SCHEMA_VERSION, Snapshot,
-    TokenSpec, VenueModelSpec,
+    TokenSpec, VaultSpec, VaultVersionSpec, VenueModelSpec,
 };
 use alloy_primitives::U256;
 use rust_decimal::Decimal;
@@ -96,6 +96,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     let issuers = ids(&mut p, "issuers", snapshot.issuers.iter().map(|i| i.id.as_str()));
     ids(&mut p, "holders", snapshot.holders.iter().map(|h| h.id.as_str()));
     let books = ids(&mut p, "books", snapshot.books.iter().map(|b| b.id.as_str()));
+    ids(&mut p, "vaults", snapshot.vaults.iter().map(|v| v.id.as_str()));
 
     for (i, token) in snapshot.tokens.iter().enumerate() {
         p.non_negative(format!("$.tokens[{i}].price_usd"), token.price_usd);
@@ -335,7 +336,105 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     }
     perp_venues(&mut p, snapshot, &tokens, &venues, &oracle_of);
     delta_neutral_books(&mut p, snapshot, &tokens);
+    let mut addresses = BTreeMap::new();
+    for (i, vault) in snapshot.vaults.iter().enumerate() {
+        if let Some(first) = addresses.insert(vault.address, i) {
+            p.push(
+                format!("$.vaults[{i}].address"),
+                format!(
+                    "expected one vault per address, found {} again (first at $.vaults[{first}])",
+                    vault.address.0
+                ),
+            );
+        }
+        metamorpho(&mut p, i, vault, snapshot, &tokens);
+    }
     p.0
+}
+
+/// A MetaMorpho vault: its asset, fee, `lostAssets`, queues and caps (`MetaMorpho.sol`'s
+/// `MAX_FEE`, `MAX_QUEUE_LENGTH`, and the rule that a supply-queue market is enabled, hence in
+/// the withdraw queue).
+fn metamorpho(
+    p: &mut Problems,
+    i: usize,
+    vault: &VaultSpec,
+    snapshot: &Snapshot,
+    tokens: &BTreeSet<&str>,
+) {
+    let at = |field: &str| format!("$.vaults[{i}].{field}");
+    p.reference(at("asset"), &vault.asset, tokens, "tokens");
+    let max_fee = U256::from(500_000_000_000_000_000u64);
+    if vault.fee.0 > max_fee {
+        p.push(at("fee"), format!("expected at most 0.5e18 (MAX_FEE), found {}", vault.fee.0));
+    }
+    if vault.version == VaultVersionSpec::V1_0 && !vault.lost_assets.0.is_zero() {
+        p.push(
+            at("lost_assets"),
+            format!(
+                "expected 0 for a v1.0 vault (lostAssets is v1.1), found {}",
+                vault.lost_assets.0
+            ),
+        );
+    }
+    for (field, queue) in
+        [("withdraw_queue", &vault.withdraw_queue), ("supply_queue", &vault.supply_queue)]
+    {
+        if queue.len() > 30 {
+            p.push(
+                at(field),
+                format!("expected at most 30 markets (MAX_QUEUE_LENGTH), found {}", queue.len()),
+            );
+        }
+    }
+    let mut queued = BTreeSet::new();
+    for (j, id) in vault.withdraw_queue.iter().enumerate() {
+        let path = format!("$.vaults[{i}].withdraw_queue[{j}]");
+        let Some(market) = snapshot.lending_markets.iter().find(|m| &m.id == id) else {
+            p.push(
+                path,
+                format!("expected the id of one of the snapshot's lending_markets, found {id:?}"),
+            );
+            continue;
+        };
+        if !queued.insert(id.as_str()) {
+            p.push(path, format!("expected each market once, found {id:?} again"));
+            continue;
+        }
+        match &market.protocol {
+            LendingProtocolSpec::MorphoBlue(m) if m.loan_token != vault.asset => p.push(
+                path,
+                format!(
+                    "expected a market lending the vault's asset {}, found one lending {}",
+                    vault.asset, m.loan_token
+                ),
+            ),
+            LendingProtocolSpec::MorphoBlue(_) => {}
+            _ => p.push(path, format!("expected a Morpho Blue market, found {id:?}")),
+        }
+    }
+    for (j, id) in vault.supply_queue.iter().enumerate() {
+        if !queued.contains(id.as_str()) {
+            p.push(
+                format!("$.vaults[{i}].supply_queue[{j}]"),
+                format!(
+                    "expected a market of the withdraw queue (an enabled market), found {id:?}"
+                ),
+            );
+        }
+    }
+    let mut capped = BTreeSet::new();
+    for (j, cap) in vault.caps.iter().enumerate() {
+        let path = format!("$.vaults[{i}].caps[{j}].market");
+        if !queued.contains(cap.market.as_str()) {
+            p.push(
+                path,
+                format!("expected a market of the withdraw queue, found {:?}", cap.market),
+            );
+        } else if !capped.insert(cap.market.as_str()) {
+            p.push(path, format!("expected one cap per market, found {:?} again", cap.market));
+        }
+    }
 }
 
 /// `PoolConfigurator`'s rules for a collateral's risk triple: `ltv <= LT`, and when `LT > 0`,
