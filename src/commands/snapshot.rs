@@ -243,6 +243,12 @@ impl SnapshotArgs {
                 faultline_orchestrator::snapshot::LendingProtocolSpec::AaveV3(s) => {
                     s.positions.len()
                 }
+                faultline_orchestrator::snapshot::LendingProtocolSpec::CompoundV3(s) => {
+                    s.positions.len()
+                }
+                faultline_orchestrator::snapshot::LendingProtocolSpec::EulerV2(s) => {
+                    s.positions.len()
+                }
             })
             .sum();
         let block = snap.block.as_ref().map_or(0, |b| b.number);

@@ -91,6 +91,12 @@ pub(crate) fn bands(report: &BandsReport, format: Format) -> String {
             _ => "all following the price",
         }
     ));
+    if !report.not_covered.is_empty() {
+        doc.line(&format!(
+            "Not covered (bands not yet supported for their protocol): {}.",
+            report.not_covered.join(", ")
+        ));
+    }
     doc.heading("All markets (cumulative)");
     let rows: Vec<Vec<String>> = report
         .combined

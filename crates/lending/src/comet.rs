@@ -233,6 +233,11 @@ impl CometMarket {
         self.total_borrow_base = total_borrow_base;
     }
 
+    /// The market's configuration, prices included.
+    pub const fn config(&self) -> &CometConfig {
+        &self.config
+    }
+
     /// An account's base principal.
     pub fn principal(&self, account: Address) -> I256 {
         self.principals.get(&account).copied().unwrap_or_default()

@@ -72,8 +72,13 @@ pub struct BandsReport {
     pub price_usd: Decimal,
     /// How oracles were moved.
     pub oracle_mode: OracleMode,
-    /// Every market that takes the asset as collateral, in snapshot order.
+    /// Every market that takes the asset as collateral and whose protocol bands cover (Morpho
+    /// Blue), in snapshot order.
     pub markets: Vec<MarketBands>,
+    /// Markets that also take the asset as collateral but whose protocol bands do not cover yet
+    /// (`aave_v3`, `compound_v3`, `euler_v2`), as `id (protocol)`: their positions are not in
+    /// the levels.
+    pub not_covered: Vec<String>,
     /// All markets together, level by level.
     pub combined: Vec<CombinedLevel>,
 }
@@ -426,6 +431,18 @@ fn morpho_bands(
     })
 }
 
+/// The error for an asset a market of a protocol without bands takes as collateral.
+fn unsupported(asset: &str, protocol: &str, market: &str) -> Error {
+    invalid(
+        "asset",
+        format!(
+            "an asset of Morpho Blue markets only (bands are not yet supported for {protocol}; \
+             {market} takes it as collateral)"
+        ),
+        asset,
+    )
+}
+
 /// The liquidation bands of `asset` (a token id) across every lending market of `snapshot` that
 /// takes it as collateral. An asset no market takes as collateral is an error naming the ones
 /// that are.
@@ -433,6 +450,7 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
     let token = token(snapshot, asset, "asset")?;
     let falls_bps = falls(options)?;
     let mut markets = Vec::new();
+    let mut not_covered = Vec::new();
     for m in &snapshot.lending_markets {
         // One arm per protocol; a new protocol adds its own solve here.
         match &m.protocol {
@@ -450,18 +468,25 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
             }
             LendingProtocolSpec::AaveV3(spec) => {
                 if spec.reserves.iter().any(|r| r.token == asset && r.liquidation_threshold != 0) {
-                    return Err(invalid(
-                        "asset",
-                        format!(
-                            "an asset of Morpho Blue markets only (bands are not yet supported \
-                             for aave_v3; {} takes it as collateral)",
-                            m.id
-                        ),
-                        asset,
-                    ));
+                    not_covered.push((m.id.clone(), "aave_v3"));
+                }
+            }
+            LendingProtocolSpec::CompoundV3(spec) => {
+                if spec.assets.iter().any(|a| a.token == asset) {
+                    not_covered.push((m.id.clone(), "compound_v3"));
+                }
+            }
+            LendingProtocolSpec::EulerV2(spec) => {
+                if spec.collaterals.iter().any(|c| c.token == asset) {
+                    not_covered.push((m.id.clone(), "euler_v2"));
                 }
             }
         }
+    }
+    if markets.is_empty()
+        && let Some((market, protocol)) = not_covered.first()
+    {
+        return Err(unsupported(asset, protocol, market));
     }
     if markets.is_empty() {
         let mut taken: Vec<&str> = snapshot
@@ -469,7 +494,9 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
             .iter()
             .filter_map(|m| match &m.protocol {
                 LendingProtocolSpec::MorphoBlue(spec) => Some(spec.collateral_token.as_str()),
-                LendingProtocolSpec::AaveV3(_) => None,
+                LendingProtocolSpec::AaveV3(_)
+                | LendingProtocolSpec::CompoundV3(_)
+                | LendingProtocolSpec::EulerV2(_) => None,
             })
             .collect();
         taken.sort_unstable();
@@ -512,6 +539,10 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
         price_usd: token.price_usd,
         oracle_mode: options.oracle,
         markets,
+        not_covered: not_covered
+            .iter()
+            .map(|(id, protocol)| format!("{id} ({protocol})"))
+            .collect(),
         combined,
     })
 }

@@ -87,6 +87,18 @@ pub fn build(snapshot: &Snapshot) -> Graph {
                     }
                 }
             }
+            LendingProtocolSpec::CompoundV3(spec) => {
+                for a in &spec.assets {
+                    edge(&m.id, &a.token, "collateral");
+                }
+                edge(&m.id, &spec.base_token, "lends");
+            }
+            LendingProtocolSpec::EulerV2(spec) => {
+                for c in &spec.collaterals {
+                    edge(&m.id, &c.token, "collateral");
+                }
+                edge(&m.id, &spec.asset, "lends");
+            }
         }
     }
     for v in &snapshot.perp_venues {

@@ -4,13 +4,19 @@
 
 use crate::{
     Error, Result,
-    snapshot::{AaveMarketSpec, AaveVersionSpec, MorphoMarketSpec, Snapshot},
+    snapshot::{
+        AaveMarketSpec, AaveVersionSpec, CollateralBalanceSpec, CometMarketSpec, EulerVaultSpec,
+        MorphoMarketSpec, Snapshot,
+    },
 };
+use alloy_primitives::I256;
 use alloy_primitives::{Address, U256};
 use faultline_core::{Rounding, decimal::from_decimal};
 use faultline_lending::aave::{
     AavePool, AaveVersion, EModeCategory, RateStrategy, Reserve, ReserveConfig, ReserveState, User,
 };
+use faultline_lending::comet::{CometAsset, CometConfig, CometMarket, RateCurve};
+use faultline_lending::euler::{EulerCollateral, EulerVault, LtvConfig};
 use faultline_lending::morpho::{Irm, MarketParams, MarketState, MorphoMarket, Position};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -221,4 +227,163 @@ pub(crate) fn aave_pool(
         pool.set_user(position.account.0, user).map_err(|e| model(id, e))?;
     }
     Ok(pool)
+}
+
+/// A token's decimals in a validated snapshot.
+fn decimals_of(snapshot: &Snapshot, id: &str, token: &str) -> Result<u8> {
+    snapshot.tokens.iter().find(|t| t.id == token).map(|t| t.decimals).ok_or_else(|| {
+        Error::Invalid {
+            field: format!("{id}: token"),
+            expected: "a token of the snapshot".into(),
+            found: token.to_owned(),
+        }
+    })
+}
+
+/// `10^decimals` as a U256.
+fn scale_of(entity: &str, decimals: u8) -> Result<U256> {
+    faultline_core::math::pow10(u32::from(decimals))
+        .ok_or_else(|| Error::Overflow { entity: entity.to_owned(), what: "10^decimals" })
+}
+
+/// Where `token` sits in a collateral list, or an error naming the field.
+fn collateral_index(id: &str, listed: &[&str], balance: &CollateralBalanceSpec) -> Result<usize> {
+    listed.iter().position(|t| *t == balance.token).ok_or_else(|| Error::Invalid {
+        field: format!("{id}: positions.collateral"),
+        expected: "a token listed as collateral".into(),
+        found: balance.token.clone(),
+    })
+}
+
+/// The Comet market `id` of a validated snapshot, each price feed answering `answer(oracle id)`
+/// USD per whole token (8 decimals, as Comet's feeds answer). The rate curves are flat zero and
+/// the clock never moves: the snapshot carries no rate state, so nothing accrues. The contract
+/// holds each collateral exactly as its users pledged (no collateral reserves at the start).
+pub(crate) fn comet_market(
+    snapshot: &Snapshot,
+    id: &str,
+    spec: &CometMarketSpec,
+    answer: &dyn Fn(&str) -> Result<Decimal>,
+) -> Result<CometMarket> {
+    let flat = RateCurve {
+        kink: U256::ZERO,
+        base_per_year: U256::ZERO,
+        slope_low_per_year: U256::ZERO,
+        slope_high_per_year: U256::ZERO,
+    };
+    let mut assets = Vec::with_capacity(spec.assets.len());
+    for a in &spec.assets {
+        assets.push(CometAsset {
+            asset: address_of(snapshot, &a.token),
+            scale: scale_of(id, decimals_of(snapshot, id, &a.token)?)?,
+            price: aave_price(id, answer(&a.oracle)?)?,
+            borrow_collateral_factor: a.borrow_collateral_factor.0,
+            liquidate_collateral_factor: a.liquidate_collateral_factor.0,
+            liquidation_factor: a.liquidation_factor.0,
+        });
+    }
+    let config = CometConfig {
+        base_token: address_of(snapshot, &spec.base_token),
+        base_scale: scale_of(id, decimals_of(snapshot, id, &spec.base_token)?)?,
+        base_price: aave_price(id, answer(&spec.base_oracle)?)?,
+        store_front_price_factor: spec.store_front_price_factor.0,
+        target_reserves: spec.target_reserves.0,
+        base_borrow_min: spec.base_borrow_min.0,
+        supply: flat,
+        borrow: flat,
+        assets,
+    };
+    let mut market = CometMarket::new(config, spec.base_balance.0, snapshot.timestamp)
+        .map_err(|e| model(id, e))?;
+    market.set_totals(
+        spec.base_supply_index.0,
+        spec.base_borrow_index.0,
+        spec.total_supply_base.0,
+        spec.total_borrow_base.0,
+    );
+    let listed: Vec<&str> = spec.assets.iter().map(|a| a.token.as_str()).collect();
+    let signed = |raw: U256| {
+        I256::try_from(raw)
+            .map_err(|_| Error::Overflow { entity: id.to_owned(), what: "Comet principal" })
+    };
+    for p in &spec.positions {
+        let principal = if p.borrow_principal.0.is_zero() {
+            signed(p.supply_principal.0)?
+        } else {
+            -signed(p.borrow_principal.0)?
+        };
+        market.set_base_principal(p.account.0, principal);
+        for b in &p.collateral {
+            let i = collateral_index(id, &listed, b)?;
+            market.supply_collateral(p.account.0, i, b.amount.0).map_err(|e| model(id, e))?;
+        }
+    }
+    Ok(market)
+}
+
+/// An Euler price: unit of account (USD, 18 decimals) per raw unit of a token with `decimals`,
+/// scaled by 1e18 (`getQuote(amount) = amount · price / 1e18`), so `36 − decimals` places,
+/// rounded down.
+pub(crate) fn euler_price(entity: &str, usd: Decimal, decimals: u8) -> Result<U256> {
+    let places = 36u8.checked_sub(decimals).ok_or_else(|| Error::Overflow {
+        entity: entity.to_owned(),
+        what: "token decimals above 36",
+    })?;
+    from_decimal(usd.max(Decimal::ZERO), places, Rounding::Down).map_err(|e| model(entity, e))
+}
+
+/// The account the cascade's Euler liquidators act from (`liquidator` of
+/// [`EulerVault`]): any address no position uses.
+pub(crate) const EULER_LIQUIDATOR: Address = Address::new([0xee; 20]);
+
+/// The Euler v2 vault `id` of a validated snapshot, each oracle answering `answer(oracle id)`
+/// USD per whole token (the unit of account). No rate model and no time: nothing accrues.
+pub(crate) fn euler_vault(
+    snapshot: &Snapshot,
+    id: &str,
+    spec: &EulerVaultSpec,
+    answer: &dyn Fn(&str) -> Result<Decimal>,
+) -> Result<EulerVault> {
+    let asset_decimals = decimals_of(snapshot, id, &spec.asset)?;
+    let mut collaterals = Vec::with_capacity(spec.collaterals.len());
+    for c in &spec.collaterals {
+        let decimals = decimals_of(snapshot, id, &c.token)?;
+        collaterals.push(EulerCollateral {
+            vault: address_of(snapshot, &c.token),
+            price: euler_price(id, answer(&c.oracle)?, decimals)?,
+            decimals,
+            ltv: LtvConfig {
+                borrow_ltv: c.borrow_ltv,
+                liquidation_ltv: c.liquidation_ltv,
+                initial_liquidation_ltv: c.liquidation_ltv,
+                target_timestamp: 0,
+                ramp_duration: 0,
+            },
+        });
+    }
+    let liability = euler_price(id, answer(&spec.asset_oracle)?, asset_decimals)?;
+    let mut vault = EulerVault::new(
+        Some(liability),
+        collaterals,
+        spec.max_liquidation_discount,
+        snapshot.timestamp,
+    );
+    vault.socialize_debt = spec.socialize_debt;
+    vault.asset = address_of(snapshot, &spec.asset);
+    vault.asset_decimals = asset_decimals;
+    vault.liquidator = EULER_LIQUIDATOR;
+    vault.cash = spec.cash.0;
+    vault.total_shares = spec.total_shares.0;
+    let listed: Vec<&str> = spec.collaterals.iter().map(|c| c.token.as_str()).collect();
+    for p in &spec.positions {
+        vault.set_shares(p.account.0, p.shares.0);
+        if !p.debt.0.is_zero() {
+            vault.set_debt(p.account.0, p.debt.0).map_err(|e| model(id, e))?;
+        }
+        for b in &p.collateral {
+            let i = collateral_index(id, &listed, b)?;
+            vault.set_collateral(p.account.0, i, b.amount.0).map_err(|e| model(id, e))?;
+        }
+    }
+    Ok(vault)
 }

@@ -370,6 +370,16 @@ pub fn from_snapshot(
             "a Morpho Blue market (position is not yet supported for aave_v3)",
             market,
         )),
+        LendingProtocolSpec::CompoundV3(_) => Err(invalid(
+            "market",
+            "a Morpho Blue market (position is not yet supported for compound_v3)",
+            market,
+        )),
+        LendingProtocolSpec::EulerV2(_) => Err(invalid(
+            "market",
+            "a Morpho Blue market (position is not yet supported for euler_v2)",
+            market,
+        )),
     }
 }
 

@@ -127,6 +127,24 @@ pub enum EventKind {
         /// Whether redemptions are now halted.
         frozen: bool,
     },
+    /// A buyer bought a Compound v3 market's absorbed collateral through `buyCollateral` at the
+    /// store-front discount and sold it into the token's venue.
+    CollateralPurchase {
+        /// The collateral token bought.
+        token: String,
+        /// Base paid into the market's reserves, USD at market.
+        paid_usd: Decimal,
+        /// What selling the collateral fetched, USD.
+        proceeds_usd: Decimal,
+        /// What the buyer made after slippage and gas, USD.
+        profit_usd: Decimal,
+    },
+    /// A Compound v3 market's reserves (`getReserves`) fell further below zero: bad debt by
+    /// Comet's rule, after what absorbed collateral buyers would take has been sold.
+    ReservesBelowZero {
+        /// How far below zero the reserves stand, USD at market.
+        deficit_usd: Decimal,
+    },
     /// A holder's sell trigger fired and it sold.
     TriggeredSale {
         /// The holder.
@@ -304,20 +322,23 @@ impl EventKind {
             Self::HedgeMargin { .. } => "hedge_margin",
             Self::Funding { .. } => "funding",
             Self::VaultValue { .. } => "vault_value",
+            Self::CollateralPurchase { .. } => "collateral_purchase",
+            Self::ReservesBelowZero { .. } => "reserves_below_zero",
         }
     }
 
     /// Whether the event is a loss that can be a "break": a missed liquidation, bad debt
-    /// (realised or economic, lending or perp), frozen funds, a fall in an issuer's true NAV,
-    /// a fall in a vault's share price or economic value per share, or a delta-neutral book
-    /// left unhedged.
+    /// (realised, economic, perp, or a Comet's reserves below zero), frozen funds, a fall in an
+    /// issuer's true NAV, a fall in a vault's share price or economic value per share, or a
+    /// delta-neutral book left unhedged.
     pub fn is_loss(&self) -> bool {
         match self {
             Self::MissedLiquidation { .. }
             | Self::EconomicBadDebt { .. }
             | Self::FundsFrozen { .. }
             | Self::PerpBadDebt { .. }
-            | Self::HedgeLost { .. } => true,
+            | Self::HedgeLost { .. }
+            | Self::ReservesBelowZero { .. } => true,
             Self::Liquidation { bad_debt_usd, .. } => !bad_debt_usd.is_zero(),
             Self::NavChange { from, to, .. } => to < from,
             Self::VaultValue { share_price_from, share_price_to, economic_from, economic_to } => {

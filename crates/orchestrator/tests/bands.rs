@@ -193,6 +193,8 @@ fn sdeusd_on_the_bundled_snapshot() {
     let options = BandsOptions { levels: 3, max_fall_bps: 200, oracle: OracleMode::AsConfigured };
     let report = bands(&snapshot, "sdeUSD", &options).unwrap();
     assert_eq!(report.markets.len(), 1);
+    // The USDC Comet also takes sdeUSD; its bands are not covered yet, and the report says so.
+    assert_eq!(report.not_covered, ["comet-eth-usdc (compound_v3)"]);
     let market = &report.markets[0];
     assert_eq!(market.oracle_kind, "exchange_rate");
     assert!(!market.oracle_moves);

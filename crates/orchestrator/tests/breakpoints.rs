@@ -216,7 +216,7 @@ fn a_driver_that_names_nothing_lists_the_valid_ids() {
     );
     assert_eq!(
         refused("asset:ETH", &snapshot),
-        "driver: expected a token of the snapshot (one of USDC, deUSD, sdeUSD, xUSD), found \"asset:ETH\""
+        "driver: expected a token of the snapshot (one of USDC, USDT0, deUSD, sdeUSD, xUSD), found \"asset:ETH\""
     );
     assert!(
         refused("venue:curve", &snapshot)

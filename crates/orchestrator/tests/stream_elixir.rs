@@ -121,3 +121,98 @@ fn the_xusd_write_down_reaches_the_arbitrum_vaults_and_freezes_their_supply() {
     let adpend = row("vault-adpend-usdc");
     assert!(adpend.frozen_usd > dec("487000") && adpend.frozen_usd < dec("488184.193894"));
 }
+
+/// The last price `token` moved to in the run.
+fn last_price(report: &Report, token: &str) -> Decimal {
+    report
+        .events
+        .iter()
+        .rev()
+        .find_map(|e| match &e.kind {
+            EventKind::PriceMove { to_usd, .. } if e.entity == token => Some(*to_usd),
+            _ => None,
+        })
+        .expect("the price moved")
+}
+
+/// The reported Euler v2 creditors on Plasma (TelosC $123.6M, Re7 Labs $14.7M, Trevee $14M,
+/// half of MEV Capital's $25.4M). Each vault's xUSD oracle reads Stream's reported share price
+/// ($1.2646, never written down: redemptions are frozen), so no liquidation fires: each
+/// borrower is a missed liquidation traced back to the $93M write-down through xUSD's fall.
+/// Economic bad debt at the end, by hand: the borrower pledged C = ⌊E / (0.85 · 1.2646)⌋ xUSD
+/// (6 decimals) against E of debt, so E − C · p is uncovered at xUSD's last price p; for
+/// TelosC, C = ⌊123,600,000 / 1.07491⌋ = 114,986,370.951986 and p ≈ $0.26 (the scenario's
+/// pin) give 123.6M − 29.9M ≈ $93.70M.
+#[test]
+fn the_euler_creditors_lose_through_the_xusd_write_down() {
+    let report = report();
+    let p = last_price(&report, "xUSD");
+    for (id, exposure) in [
+        ("euler-plasma-telosc-xusd", "123600000"),
+        ("euler-plasma-re7-xusd", "14700000"),
+        ("euler-plasma-trevee-xusd", "14000000"),
+        ("euler-plasma-mev-capital-xusd", "12700000"),
+    ] {
+        let missed = report
+            .events
+            .iter()
+            .find(|e| {
+                e.entity == id
+                    && matches!(
+                        e.kind,
+                        EventKind::MissedLiquidation { reason: MissReason::OracleAboveMarket, .. }
+                    )
+            })
+            .unwrap_or_else(|| panic!("{id}: the xUSD borrower is missed"));
+        let path = report.contagion.iter().find(|c| c.loss == missed.id).expect("a path");
+        assert!(path.text.starts_with("Stream discloses a $93M loss"), "{}", path.text);
+        assert!(path.text.contains("xUSD -54.74% (true NAV)"), "{}", path.text);
+
+        let exposure = dec(exposure);
+        let collateral = (exposure / (dec("0.85") * dec("1.2646"))).trunc_with_scale(6);
+        let uncovered = exposure - collateral * p;
+        let vault = report.entities.iter().find(|e| e.entity == id).unwrap();
+        assert_eq!((vault.liquidations, vault.missed_liquidations), (0, 1), "{id}");
+        assert!(
+            (vault.economic_bad_debt_usd - uncovered).abs() < dec("0.000001"),
+            "{id}: {} vs {uncovered}",
+            vault.economic_bad_debt_usd
+        );
+    }
+    let telosc = report.entities.iter().find(|e| e.entity == "euler-plasma-telosc-xusd").unwrap();
+    let millions = (telosc.economic_bad_debt_usd / dec("1000000")).round_dp(2);
+    assert_eq!(millions, dec("93.70"), "p = {p}");
+}
+
+/// The USDC Comet's sdeUSD feed reads sdeUSD's reported rate ($1.0685) while the market price
+/// falls with deUSD's backing: both synthetic borrowers (2M sdeUSD owing 1,837,820 USDC, 1M
+/// owing 934,937.5) are missed, traced back through the Plume loan to the write-down, and never
+/// absorbed. Uncovered at the end, in Comet's 8-decimal arithmetic (the market price floored to
+/// 8 decimals, p8): (1,837,820 − 2,000,000 · p8) + (934,937.5 − 1,000,000 · p8), each where
+/// positive.
+#[test]
+fn the_comet_misses_its_sdeusd_borrowers_behind_the_exchange_rate_feed() {
+    let report = report();
+    let missed: Vec<_> = report
+        .events
+        .iter()
+        .filter(|e| {
+            e.entity == "comet-eth-usdc"
+                && matches!(
+                    e.kind,
+                    EventKind::MissedLiquidation { reason: MissReason::OracleAboveMarket, .. }
+                )
+        })
+        .collect();
+    assert_eq!(missed.len(), 2);
+    let path = report.contagion.iter().find(|c| c.loss == missed[0].id).expect("a path");
+    assert!(path.text.starts_with("Stream discloses a $93M loss"), "{}", path.text);
+    assert!(path.text.contains("Morpho xUSD/USDC 86% (Plume"), "{}", path.text);
+    let p8 = last_price(&report, "sdeUSD").trunc_with_scale(8);
+    let uncovered = (dec("1837820") - dec("2000000") * p8).max(Decimal::ZERO)
+        + (dec("934937.5") - dec("1000000") * p8).max(Decimal::ZERO);
+    let comet = report.entities.iter().find(|e| e.entity == "comet-eth-usdc").unwrap();
+    assert_eq!((comet.liquidations, comet.missed_liquidations), (0, 2));
+    assert_eq!(comet.economic_bad_debt_usd, uncovered);
+    assert_eq!(comet.bad_debt_usd, Decimal::ZERO, "reserves never touched: nothing absorbed");
+}

@@ -102,3 +102,122 @@ fn aave_problems_are_reported_with_their_paths() {
     assert!(found("positions[1].e_mode").is_some(), "{problems:?}");
     assert_eq!(problems.len(), 5, "{problems:?}");
 }
+
+/// The bundled snapshot's market at `id`, as a mutable JSON value.
+fn market<'a>(v: &'a mut serde_json::Value, id: &str) -> (usize, &'a mut serde_json::Value) {
+    let markets = v["lending_markets"].as_array_mut().unwrap();
+    let i = markets.iter().position(|m| m["id"] == id).unwrap();
+    (i, &mut markets[i]["protocol"])
+}
+
+#[test]
+fn comet_problems_are_reported_with_their_paths() {
+    let mut v: serde_json::Value = serde_json::from_str(SNAPSHOT).unwrap();
+    let (i, protocol) = market(&mut v, "comet-eth-usdc");
+    let comet = &mut protocol["compound_v3"];
+    comet["base_oracle"] = "comet-sdeusd-oracle".into();
+    comet["base_borrow_index"] = "999".into();
+    comet["assets"][0]["borrow_collateral_factor"] = "950000000000000000".into();
+    comet["assets"][0]["liquidation_factor"] = "1000000000000000001".into();
+    comet["positions"][1]["supply_principal"] = "1".into();
+    comet["positions"][2]["collateral"][0]["token"] = "xUSD".into();
+    comet["total_borrow_base"] = "0".into();
+    let problems = Snapshot::from_json(&v.to_string()).unwrap_err();
+    let at = format!("$.lending_markets[{i}].protocol.compound_v3");
+    let found = |path: &str| {
+        problems
+            .iter()
+            .find(|p| p.path == format!("{at}.{path}"))
+            .unwrap_or_else(|| panic!("{path}: {problems:?}"))
+            .message
+            .clone()
+    };
+    assert_eq!(
+        found("base_oracle"),
+        "expected an oracle pricing USDC in USD, found one pricing sdeUSD in USD"
+    );
+    assert_eq!(found("base_borrow_index"), "expected at least 1e15 (BASE_INDEX_SCALE), found 999");
+    assert_eq!(
+        found("assets[0].borrow_collateral_factor"),
+        "expected below liquidate_collateral_factor (900000000000000000), found 950000000000000000"
+    );
+    assert_eq!(
+        found("assets[0].liquidation_factor"),
+        "expected at most 1e18, found 1000000000000000001"
+    );
+    assert!(found("positions[1].borrow_principal").starts_with("expected 0 when supply_principal"));
+    assert_eq!(
+        found("positions[2].collateral[0].token"),
+        "expected a token listed as collateral, found \"xUSD\""
+    );
+    // 1,837,820 + 934,937.5 USDC of borrow principal against a total of 0.
+    assert_eq!(
+        found("total_borrow_base"),
+        "expected at least the positions' principals summed (2772757500000), found 0"
+    );
+    // The stray supply principal also lifts the supply sum one unit over the total.
+    assert_eq!(
+        found("total_supply_base"),
+        "expected at least the positions' principals summed (50000000000001), found 50000000000000"
+    );
+    assert_eq!(problems.len(), 8, "{problems:?}");
+}
+
+#[test]
+fn euler_problems_are_reported_with_their_paths() {
+    let mut v: serde_json::Value = serde_json::from_str(SNAPSHOT).unwrap();
+    let (i, protocol) = market(&mut v, "euler-plasma-re7-xusd");
+    let euler = &mut protocol["euler_v2"];
+    euler["asset_oracle"] = "no-such-oracle".into();
+    euler["max_liquidation_discount"] = 10_001.into();
+    euler["collaterals"][0]["borrow_ltv"] = 9500.into();
+    euler["collaterals"].as_array_mut().unwrap().push(serde_json::json!(
+        {"token": "USDT0", "oracle": "usdt0-usd", "borrow_ltv": 0, "liquidation_ltv": 0}
+    ));
+    euler["positions"][0]["account"] = euler["positions"][1]["account"].clone();
+    euler["total_shares"] = "1".into();
+    let problems = Snapshot::from_json(&v.to_string()).unwrap_err();
+    let at = format!("$.lending_markets[{i}].protocol.euler_v2");
+    let found = |path: &str| {
+        problems
+            .iter()
+            .find(|p| p.path == format!("{at}.{path}"))
+            .unwrap_or_else(|| panic!("{path}: {problems:?}"))
+            .message
+            .clone()
+    };
+    assert_eq!(
+        found("asset_oracle"),
+        "expected the id of one of the snapshot's oracles, found \"no-such-oracle\""
+    );
+    assert_eq!(
+        found("max_liquidation_discount"),
+        "expected at most 10000 (1e4 scale), found 10001"
+    );
+    assert_eq!(
+        found("collaterals[0].borrow_ltv"),
+        "expected at most liquidation_ltv (9000), found 9500"
+    );
+    assert_eq!(
+        found("collaterals[1].token"),
+        "expected a token other than the lent \"USDT0\", found it"
+    );
+    assert!(found("positions[1].account").starts_with("expected one position per account"));
+    assert_eq!(
+        found("total_shares"),
+        "expected at least the positions' shares summed (14700000000000), found 1"
+    );
+    assert_eq!(problems.len(), 6, "{problems:?}");
+}
+
+#[test]
+fn lending_supply_backing_must_be_a_morpho_market() {
+    let mut v: serde_json::Value = serde_json::from_str(SNAPSHOT).unwrap();
+    let issuers = v["issuers"].as_array_mut().unwrap();
+    let deusd = issuers.iter_mut().find(|i| i["id"] == "deusd").unwrap();
+    deusd["backing"][0]["item"]["market"] = "comet-eth-usdc".into();
+    let problems = Snapshot::from_json(&v.to_string()).unwrap_err();
+    assert_eq!(problems.len(), 1, "{problems:?}");
+    assert!(problems[0].path.ends_with(".backing[0].item.market"), "{problems:?}");
+    assert!(problems[0].message.starts_with("expected a morpho_blue market"), "{problems:?}");
+}

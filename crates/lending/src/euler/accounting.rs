@@ -121,6 +121,12 @@ impl EulerVault {
             .ok_or(Error::Arithmetic(faultline_core::Error::DivisionByZero { op: "owed" }))
     }
 
+    /// Sets an account's share balance (a snapshot); [`EulerVault::total_shares`] is set
+    /// separately, as the vault stores it.
+    pub fn set_shares(&mut self, account: Address, shares: U256) {
+        self.shares.insert(account, shares);
+    }
+
     /// `totalBorrows` in assets, rounded up.
     pub fn total_borrows(&self) -> U256 {
         to_assets_up(self.total_borrows_owed)

@@ -12,9 +12,13 @@
 //!    a missed liquidation; debt not covered at market is economic bad debt, and lenders of a
 //!    market at 100% utilisation cannot leave;
 //! 4. Aave v3 pools likewise, by the pool's own health factor (see `aave`);
-//! 5. MetaMorpho vaults: share price by the contract's rule and economic value per share from
+//! 5. Compound v3 markets by Comet's rules: absorption, reserves, `buyCollateral` (see `comet`);
+//! 6. Euler v2 vaults by the vault's rules: discounted debt takeover, socialisation (see `euler`);
+//! 7. perp venues: the liquidation waterfall and ADL, and the delta-neutral books whose hedges
+//!    it closes (see `perps`);
+//! 8. MetaMorpho vaults: share price by the contract's rule and economic value per share from
 //!    their markets (see `vaults`);
-//! 6. holders whose sell trigger is crossed sell into their venue.
+//! 9. holders whose sell trigger is crossed sell into their venue.
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
@@ -22,6 +26,8 @@
 
 mod aave;
 mod at_risk;
+mod comet;
+mod euler;
 mod issuers;
 mod lending;
 pub(crate) mod log;
@@ -129,6 +135,8 @@ impl<'a> Engine<'a> {
             self.observe_oracles(now)?;
             self.run_lending()?;
             self.run_aave()?;
+            self.run_comet()?;
+            self.run_euler()?;
             self.run_perps(now)?;
             self.run_vaults()?;
             self.run_holders()?;
@@ -148,6 +156,12 @@ impl<'a> Engine<'a> {
             [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
         }));
         f.extend(w.aave.values().flat_map(|m| {
+            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
+        }));
+        f.extend(w.comet.values().flat_map(|m| {
+            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
+        }));
+        f.extend(w.euler.values().flat_map(|m| {
             [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
         }));
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
@@ -399,6 +413,43 @@ impl<'a> Engine<'a> {
                 frozen_usd: Decimal::ZERO,
                 liquidations: m.liquidations,
                 missed_liquidations: m.missed_count,
+            });
+        }
+        let comet_euler = w
+            .comet
+            .iter()
+            .map(|(id, m)| {
+                (
+                    id,
+                    &m.name,
+                    m.realised_bad_debt_usd,
+                    m.economic_bad_debt_usd,
+                    m.liquidations,
+                    m.missed_count,
+                )
+            })
+            .chain(w.euler.iter().map(|(id, m)| {
+                (
+                    id,
+                    &m.name,
+                    m.realised_bad_debt_usd,
+                    m.economic_bad_debt_usd,
+                    m.liquidations,
+                    m.missed_count,
+                )
+            }));
+        for (id, name, bad_debt_usd, economic_bad_debt_usd, liquidations, missed) in comet_euler {
+            entities.push(EntityLoss {
+                entity: id.clone(),
+                name: name.clone(),
+                kind: "lending_market".into(),
+                bad_debt_usd,
+                economic_bad_debt_usd,
+                nav_lost_usd: Decimal::ZERO,
+                price_change_pct: Decimal::ZERO,
+                frozen_usd: Decimal::ZERO,
+                liquidations,
+                missed_liquidations: missed,
             });
         }
         for (id, i) in &w.issuers {

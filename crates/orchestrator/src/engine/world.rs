@@ -200,6 +200,10 @@ pub(crate) struct World {
     pub(crate) markets: BTreeMap<String, MarketLive>,
     /// Aave v3 pools.
     pub(crate) aave: BTreeMap<String, AaveLive>,
+    /// Compound v3 (Comet) markets.
+    pub(crate) comet: BTreeMap<String, super::comet::CometLive>,
+    /// Euler v2 vaults.
+    pub(crate) euler: BTreeMap<String, super::euler::EulerLive>,
     pub(crate) issuers: BTreeMap<String, IssuerLive>,
     pub(crate) holders: Vec<HolderLive>,
     /// Issuers in the order their NAVs are computed (snapshot order).
@@ -311,6 +315,7 @@ impl World {
 
         let mut markets = BTreeMap::new();
         let mut aave = BTreeMap::new();
+        let (mut comet, mut euler) = (BTreeMap::new(), BTreeMap::new());
         for m in &snapshot.lending_markets {
             let spec = match &m.protocol {
                 LendingProtocolSpec::MorphoBlue(spec) => spec,
@@ -319,6 +324,18 @@ impl World {
                         m.id.clone(),
                         AaveLive::build(snapshot, &m.id, &m.name, spec, &oracles)?,
                     );
+                    continue;
+                }
+                LendingProtocolSpec::CompoundV3(spec) => {
+                    let live =
+                        super::comet::CometLive::build(snapshot, &m.id, &m.name, spec, &oracles)?;
+                    comet.insert(m.id.clone(), live);
+                    continue;
+                }
+                LendingProtocolSpec::EulerV2(spec) => {
+                    let live =
+                        super::euler::EulerLive::build(snapshot, &m.id, &m.name, spec, &oracles)?;
+                    euler.insert(m.id.clone(), live);
                     continue;
                 }
             };
@@ -389,6 +406,8 @@ impl World {
             venues,
             markets,
             aave,
+            comet,
+            euler,
             issuers,
             holders: snapshot
                 .holders

@@ -282,6 +282,153 @@ pub enum LendingProtocolSpec {
     MorphoBlue(MorphoMarketSpec),
     /// An Aave v3 pool.
     AaveV3(AaveMarketSpec),
+    /// A Compound v3 (Comet) market.
+    CompoundV3(CometMarketSpec),
+    /// An Euler v2 (EVK) liability vault with the collaterals it recognises.
+    EulerV2(EulerVaultSpec),
+}
+
+/// A Compound v3 (Comet) market: its configuration, totals, the base token it holds and every
+/// position, raw as `Comet.sol` stores them. The snapshot carries no rate curve: nothing
+/// accrues over a run (the indexes stay as given). Reserves are the contract's own
+/// `getReserves()`: `base_balance − presentValue(total_supply_base) +
+/// presentValue(total_borrow_base)`, possibly negative (bad debt by Comet's rule).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CometMarketSpec {
+    /// The base token, lent and borrowed (a token id).
+    pub base_token: String,
+    /// The oracle (an oracle id) pricing the base token in USD: `baseTokenPriceFeed`.
+    pub base_oracle: String,
+    /// `storeFrontPriceFactor`, 1e18: the share of the liquidation penalty `buyCollateral`
+    /// gives buyers as a discount.
+    pub store_front_price_factor: Raw,
+    /// `targetReserves`, base units: `buyCollateral` is open only while reserves are below it.
+    pub target_reserves: Raw,
+    /// `baseBorrowMin`, base units.
+    #[serde(default)]
+    pub base_borrow_min: Raw,
+    /// `baseSupplyIndex`, 1e15 at launch, only grows.
+    pub base_supply_index: Raw,
+    /// `baseBorrowIndex`, 1e15 at launch, only grows.
+    pub base_borrow_index: Raw,
+    /// `totalSupplyBase` (principal).
+    pub total_supply_base: Raw,
+    /// `totalBorrowBase` (principal).
+    pub total_borrow_base: Raw,
+    /// The base token the contract holds (`baseToken.balanceOf(comet)`), base units.
+    pub base_balance: Raw,
+    /// Collateral assets, in the contract's asset order.
+    pub assets: Vec<CometAssetSpec>,
+    /// Positions by account.
+    pub positions: Vec<CometPositionSpec>,
+}
+
+/// One Comet collateral asset (`AssetInfo`), factors in 1e18.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CometAssetSpec {
+    /// The collateral token (a token id).
+    pub token: String,
+    /// The oracle (an oracle id) pricing it in USD: the asset's `priceFeed`.
+    pub oracle: String,
+    /// `borrowCollateralFactor`, 1e18.
+    pub borrow_collateral_factor: Raw,
+    /// `liquidateCollateralFactor`, 1e18 (above the borrow factor, at most 1e18).
+    pub liquidate_collateral_factor: Raw,
+    /// `liquidationFactor`, 1e18: the share of the collateral's value credited on absorb.
+    pub liquidation_factor: Raw,
+}
+
+/// One account's Comet position: a base principal (supply or borrow, never both) and collateral.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CometPositionSpec {
+    /// The account.
+    pub account: RawAddress,
+    /// `principal` when positive (a supplier), base units at the supply index.
+    #[serde(default)]
+    pub supply_principal: Raw,
+    /// `−principal` when negative (a borrower), base units at the borrow index.
+    #[serde(default)]
+    pub borrow_principal: Raw,
+    /// `userCollateral[account][asset].balance`, each asset once.
+    #[serde(default)]
+    pub collateral: Vec<CollateralBalanceSpec>,
+}
+
+/// A collateral balance, raw token units.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct CollateralBalanceSpec {
+    /// The collateral token (a token id).
+    pub token: String,
+    /// Raw token units.
+    pub amount: Raw,
+}
+
+/// An Euler v2 liability vault (`EVault`): its liquidation parameters, the collaterals it
+/// recognises with their LTVs, its cash and shares, and every position. The unit of account is
+/// USD (every oracle quotes in USD). A collateral is given as its underlying token: the
+/// collateral vault's shares are taken 1:1 with the token (an escrow vault). The snapshot
+/// carries no interest state: debts are given in assets as they read now and nothing accrues.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EulerVaultSpec {
+    /// The vault's asset, lent and borrowed (a token id).
+    pub asset: String,
+    /// The oracle (an oracle id) pricing the asset in the unit of account (USD).
+    pub asset_oracle: String,
+    /// `maxLiquidationDiscount`, 1e4 scale (bps).
+    pub max_liquidation_discount: u16,
+    /// Whether debt left without collateral is socialised to depositors
+    /// (`CFG_DONT_SOCIALIZE_DEBT` unset, the default).
+    #[serde(default = "socialize_default")]
+    pub socialize_debt: bool,
+    /// `cash`: the asset the vault holds, raw units.
+    pub cash: Raw,
+    /// `totalShares`.
+    pub total_shares: Raw,
+    /// Recognised collaterals (`LTVList` order).
+    pub collaterals: Vec<EulerCollateralSpec>,
+    /// Positions by account.
+    pub positions: Vec<EulerPositionSpec>,
+}
+
+const fn socialize_default() -> bool {
+    true
+}
+
+/// A collateral an Euler vault recognises, with its LTVs (`LTVConfig`, 1e4 scale; no ramp
+/// in progress).
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EulerCollateralSpec {
+    /// The collateral's token (a token id).
+    pub token: String,
+    /// The oracle (an oracle id) pricing it in the unit of account (USD).
+    pub oracle: String,
+    /// Borrow LTV, 1e4.
+    pub borrow_ltv: u16,
+    /// Liquidation LTV, 1e4 (at least the borrow LTV).
+    pub liquidation_ltv: u16,
+}
+
+/// One account's Euler v2 position in a vault.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct EulerPositionSpec {
+    /// The account.
+    pub account: RawAddress,
+    /// Vault shares held (a depositor).
+    #[serde(default)]
+    pub shares: Raw,
+    /// Debt in the vault's asset, raw units as `debtOf` reads now.
+    #[serde(default)]
+    pub debt: Raw,
+    /// Collateral balances, each recognised collateral once.
+    #[serde(default)]
+    pub collateral: Vec<CollateralBalanceSpec>,
 }
 
 /// An Aave v3 pool: its reserves' risk parameters, eMode categories and positions. The snapshot

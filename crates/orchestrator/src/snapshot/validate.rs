@@ -4,8 +4,9 @@
 //! value, what was expected and what was found, so a snapshot author fixes them in one pass.
 
 use super::{
-    AaveMarketSpec, BackingItemSpec, LendingProtocolSpec, OracleKindSpec, SCHEMA_VERSION, Snapshot,
-    TokenSpec, VaultSpec, VaultVersionSpec, VenueModelSpec,
+    AaveMarketSpec, BackingItemSpec, CollateralBalanceSpec, CometMarketSpec, EulerVaultSpec,
+    LendingProtocolSpec, OracleKindSpec, OracleSpec, SCHEMA_VERSION, Snapshot, TokenSpec,
+    VaultSpec, VaultVersionSpec, VenueModelSpec,
 };
 use alloy_primitives::U256;
 use rust_decimal::Decimal;
@@ -264,6 +265,12 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
             LendingProtocolSpec::AaveV3(m) => {
                 aave(&mut p, i, m, &snapshot.tokens, &oracle_of);
             }
+            LendingProtocolSpec::CompoundV3(m) => {
+                comet(&mut p, i, m, &snapshot.tokens, &oracle_of);
+            }
+            LendingProtocolSpec::EulerV2(m) => {
+                euler(&mut p, i, m, &snapshot.tokens, &oracle_of);
+            }
         }
     }
 
@@ -293,6 +300,18 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                 }
                 BackingItemSpec::LendingSupply { market, .. } => {
                     p.reference(at("item.market"), market, &markets, "lending_markets");
+                    // The cascade values a supply position by Morpho's share accounting only.
+                    if let Some(m) = snapshot.lending_markets.iter().find(|m| &m.id == market)
+                        && !matches!(m.protocol, LendingProtocolSpec::MorphoBlue(_))
+                    {
+                        p.push(
+                            at("item.market"),
+                            format!(
+                                "expected a morpho_blue market (lending supply is valued in \
+                                 Morpho Blue markets only), found {market:?}, which is not"
+                            ),
+                        );
+                    }
                 }
                 BackingItemSpec::Loan { value_usd, .. }
                 | BackingItemSpec::Opaque { value_usd, .. }
@@ -840,5 +859,285 @@ fn delta_neutral_books(p: &mut Problems, snapshot: &Snapshot, tokens: &BTreeSet<
             );
         }
         p.non_negative(at("rules.rehedge_band"), rules.rehedge_band);
+    }
+}
+
+/// Requires `oracle` (at `path`) to price `token` in USD.
+fn usd_oracle(
+    p: &mut Problems,
+    path: String,
+    oracle: &str,
+    token: &str,
+    oracle_of: &BTreeMap<&str, &OracleSpec>,
+) {
+    match oracle_of.get(oracle) {
+        None => p.push(
+            path,
+            format!("expected the id of one of the snapshot's oracles, found {oracle:?}"),
+        ),
+        Some(o) if o.token != token || o.quote.is_some() => p.push(
+            path,
+            format!(
+                "expected an oracle pricing {token} in USD, found one pricing {} in {}",
+                o.token,
+                o.quote.as_deref().unwrap_or("USD")
+            ),
+        ),
+        Some(_) => {}
+    }
+}
+
+/// Collateral balances of one position: each a listed collateral, once.
+fn balances(
+    p: &mut Problems,
+    at: &str,
+    list: &[CollateralBalanceSpec],
+    listed: &BTreeMap<&str, usize>,
+) {
+    let mut seen = BTreeSet::new();
+    for (k, balance) in list.iter().enumerate() {
+        let path = format!("{at}.collateral[{k}].token");
+        if !listed.contains_key(balance.token.as_str()) {
+            p.push(
+                path,
+                format!("expected a token listed as collateral, found {:?}", balance.token),
+            );
+        } else if !seen.insert(balance.token.as_str()) {
+            p.push(path, format!("expected each collateral once, found {:?} again", balance.token));
+        }
+    }
+}
+
+/// Collateral tokens: each a token of the snapshot, listed once, not the lent token, priced in
+/// USD by its oracle; returns the listing (token → index).
+fn listing<'a>(
+    p: &mut Problems,
+    base: &str,
+    lent: &str,
+    list: impl Iterator<Item = (&'a str, &'a str)>,
+    tokens: &[TokenSpec],
+    oracle_of: &BTreeMap<&str, &OracleSpec>,
+) -> BTreeMap<&'a str, usize> {
+    let token_ids: BTreeSet<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+    let mut listed = BTreeMap::new();
+    for (j, (token, oracle)) in list.enumerate() {
+        let at = |field: &str| format!("{base}[{j}].{field}");
+        p.reference(at("token"), token, &token_ids, "tokens");
+        if token == lent {
+            p.push(at("token"), format!("expected a token other than the lent {lent:?}, found it"));
+        }
+        if let Some(first) = listed.insert(token, j) {
+            p.push(
+                at("token"),
+                format!("expected a token listed once, found {token:?} again (first at [{first}])"),
+            );
+        }
+        usd_oracle(p, at("oracle"), oracle, token, oracle_of);
+        if let Some(t) = tokens.iter().find(|t| t.id == token)
+            && t.decimals > 36
+        {
+            p.push(at("token"), format!("expected at most 36 decimals, found {}", t.decimals));
+        }
+    }
+    listed
+}
+
+/// A Compound v3 market: the configurator's bounds (`CometConfiguration`/`Comet` constructor:
+/// `borrowCF < liquidateCF <= 1e18`, `liquidationFactor <= 1e18`, `storeFrontPriceFactor <=
+/// 1e18`), indexes at least `BASE_INDEX_SCALE`, one principal sign per account, and totals at
+/// least the positions' sums.
+fn comet(
+    p: &mut Problems,
+    i: usize,
+    m: &CometMarketSpec,
+    tokens: &[TokenSpec],
+    oracle_of: &BTreeMap<&str, &OracleSpec>,
+) {
+    let base = format!("$.lending_markets[{i}].protocol.compound_v3");
+    let at = |field: &str| format!("{base}.{field}");
+    let token_ids: BTreeSet<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+    p.reference(at("base_token"), &m.base_token, &token_ids, "tokens");
+    usd_oracle(p, at("base_oracle"), &m.base_oracle, &m.base_token, oracle_of);
+    let factor = U256::from(1_000_000_000_000_000_000u64);
+    if m.store_front_price_factor.0 > factor {
+        p.push(
+            at("store_front_price_factor"),
+            format!("expected at most 1e18, found {}", m.store_front_price_factor.0),
+        );
+    }
+    let index_scale = U256::from(1_000_000_000_000_000u64);
+    for (field, v) in
+        [("base_supply_index", m.base_supply_index.0), ("base_borrow_index", m.base_borrow_index.0)]
+    {
+        if v < index_scale {
+            p.push(at(field), format!("expected at least 1e15 (BASE_INDEX_SCALE), found {v}"));
+        }
+    }
+    let listed = listing(
+        p,
+        &at("assets"),
+        &m.base_token,
+        m.assets.iter().map(|a| (a.token.as_str(), a.oracle.as_str())),
+        tokens,
+        oracle_of,
+    );
+    for (j, a) in m.assets.iter().enumerate() {
+        let at = |field: &str| format!("{base}.assets[{j}].{field}");
+        if a.liquidate_collateral_factor.0 > factor {
+            p.push(
+                at("liquidate_collateral_factor"),
+                format!("expected at most 1e18, found {}", a.liquidate_collateral_factor.0),
+            );
+        }
+        if a.borrow_collateral_factor.0 >= a.liquidate_collateral_factor.0 {
+            p.push(
+                at("borrow_collateral_factor"),
+                format!(
+                    "expected below liquidate_collateral_factor ({}), found {}",
+                    a.liquidate_collateral_factor.0, a.borrow_collateral_factor.0
+                ),
+            );
+        }
+        if a.liquidation_factor.0 > factor {
+            p.push(
+                at("liquidation_factor"),
+                format!("expected at most 1e18, found {}", a.liquidation_factor.0),
+            );
+        }
+    }
+    let mut accounts = BTreeSet::new();
+    let (mut supply, mut borrow) = (U256::ZERO, U256::ZERO);
+    for (j, position) in m.positions.iter().enumerate() {
+        let at = |field: &str| format!("{base}.positions[{j}].{field}");
+        if !accounts.insert(position.account) {
+            p.push(
+                at("account"),
+                format!("expected one position per account, found {} again", position.account.0),
+            );
+        }
+        if !position.supply_principal.0.is_zero() && !position.borrow_principal.0.is_zero() {
+            p.push(
+                at("borrow_principal"),
+                format!(
+                    "expected 0 when supply_principal is set (a principal is one signed \
+                     number), found {}",
+                    position.borrow_principal.0
+                ),
+            );
+        }
+        // Comet's principal is an int104.
+        let int104 = (U256::from(1u8) << 103) - U256::from(1u8);
+        for (field, v) in [
+            ("supply_principal", position.supply_principal.0),
+            ("borrow_principal", position.borrow_principal.0),
+        ] {
+            if v > int104 {
+                p.push(at(field), format!("expected at most 2^103 - 1 (int104), found {v}"));
+            }
+        }
+        supply = supply.saturating_add(position.supply_principal.0);
+        borrow = borrow.saturating_add(position.borrow_principal.0);
+        balances(p, &format!("{base}.positions[{j}]"), &position.collateral, &listed);
+    }
+    for (field, sum, total) in [
+        ("total_supply_base", supply, m.total_supply_base.0),
+        ("total_borrow_base", borrow, m.total_borrow_base.0),
+    ] {
+        if sum > total {
+            p.push(
+                at(field),
+                format!(
+                    "expected at least the positions' principals summed ({sum}), found {total}"
+                ),
+            );
+        }
+    }
+}
+
+/// An Euler v2 vault: `GovernanceModule.setLTV`'s rules (`borrowLTV <= liquidationLTV <=
+/// 1e4`), `maxLiquidationDiscount <= 1e4`, and shares summing to at most `totalShares`.
+fn euler(
+    p: &mut Problems,
+    i: usize,
+    m: &EulerVaultSpec,
+    tokens: &[TokenSpec],
+    oracle_of: &BTreeMap<&str, &OracleSpec>,
+) {
+    let base = format!("$.lending_markets[{i}].protocol.euler_v2");
+    let at = |field: &str| format!("{base}.{field}");
+    let token_ids: BTreeSet<&str> = tokens.iter().map(|t| t.id.as_str()).collect();
+    p.reference(at("asset"), &m.asset, &token_ids, "tokens");
+    usd_oracle(p, at("asset_oracle"), &m.asset_oracle, &m.asset, oracle_of);
+    if let Some(t) = tokens.iter().find(|t| t.id == m.asset)
+        && t.decimals > 36
+    {
+        p.push(at("asset"), format!("expected at most 36 decimals, found {}", t.decimals));
+    }
+    if m.max_liquidation_discount > 10_000 {
+        p.push(
+            at("max_liquidation_discount"),
+            format!("expected at most 10000 (1e4 scale), found {}", m.max_liquidation_discount),
+        );
+    }
+    let listed = listing(
+        p,
+        &at("collaterals"),
+        &m.asset,
+        m.collaterals.iter().map(|c| (c.token.as_str(), c.oracle.as_str())),
+        tokens,
+        oracle_of,
+    );
+    for (j, c) in m.collaterals.iter().enumerate() {
+        let at = |field: &str| format!("{base}.collaterals[{j}].{field}");
+        if c.liquidation_ltv > 10_000 {
+            p.push(
+                at("liquidation_ltv"),
+                format!("expected at most 10000 (1e4 scale), found {}", c.liquidation_ltv),
+            );
+        }
+        if c.borrow_ltv > c.liquidation_ltv {
+            p.push(
+                at("borrow_ltv"),
+                format!(
+                    "expected at most liquidation_ltv ({}), found {}",
+                    c.liquidation_ltv, c.borrow_ltv
+                ),
+            );
+        }
+    }
+    let mut accounts = BTreeSet::new();
+    let mut shares = U256::ZERO;
+    // MAX_SANE_AMOUNT: the vault stores amounts in 112 bits.
+    let sane = (U256::from(1u8) << 112) - U256::from(1u8);
+    for (field, v) in [("cash", m.cash.0), ("total_shares", m.total_shares.0)] {
+        if v > sane {
+            p.push(at(field), format!("expected at most 2^112 - 1 (MAX_SANE_AMOUNT), found {v}"));
+        }
+    }
+    for (j, position) in m.positions.iter().enumerate() {
+        let at = |field: &str| format!("{base}.positions[{j}].{field}");
+        if !accounts.insert(position.account) {
+            p.push(
+                at("account"),
+                format!("expected one position per account, found {} again", position.account.0),
+            );
+        }
+        if position.debt.0 > sane {
+            p.push(
+                at("debt"),
+                format!("expected at most 2^112 - 1 (MAX_SANE_AMOUNT), found {}", position.debt.0),
+            );
+        }
+        shares = shares.saturating_add(position.shares.0);
+        balances(p, &format!("{base}.positions[{j}]"), &position.collateral, &listed);
+    }
+    if shares > m.total_shares.0 {
+        p.push(
+            at("total_shares"),
+            format!(
+                "expected at least the positions' shares summed ({shares}), found {}",
+                m.total_shares.0
+            ),
+        );
     }
 }
