@@ -422,6 +422,10 @@ impl StableSwapVenue {
 }
 
 impl Venue for StableSwapVenue {
+    fn boxed_clone(&self) -> Box<dyn Venue> {
+        Box::new(self.clone())
+    }
+
     fn name(&self) -> &str {
         &self.name
     }

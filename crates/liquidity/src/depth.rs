@@ -360,6 +360,10 @@ pub struct HumanQuote {
 }
 
 impl Venue for DepthVenue {
+    fn boxed_clone(&self) -> Box<dyn Venue> {
+        Box::new(self.clone())
+    }
+
     fn name(&self) -> &str {
         &self.name
     }

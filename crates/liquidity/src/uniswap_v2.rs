@@ -181,6 +181,10 @@ impl ConstantProduct {
 }
 
 impl Venue for ConstantProduct {
+    fn boxed_clone(&self) -> Box<dyn Venue> {
+        Box::new(self.clone())
+    }
+
     fn name(&self) -> &str {
         &self.name
     }

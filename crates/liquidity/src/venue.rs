@@ -196,6 +196,10 @@ pub trait Venue: core::fmt::Debug {
     /// reserves or position liquidity are multiplied, the marginal price is kept.
     fn scale_liquidity(&mut self, factor: Decimal) -> Result<()>;
 
+    /// A copy of the venue behind a box, so owners of `Box<dyn Venue>` (a perp venue's order
+    /// books) can be cloned.
+    fn boxed_clone(&self) -> Box<dyn Venue>;
+
     /// The largest sale whose average price stays within `max_slippage_bps` of the price before
     /// it, searched up to `cap` raw units (zero when even one unit is too much).
     ///
@@ -228,6 +232,12 @@ pub trait Venue: core::fmt::Debug {
 }
 
 /// The largest `x` in `0..=cap` with `fits(x)`, for a `fits` that holds up to some point and fails
+impl Clone for Box<dyn Venue> {
+    fn clone(&self) -> Self {
+        self.boxed_clone()
+    }
+}
+
 /// after it; `fits(0)` is taken as true.
 pub(crate) fn largest_where(cap: U256, mut fits: impl FnMut(U256) -> bool) -> Result<U256> {
     let one = U256::from(1u8);

@@ -95,7 +95,7 @@ pub struct MarketSpec {
     pub book: Box<dyn Book>,
 }
 
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 struct Market {
     schedule: MarginSchedule,
     funding: FundingRule,
@@ -143,7 +143,7 @@ impl Health {
 }
 
 /// A perp venue.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub struct Venue {
     config: VenueConfig,
     markets: BTreeMap<String, Market>,

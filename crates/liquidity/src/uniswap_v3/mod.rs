@@ -85,6 +85,10 @@ impl ConcentratedLiquidity {
 }
 
 impl Venue for ConcentratedLiquidity {
+    fn boxed_clone(&self) -> Box<dyn Venue> {
+        Box::new(self.clone())
+    }
+
     fn name(&self) -> &str {
         &self.name
     }

@@ -89,7 +89,7 @@ pub(crate) struct BookLive {
 }
 
 /// Perp venues and books.
-#[derive(Debug, Default)]
+#[derive(Debug, Clone, Default)]
 pub(crate) struct PerpState {
     /// The venues, as `faultline_delta_neutral` wants them.
     pub(crate) venues: Venues,

@@ -192,7 +192,7 @@ pub(crate) struct HolderLive {
 }
 
 /// Everything live in a run.
-#[derive(Debug)]
+#[derive(Debug, Clone)]
 pub(crate) struct World {
     pub(crate) tokens: BTreeMap<String, TokenState>,
     pub(crate) oracles: BTreeMap<String, OracleState>,
