@@ -74,7 +74,39 @@ pub fn run(snapshot: &Snapshot, scenario: &Scenario) -> Result<Report> {
     Engine::new(snapshot, scenario)?.run(&mut Quiet)
 }
 
+/// A validated snapshot's live state, built once and copied for each of many runs over the same
+/// snapshot (the breakpoint search's probes): validating and building a large snapshot costs
+/// about as much as a quiet run over it, and neither depends on the scenario.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared(World);
+
+impl Prepared {
+    /// Validates `snapshot` and builds its live state, as [`Engine::new`] does.
+    pub(crate) fn new(snapshot: &Snapshot) -> Result<Self> {
+        let problems = validate(snapshot);
+        if !problems.is_empty() {
+            return Err(Error::Snapshot(problems));
+        }
+        World::build(snapshot).map(Self)
+    }
+}
+
 impl<'a> Engine<'a> {
+    /// [`Engine::new`] over a snapshot already validated and built into `prepared` (which
+    /// must have been built from `snapshot`); the scenario is checked as usual.
+    pub(crate) fn prepared(
+        snapshot: &'a Snapshot,
+        scenario: &'a Scenario,
+        prepared: &Prepared,
+    ) -> Result<Self> {
+        let problems = scenario.check(snapshot);
+        if !problems.is_empty() {
+            return Err(Error::Scenario(problems));
+        }
+        let world = prepared.0.clone();
+        Ok(Self { snapshot, scenario, world, log: Log::default(), ramps: Default::default() })
+    }
+
     /// Checks both inputs and builds the live state.
     pub fn new(snapshot: &'a Snapshot, scenario: &'a Scenario) -> Result<Self> {
         let problems = validate(snapshot);
