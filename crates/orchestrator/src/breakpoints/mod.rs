@@ -367,7 +367,7 @@ impl Runner<'_> {
             .par_iter()
             .map(|&s| {
                 let scenario = with_driver(self.base, self.plan, s);
-                let report = Engine::prepared(self.snapshot, &scenario, self.prepared)
+                let report = Engine::probe(self.snapshot, &scenario, self.prepared)
                     .and_then(|engine| engine.run(&mut Quiet))
                     .map_err(|e| Error::Probe { shock: s, source: Box::new(e) })?;
                 let seen = observe::observe_all(&report, self.entities, self.options.depeg_pct);

@@ -63,12 +63,27 @@ pub(crate) struct AtRisk {
     min_collateral: U256,
 }
 
+/// `⌊b·1e18/c⌋` (`c > 0`), in 128-bit arithmetic when the product fits (shares and collateral
+/// are uint128 on chain; a product below 2^128 is the usual case), else by `mul_div`: the same
+/// floor either way.
+fn ratio(borrow_shares: U256, collateral: U256) -> faultline_core::Result<U256> {
+    const WAD_U128: u128 = 1_000_000_000_000_000_000;
+    if let (Ok(b), Ok(c)) = (u128::try_from(borrow_shares), u128::try_from(collateral))
+        && let Some(product) = b.checked_mul(WAD_U128)
+        && c != 0
+    {
+        return Ok(U256::from(product / c));
+    }
+    mul_div(borrow_shares, WAD, collateral, Rounding::Down)
+}
+
 impl AtRisk {
     /// Sorts the market's borrowers once.
     pub(crate) fn build(entity: &str, market: &MorphoMarket) -> Result<Self> {
         let mut entries = Vec::new();
         let mut min_collateral = U256::MAX;
-        for (account, p) in market.positions() {
+        // Any order: the entries are sorted below by a total order.
+        for (account, p) in market.positions_unordered() {
             if p.borrow_shares.is_zero() {
                 continue;
             }
@@ -76,8 +91,7 @@ impl AtRisk {
                 U256::MAX
             } else {
                 min_collateral = min_collateral.min(p.collateral);
-                mul_div(p.borrow_shares, WAD, p.collateral, Rounding::Down)
-                    .map_err(|e| super::model(entity, e))?
+                ratio(p.borrow_shares, p.collateral).map_err(|e| super::model(entity, e))?
             };
             entries.push(Entry {
                 key,
@@ -170,6 +184,22 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The 128-bit shortcut gives `mul_div`'s floor, on both sides of the 2^128 boundary.
+        #[test]
+        fn the_ratio_is_mul_divs(
+            b_bits in 0usize..200,
+            c_bits in 0usize..200,
+            b_seed in any::<[u64; 4]>(),
+            c_seed in any::<[u64; 4]>(),
+        ) {
+            let draw = |bits: usize, seed: [u64; 4]| {
+                let x = U256::from_limbs(seed);
+                if bits == 0 { U256::ZERO } else { x >> (256 - bits) }
+            };
+            let (b, c) = (draw(b_bits, b_seed), draw(c_bits, c_seed).max(U256::from(1u8)));
+            prop_assert_eq!(ratio(b, c).ok(), mul_div(b, WAD, c, Rounding::Down).ok());
+        }
 
         /// Every borrower that Morpho's own integer test calls unhealthy (or underwater, at an
         /// LTV of 1) is among those the index returns, whatever the totals, LLTV and price.

@@ -295,6 +295,16 @@ impl Engine<'_> {
             MissReason::Unprofitable => "no liquidator profits after slippage and gas",
             MissReason::NoLiquidity => "there is no liquidity to sell the collateral into",
         };
+        if !self.log.keeps_miss(id) {
+            let kind = EventKind::MissedLiquidation {
+                borrower: String::new(),
+                reason: miss.reason,
+                debt_usd: miss.debt_usd,
+                collateral_usd: miss.collateral_usd,
+            };
+            self.log.record(id, kind, causes, String::new());
+            return;
+        }
         let who = miss.borrower.to_string();
         let summary = format!(
             "{name}: {who} ({} debt vs {} collateral at market) not liquidated: {why}",

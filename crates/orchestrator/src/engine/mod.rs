@@ -107,6 +107,19 @@ impl<'a> Engine<'a> {
         Ok(Self { snapshot, scenario, world, log: Log::default(), ramps: Default::default() })
     }
 
+    /// [`Engine::prepared`] for a breakpoint probe: the run's report is read only through
+    /// `breakpoints::observe`, so its log is lean ([`Log::keeps_miss`]) and it has no contagion
+    /// paths. Every event is still recorded with its kind, figures, causes and id.
+    pub(crate) fn probe(
+        snapshot: &'a Snapshot,
+        scenario: &'a Scenario,
+        prepared: &Prepared,
+    ) -> Result<Self> {
+        let mut engine = Self::prepared(snapshot, scenario, prepared)?;
+        engine.log.lean = true;
+        Ok(engine)
+    }
+
     /// Checks both inputs and builds the live state.
     pub fn new(snapshot: &'a Snapshot, scenario: &'a Scenario) -> Result<Self> {
         let problems = validate(snapshot);
@@ -442,7 +455,7 @@ impl<'a> Engine<'a> {
         });
         let events = self.log.events;
         let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
-        let contagion = log::contagion(&events);
+        let contagion = if self.log.lean { Vec::new() } else { log::contagion(&events) };
         Report {
             schema_version: REPORT_SCHEMA_VERSION,
             scenario: self.scenario.name.clone(),
