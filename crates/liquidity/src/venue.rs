@@ -176,7 +176,7 @@ impl Quote {
 ///
 /// `quote` prices a trade without changing the venue; `execute` applies it. Both fail with a typed
 /// [`Error`] when the venue cannot fill the trade.
-pub trait Venue: core::fmt::Debug {
+pub trait Venue: core::fmt::Debug + Send + Sync {
     /// A short label for reports.
     fn name(&self) -> &str;
 

@@ -79,21 +79,17 @@ pub(crate) fn morpho_market(
         last_update: U256::from(snapshot.timestamp),
         fee: spec.fee.0,
     };
-    let positions = spec
-        .positions
-        .iter()
-        .map(|p| {
-            (
-                p.account.0,
-                Position {
-                    supply_shares: p.supply_shares.0,
-                    borrow_shares: p.borrow_shares.0,
-                    collateral: p.collateral.0,
-                },
-            )
-        })
-        .collect();
-    MorphoMarket::from_state(params, state, positions, Irm::None, price, snapshot.timestamp)
+    let positions = spec.positions.iter().map(|p| {
+        (
+            p.account.0,
+            Position {
+                supply_shares: p.supply_shares.0,
+                borrow_shares: p.borrow_shares.0,
+                collateral: p.collateral.0,
+            },
+        )
+    });
+    MorphoMarket::from_positions(params, state, positions, Irm::None, price, snapshot.timestamp)
         .map_err(|e| model(id, e))
 }
 

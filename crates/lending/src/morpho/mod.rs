@@ -28,7 +28,39 @@ use faultline_core::{
         wad_ray::WAD,
     },
 };
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, HashMap};
+use std::hash::{BuildHasherDefault, Hasher};
+
+/// A fixed, fast hash of an account for the position map: a multiply-rotate over the address's
+/// bytes (as FxHash does) with a final avalanche so that sequential or structured addresses
+/// spread over the table's low bits. Fixed (not randomly seeded), though nothing depends on the
+/// map's order: [`MorphoMarket::positions`] sorts. A market's accounts are not adversarial input
+/// to a model, so a DoS-resistant hash buys nothing here and costs most of a lookup.
+#[derive(Debug, Default, Clone, Copy)]
+struct AccountHasher(u64);
+
+impl Hasher for AccountHasher {
+    fn write(&mut self, bytes: &[u8]) {
+        for chunk in bytes.chunks(8) {
+            let mut word = [0u8; 8];
+            word[..chunk.len()].copy_from_slice(chunk);
+            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
+                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        }
+    }
+
+    fn finish(&self) -> u64 {
+        // splitmix64's finaliser.
+        let mut z = self.0;
+        z = (z ^ (z >> 30)).wrapping_mul(0xbf58_476d_1ce4_e5b9);
+        z = (z ^ (z >> 27)).wrapping_mul(0x94d0_49bb_1331_11eb);
+        z ^ (z >> 31)
+    }
+}
+
+/// Positions by account: looked up several times per liquidation and copied whole with the
+/// market, so a hash map (one probe, a flat copy) rather than a B-tree.
+type Positions = HashMap<Address, Position, BuildHasherDefault<AccountHasher>>;
 
 /// `ConstantsLib.ORACLE_PRICE_SCALE`: oracle prices are loan units per collateral unit times 1e36.
 pub const ORACLE_PRICE_SCALE: U256 =
@@ -163,7 +195,7 @@ pub fn liquidation_incentive_factor(lltv: U256) -> Result<U256> {
 pub struct MorphoMarket {
     params: MarketParams,
     state: MarketState,
-    positions: BTreeMap<Address, Position>,
+    positions: Positions,
     price: U256,
     irm: Irm,
     fee_recipient: Address,
@@ -184,7 +216,7 @@ impl MorphoMarket {
         let mut market = Self {
             params,
             state,
-            positions: BTreeMap::new(),
+            positions: Positions::default(),
             price,
             irm,
             fee_recipient: Address::ZERO,
@@ -205,6 +237,20 @@ impl MorphoMarket {
         price: U256,
         now: u64,
     ) -> Result<Self> {
+        Self::from_positions(params, state, positions, irm, price, now)
+    }
+
+    /// [`Self::from_state`] with the positions in any order and without building a map first
+    /// (a large snapshot's markets); an account listed twice keeps its last position, as a map
+    /// built from the same list would.
+    pub fn from_positions(
+        params: MarketParams,
+        state: MarketState,
+        positions: impl IntoIterator<Item = (Address, Position)>,
+        irm: Irm,
+        price: U256,
+        now: u64,
+    ) -> Result<Self> {
         if params.lltv >= WAD {
             return Err(Error::invalid("lltv", "below 1e18", params.lltv));
         }
@@ -218,7 +264,7 @@ impl MorphoMarket {
         Ok(Self {
             params,
             state,
-            positions,
+            positions: positions.into_iter().collect(),
             price,
             irm,
             fee_recipient: Address::ZERO,
@@ -418,9 +464,18 @@ impl MorphoMarket {
         Ok(w_mul_down(collateral_value, self.params.lltv)?)
     }
 
+    /// Every position in no particular order (but the same for the same market): for a caller
+    /// that orders them itself, without [`Self::positions`]'s sort.
+    pub fn positions_unordered(&self) -> impl Iterator<Item = (Address, &Position)> {
+        self.positions.iter().map(|(a, p)| (*a, p))
+    }
+
     /// Every position, in account order: a scan without a lookup per account.
     pub fn positions(&self) -> impl Iterator<Item = (Address, &Position)> {
-        self.positions.iter().map(|(a, p)| (*a, p))
+        let mut all: Vec<(Address, &Position)> =
+            self.positions.iter().map(|(a, p)| (*a, p)).collect();
+        all.sort_unstable_by_key(|(a, _)| *a);
+        all.into_iter()
     }
 
     /// `_isHealthy(marketParams, id, borrower, collateralPrice)`, without the zero-debt shortcut.

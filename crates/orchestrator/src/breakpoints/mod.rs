@@ -53,7 +53,12 @@ mod observe;
 pub use driver::{Driver, WrittenDown};
 pub use observe::{EntityKind, MarkEvent};
 
-use crate::{Error, Result, engine::Engine, scenario::Scenario, snapshot::Snapshot};
+use crate::{
+    Error, Result,
+    engine::{Engine, Prepared, Quiet},
+    scenario::Scenario,
+    snapshot::Snapshot,
+};
 use driver::Plan;
 use observe::{Entity, Observation};
 use rayon::prelude::*;
@@ -253,9 +258,12 @@ pub fn search_with(
     let entities = observe::entities(snapshot);
     // Check both inputs once, so a bad snapshot or scenario is reported as such, not per run.
     Engine::new(snapshot, &with_driver(&base, &plan, Decimal::ZERO))?;
+    // The live state every probe starts from, validated and built once (each probe copies it).
+    let prepared = Prepared::new(snapshot)?;
 
     let runner = Runner {
         snapshot,
+        prepared: &prepared,
         base: &base,
         plan: &plan,
         entities: &entities,
@@ -344,6 +352,7 @@ fn with_driver(base: &Scenario, plan: &Plan, s: Decimal) -> Scenario {
 /// Runs probes in parallel and records what each says.
 struct Runner<'a> {
     snapshot: &'a Snapshot,
+    prepared: &'a Prepared,
     base: &'a Scenario,
     plan: &'a Plan,
     entities: &'a [Entity],
@@ -358,13 +367,10 @@ impl Runner<'_> {
             .par_iter()
             .map(|&s| {
                 let scenario = with_driver(self.base, self.plan, s);
-                let report = crate::engine::run(self.snapshot, &scenario)
+                let report = Engine::probe(self.snapshot, &scenario, self.prepared)
+                    .and_then(|engine| engine.run(&mut Quiet))
                     .map_err(|e| Error::Probe { shock: s, source: Box::new(e) })?;
-                let seen = self
-                    .entities
-                    .iter()
-                    .map(|e| observe::observe(&report, e, self.options.depeg_pct))
-                    .collect();
+                let seen = observe::observe_all(&report, self.entities, self.options.depeg_pct);
                 let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
                 self.progress.runs(done, planned.max(done));
                 Ok((s, seen))

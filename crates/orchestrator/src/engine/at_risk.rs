@@ -11,29 +11,79 @@
 //! checks with the contract's exact integer test. Sorting is done once, when the run starts;
 //! borrow shares change only by liquidation, which leaves the position without debt, so the
 //! order stays valid for the whole run.
+//!
+//! Each entry also carries a copy of the borrower's borrow shares and collateral, the only parts
+//! of a position the health test reads, so a round walks one contiguous vector instead of looking
+//! every candidate up in the market's map. In a run only a liquidation changes them (lenders'
+//! withdrawals touch supply shares); the engine writes the market's position back into the entry
+//! after each one ([`AtRisk::refresh`]), and a property test checks the copies against the market
+//! through a sequence of liquidations. An entry also remembers that its missed liquidation has
+//! been logged, so a borrower missed in one round is not valued again only to be skipped.
 
 use crate::Result;
 use alloy_primitives::{Address, U256};
 use faultline_core::math::{Rounding, mul_div, mul_div_full};
-use faultline_lending::morpho::MorphoMarket;
+use faultline_lending::morpho::{MorphoMarket, Position};
 
 const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+
+/// One borrower in the index.
+#[derive(Debug, Clone)]
+struct Entry {
+    /// `⌊b·1e18/c⌋` at the start of the run; `U256::MAX` for debt without collateral.
+    key: U256,
+    account: Address,
+    /// The borrower's borrow shares now (kept equal to the market's).
+    borrow_shares: U256,
+    /// The borrower's collateral now (kept equal to the market's).
+    collateral: U256,
+    /// Its missed liquidation has been logged.
+    missed: bool,
+}
+
+/// A borrower the index returns: its slot (for [`AtRisk::refresh`] and
+/// [`AtRisk::mark_missed`]), its account and its position's debt side.
+#[derive(Debug, Clone, Copy)]
+pub(crate) struct Candidate {
+    pub(crate) slot: usize,
+    pub(crate) account: Address,
+    /// Borrow shares and collateral as the market holds them; supply shares are zero (the
+    /// health test does not read them).
+    pub(crate) position: Position,
+    /// Its missed liquidation has been logged.
+    pub(crate) missed: bool,
+}
 
 /// Borrowers by decreasing debt per collateral.
 #[derive(Debug, Clone, Default)]
 pub(crate) struct AtRisk {
-    /// `(⌊b·1e18/c⌋, account)`, largest first; `U256::MAX` for debt without collateral.
-    by_ratio: Vec<(U256, Address)>,
+    /// Largest key first.
+    entries: Vec<Entry>,
     /// The smallest non-zero collateral among borrowers (bounds the rounding slack).
     min_collateral: U256,
+}
+
+/// `⌊b·1e18/c⌋` (`c > 0`), in 128-bit arithmetic when the product fits (shares and collateral
+/// are uint128 on chain; a product below 2^128 is the usual case), else by `mul_div`: the same
+/// floor either way.
+fn ratio(borrow_shares: U256, collateral: U256) -> faultline_core::Result<U256> {
+    const WAD_U128: u128 = 1_000_000_000_000_000_000;
+    if let (Ok(b), Ok(c)) = (u128::try_from(borrow_shares), u128::try_from(collateral))
+        && let Some(product) = b.checked_mul(WAD_U128)
+        && c != 0
+    {
+        return Ok(U256::from(product / c));
+    }
+    mul_div(borrow_shares, WAD, collateral, Rounding::Down)
 }
 
 impl AtRisk {
     /// Sorts the market's borrowers once.
     pub(crate) fn build(entity: &str, market: &MorphoMarket) -> Result<Self> {
-        let mut by_ratio = Vec::new();
+        let mut entries = Vec::new();
         let mut min_collateral = U256::MAX;
-        for (account, p) in market.positions() {
+        // Any order: the entries are sorted below by a total order.
+        for (account, p) in market.positions_unordered() {
             if p.borrow_shares.is_zero() {
                 continue;
             }
@@ -41,25 +91,31 @@ impl AtRisk {
                 U256::MAX
             } else {
                 min_collateral = min_collateral.min(p.collateral);
-                mul_div(p.borrow_shares, WAD, p.collateral, Rounding::Down)
-                    .map_err(|e| super::model(entity, e))?
+                ratio(p.borrow_shares, p.collateral).map_err(|e| super::model(entity, e))?
             };
-            by_ratio.push((key, account));
+            entries.push(Entry {
+                key,
+                account,
+                borrow_shares: p.borrow_shares,
+                collateral: p.collateral,
+                missed: false,
+            });
         }
-        by_ratio.sort_unstable_by(|a, b| b.cmp(a));
-        Ok(Self { by_ratio, min_collateral })
+        // Same order as sorting `(key, account)` pairs in decreasing order.
+        entries.sort_unstable_by_key(|e| std::cmp::Reverse((e.key, e.account)));
+        Ok(Self { entries, min_collateral })
     }
 
-    /// Every borrower that may fail `⌊⌊c·price/1e36⌋·ltv/1e18⌋ ≥ debt` (a superset, largest
-    /// ratio first). `ltv` is the LLTV for health, or `1e18` for "debt above the collateral's
-    /// worth".
+    /// Every borrower with debt that may fail `⌊⌊c·price/1e36⌋·ltv/1e18⌋ ≥ debt` (a superset,
+    /// largest ratio first). `ltv` is the LLTV for health, or `1e18` for "debt above the
+    /// collateral's worth".
     pub(crate) fn at(
         &self,
         entity: &str,
         market: &MorphoMarket,
         price: U256,
         ltv: U256,
-    ) -> Result<impl Iterator<Item = Address> + '_> {
+    ) -> Result<impl Iterator<Item = Candidate> + '_> {
         let state = market.state();
         let shares = state.total_borrow_shares + faultline_core::math::morpho::VIRTUAL_SHARES;
         let assets = state.total_borrow_assets + faultline_core::math::morpho::VIRTUAL_ASSETS;
@@ -75,7 +131,39 @@ impl AtRisk {
             per_unit.div_ceil(self.min_collateral) + U256::from(1u8)
         };
         let low = threshold.saturating_sub(slack);
-        Ok(self.by_ratio.iter().take_while(move |(key, _)| *key >= low).map(|(_, a)| *a))
+        Ok(self
+            .entries
+            .iter()
+            .enumerate()
+            .take_while(move |(_, e)| e.key >= low)
+            .filter(|(_, e)| !e.borrow_shares.is_zero())
+            .map(|(slot, e)| Candidate {
+                slot,
+                account: e.account,
+                position: Position {
+                    supply_shares: U256::ZERO,
+                    borrow_shares: e.borrow_shares,
+                    collateral: e.collateral,
+                },
+                missed: e.missed,
+            }))
+    }
+
+    /// Copies the market's position of the borrower in `slot` back into the index, after an
+    /// operation that changed it (a liquidation).
+    pub(crate) fn refresh(&mut self, slot: usize, market: &MorphoMarket) {
+        if let Some(e) = self.entries.get_mut(slot) {
+            let p = market.position(e.account);
+            e.borrow_shares = p.borrow_shares;
+            e.collateral = p.collateral;
+        }
+    }
+
+    /// Remembers that the missed liquidation of the borrower in `slot` has been logged.
+    pub(crate) fn mark_missed(&mut self, slot: usize) {
+        if let Some(e) = self.entries.get_mut(slot) {
+            e.missed = true;
+        }
     }
 }
 
@@ -96,6 +184,22 @@ mod tests {
 
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(512))]
+
+        /// The 128-bit shortcut gives `mul_div`'s floor, on both sides of the 2^128 boundary.
+        #[test]
+        fn the_ratio_is_mul_divs(
+            b_bits in 0usize..200,
+            c_bits in 0usize..200,
+            b_seed in any::<[u64; 4]>(),
+            c_seed in any::<[u64; 4]>(),
+        ) {
+            let draw = |bits: usize, seed: [u64; 4]| {
+                let x = U256::from_limbs(seed);
+                if bits == 0 { U256::ZERO } else { x >> (256 - bits) }
+            };
+            let (b, c) = (draw(b_bits, b_seed), draw(c_bits, c_seed).max(U256::from(1u8)));
+            prop_assert_eq!(ratio(b, c).ok(), mul_div(b, WAD, c, Rounding::Down).ok());
+        }
 
         /// Every borrower that Morpho's own integer test calls unhealthy (or underwater, at an
         /// LTV of 1) is among those the index returns, whatever the totals, LLTV and price.
@@ -164,16 +268,105 @@ mod tests {
             let market = MorphoMarket::from_state(params, state, book.clone(), Irm::None, price, 0)
                 .unwrap();
             let index = AtRisk::build("m", &market).unwrap();
-            for ltv in [lltv, WAD] {
-                let returned: BTreeSet<Address> =
-                    index.at("m", &market, price, ltv).unwrap().collect();
-                for (account, p) in &book {
-                    let debt = market.debt_of(p).unwrap();
-                    let worth = mul_div(p.collateral, price, WAD * WAD, Rounding::Down).unwrap();
-                    let capacity = mul_div(worth, ltv, WAD, Rounding::Down).unwrap();
-                    if capacity < debt {
-                        prop_assert!(returned.contains(account), "{account} missed at ltv {ltv}");
-                    }
+            check_superset(&index, &market, &book, price, lltv);
+        }
+
+        /// Through a sequence of liquidations (each written back with `refresh`), every entry's
+        /// copy of borrow shares and collateral stays the market's own, and the index still
+        /// returns every unhealthy borrower with its current position. (Without the write-back
+        /// this fails: a liquidated borrower keeps its old borrow shares in the copy.)
+        #[test]
+        fn the_copies_follow_liquidations(
+            positions in proptest::collection::vec(position(), 1..40),
+            liquidate in proptest::collection::vec(any::<bool>(), 40),
+            lltv_bps in 1_000u64..9_500,
+            fall_bps in 0u64..5_000,
+        ) {
+            let price = U256::from(1u8) << 100;
+            let lltv = WAD * U256::from(lltv_bps) / U256::from(10_000u64);
+            let mut total_borrow_shares = U256::ZERO;
+            let book: BTreeMap<Address, Position> = positions
+                .iter()
+                .enumerate()
+                .map(|(i, &(collateral, delta, _))| {
+                    let worth =
+                        mul_div(U256::from(collateral), price, WAD * WAD, Rounding::Down).unwrap();
+                    let capacity = mul_div(worth, lltv, WAD, Rounding::Down).unwrap();
+                    // Debt near capacity, one share per asset unit (and a virtual million).
+                    let debt = (capacity + U256::from(delta.unsigned_abs()) * U256::from(i as u64))
+                        .max(U256::from(1u8));
+                    let borrow_shares = debt * U256::from(1_000_000u64);
+                    total_borrow_shares += borrow_shares;
+                    let mut account = [0u8; 20];
+                    account[12..].copy_from_slice(&(i as u64 + 1).to_be_bytes());
+                    let position =
+                        Position { supply_shares: U256::ZERO, borrow_shares, collateral: U256::from(collateral) };
+                    (Address::from(account), position)
+                })
+                .collect();
+            let total_borrow_assets = total_borrow_shares / U256::from(1_000_000u64);
+            let state = MarketState {
+                total_supply_assets: total_borrow_assets * U256::from(2u8),
+                total_supply_shares: total_borrow_assets * U256::from(2_000_000u64),
+                total_borrow_assets,
+                total_borrow_shares,
+                ..MarketState::default()
+            };
+            let params = MarketParams {
+                loan_token: Address::repeat_byte(1),
+                collateral_token: Address::repeat_byte(2),
+                oracle: Address::repeat_byte(3),
+                irm: Address::ZERO,
+                lltv,
+            };
+            let low = price - price * U256::from(fall_bps) / U256::from(10_000u64);
+            let mut market =
+                MorphoMarket::from_state(params, state, book, Irm::None, low, 0).unwrap();
+            let mut index = AtRisk::build("m", &market).unwrap();
+            let chosen: Vec<Candidate> = index
+                .at("m", &market, low, lltv)
+                .unwrap()
+                .zip(&liquidate)
+                .filter(|(_, go)| **go)
+                .map(|(c, _)| c)
+                .collect();
+            for candidate in chosen {
+                if market.liquidate_max(candidate.account).is_ok() {
+                    index.refresh(candidate.slot, &market);
+                }
+            }
+            for e in &index.entries {
+                let p = market.position(e.account);
+                prop_assert_eq!((e.borrow_shares, e.collateral), (p.borrow_shares, p.collateral));
+            }
+            let current: BTreeMap<Address, Position> =
+                market.positions().map(|(a, p)| (a, *p)).collect();
+            check_superset(&index, &market, &current, low, lltv);
+            for c in index.at("m", &market, low, WAD).unwrap() {
+                prop_assert!(!c.position.borrow_shares.is_zero());
+                prop_assert_eq!(c.position.collateral, market.position(c.account).collateral);
+            }
+        }
+    }
+
+    /// Every borrower of `book` that Morpho's integer test calls unhealthy at `price` (or
+    /// underwater, at an LTV of 1) is among those the index returns.
+    fn check_superset(
+        index: &AtRisk,
+        market: &MorphoMarket,
+        book: &BTreeMap<Address, Position>,
+        price: U256,
+        lltv: U256,
+    ) {
+        for ltv in [lltv, WAD] {
+            let returned: BTreeSet<Address> =
+                index.at("m", market, price, ltv).unwrap().map(|c| c.account).collect();
+            for (account, p) in book {
+                let debt = market.debt_of(p).unwrap();
+                let worth = mul_div(p.collateral, price, WAD * WAD, Rounding::Down).unwrap();
+                let capacity = mul_div(worth, ltv, WAD, Rounding::Down).unwrap();
+                if capacity < debt && !p.borrow_shares.is_zero() {
+                    assert!(returned.contains(account), "{account} missed at ltv {ltv}");
                 }
             }
         }

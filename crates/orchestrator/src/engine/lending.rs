@@ -1,6 +1,7 @@
 //! Lending markets in the cascade: liquidations by profit-seeking liquidators, the ones that
 //! should have happened and did not, economic bad debt, and lenders who cannot leave.
 
+use super::at_risk::Candidate;
 use super::world::ScanKey;
 use super::{
     Engine,
@@ -49,8 +50,8 @@ impl Engine<'_> {
             if self.world.markets[&id].settled_at == Some(before) {
                 continue;
             }
-            for (borrower, position) in self.candidates(&id)? {
-                self.visit_borrower(&id, borrower, &position)?;
+            for candidate in self.candidates(&id)? {
+                self.visit_borrower(&id, &candidate)?;
             }
             self.account_losses(&id)?;
             let after = self.scan_key(&id);
@@ -86,22 +87,27 @@ impl Engine<'_> {
     /// the borrowers near or past the lower of the two prices. Within a pass the set can only
     /// shrink (a repayment or a bad-debt write-off never raises anyone's debt per share), and a
     /// borrower pushed under by this pass's own sales is found by the next round.
-    fn candidates(&self, id: &str) -> Result<Vec<(Address, Position)>> {
+    fn candidates(&self, id: &str) -> Result<Vec<Candidate>> {
         let m = &self.world.markets[id];
         let (oracle_raw, market_raw) = (m.morpho.price(), self.market_raw(id)?);
         let lltv = m.morpho.params().lltv;
         let mut found = Vec::new();
-        for account in m.at_risk.at(id, &m.morpho, oracle_raw.min(market_raw), lltv)? {
-            let position = m.morpho.position(account);
-            if position.borrow_shares.is_zero() {
-                continue;
-            }
+        for candidate in m.at_risk.at(id, &m.morpho, oracle_raw.min(market_raw), lltv)? {
+            let position = candidate.position;
+            debug_assert_eq!(
+                (position.borrow_shares, position.collateral),
+                {
+                    let p = m.morpho.position(candidate.account);
+                    (p.borrow_shares, p.collateral)
+                },
+                "the index's copy is the market's position"
+            );
             let debt = m.morpho.debt_of(&position).map_err(|e| model(id, e))?;
             let unhealthy = |price| -> Result<bool> {
                 Ok(m.morpho.max_borrow_of(&position, price).map_err(|e| model(id, e))? < debt)
             };
             if unhealthy(oracle_raw)? || unhealthy(market_raw)? {
-                found.push((account, position));
+                found.push(candidate);
             }
         }
         Ok(found)
@@ -144,13 +150,28 @@ impl Engine<'_> {
         })
     }
 
-    fn visit_borrower(&mut self, id: &str, borrower: Address, position: &Position) -> Result<()> {
-        let valued = self.value(id, position)?;
+    fn visit_borrower(&mut self, id: &str, candidate: &Candidate) -> Result<()> {
+        let (borrower, position) = (candidate.account, &candidate.position);
+        // A borrower whose miss is already logged is logged once: it needs no valuation, only
+        // the oracle's verdict (the same integer test as `value`'s), since only a liquidation can
+        // still change anything.
+        let valued = if candidate.missed { None } else { Some(self.value(id, position)?) };
         let m = &self.world.markets[id];
+        let healthy_by_oracle = match &valued {
+            Some(valued) => valued.healthy_by_oracle,
+            None => {
+                let debt = m.morpho.debt_of(position).map_err(|e| model(id, e))?;
+                m.morpho.max_borrow_of(position, m.morpho.price()).map_err(|e| model(id, e))?
+                    >= debt
+            }
+        };
+        let valued = valued.as_ref();
         let causes = [Quantity::Oracle(m.oracle.clone()), Quantity::Price(m.collateral.clone())];
-        if valued.healthy_by_oracle {
-            if !valued.healthy_at_market {
-                self.miss(id, borrower, MissReason::OracleAboveMarket, &valued, &causes);
+        if healthy_by_oracle {
+            if let Some(v) = valued
+                && !v.healthy_at_market
+            {
+                self.miss(id, candidate, MissReason::OracleAboveMarket, valued, &causes);
             }
             return Ok(());
         }
@@ -158,7 +179,7 @@ impl Engine<'_> {
             Ok(found) => found,
             // The contract would revert (e.g. nothing to seize): nobody can liquidate.
             Err(_) => {
-                self.miss(id, borrower, MissReason::Unprofitable, &valued, &causes);
+                self.miss(id, candidate, MissReason::Unprofitable, valued, &causes);
                 return Ok(());
             }
         };
@@ -168,7 +189,7 @@ impl Engine<'_> {
         let seized = whole(id, outcome.seized_assets, collateral.decimals)?;
         let bad_debt = whole(id, outcome.bad_debt_assets, loan.decimals)?;
         let Some(venue_id) = collateral.venue.clone() else {
-            self.miss(id, borrower, MissReason::NoLiquidity, &valued, &causes);
+            self.miss(id, candidate, MissReason::NoLiquidity, valued, &causes);
             return Ok(());
         };
         let venue = &self.world.venues[&venue_id];
@@ -179,7 +200,7 @@ impl Engine<'_> {
             match venue.venue.quote_sell(seized) {
                 Ok(sale) => sale.proceeds * quote_usd,
                 Err(_) => {
-                    self.miss(id, borrower, MissReason::NoLiquidity, &valued, &causes);
+                    self.miss(id, candidate, MissReason::NoLiquidity, valued, &causes);
                     return Ok(());
                 }
             }
@@ -188,7 +209,7 @@ impl Engine<'_> {
         let bad_debt_usd = bad_debt * loan.price;
         let profit = proceeds - repaid_usd - self.scenario.engine.liquidation_gas_usd;
         if profit <= Decimal::ZERO {
-            self.miss(id, borrower, MissReason::Unprofitable, &valued, &causes);
+            self.miss(id, candidate, MissReason::Unprofitable, valued, &causes);
             return Ok(());
         }
         // Execute: the market as the contract leaves it, the collateral sold into the venue.
@@ -197,11 +218,14 @@ impl Engine<'_> {
         if let Some(m) = self.world.markets.get_mut(id) {
             let done = m.morpho.liquidate_max(borrower).map_err(|e| model(id, e))?;
             debug_assert_eq!(done, outcome, "the preview is the liquidation");
+            m.at_risk.refresh(candidate.slot, &m.morpho);
             m.liquidations += 1;
             m.realised_bad_debt_usd += bad_debt_usd;
         }
+        // The checksummed address (a keccak hash) is formatted once for the summary and the kind.
+        let who = borrower.to_string();
         let summary = format!(
-            "{name}: {borrower} liquidated, {} repaid, {} seized{}",
+            "{name}: {who} liquidated, {} repaid, {} seized{}",
             usd(repaid_usd),
             usd(seized * self.world.tokens[&collateral_token].price),
             if bad_debt.is_zero() {
@@ -211,7 +235,7 @@ impl Engine<'_> {
             }
         );
         let kind = EventKind::Liquidation {
-            borrower: borrower.to_string(),
+            borrower: who,
             repaid_usd,
             seized_usd: proceeds,
             profit_usd: profit,
@@ -238,12 +262,16 @@ impl Engine<'_> {
     fn miss(
         &mut self,
         id: &str,
-        borrower: Address,
+        candidate: &Candidate,
         reason: MissReason,
-        valued: &Valued,
+        valued: Option<&Valued>,
         causes: &[Quantity],
     ) {
+        // `None`: the borrower's miss is already logged (it was not valued again).
+        let Some(valued) = valued else { return };
+        let borrower = candidate.account;
         let Some(m) = self.world.markets.get_mut(id) else { return };
+        m.at_risk.mark_missed(candidate.slot);
         if !m.missed.insert(borrower) {
             return;
         }
@@ -267,14 +295,24 @@ impl Engine<'_> {
             MissReason::Unprofitable => "no liquidator profits after slippage and gas",
             MissReason::NoLiquidity => "there is no liquidity to sell the collateral into",
         };
+        if !self.log.keeps_miss(id) {
+            let kind = EventKind::MissedLiquidation {
+                borrower: String::new(),
+                reason: miss.reason,
+                debt_usd: miss.debt_usd,
+                collateral_usd: miss.collateral_usd,
+            };
+            self.log.record(id, kind, causes, String::new());
+            return;
+        }
+        let who = miss.borrower.to_string();
         let summary = format!(
-            "{name}: {} ({} debt vs {} collateral at market) not liquidated: {why}",
-            miss.borrower,
+            "{name}: {who} ({} debt vs {} collateral at market) not liquidated: {why}",
             usd(miss.debt_usd),
             usd(miss.collateral_usd)
         );
         let kind = EventKind::MissedLiquidation {
-            borrower: miss.borrower.to_string(),
+            borrower: who,
             reason: miss.reason,
             debt_usd: miss.debt_usd,
             collateral_usd: miss.collateral_usd,
@@ -290,11 +328,8 @@ impl Engine<'_> {
         let m = &self.world.markets[id];
         let mut uncovered_raw = U256::ZERO;
         let whole_worth = U256::from(1_000_000_000_000_000_000u64);
-        for account in m.at_risk.at(id, &m.morpho, market_raw, whole_worth)? {
-            let position = m.morpho.position(account);
-            if position.borrow_shares.is_zero() {
-                continue;
-            }
+        for candidate in m.at_risk.at(id, &m.morpho, market_raw, whole_worth)? {
+            let position = candidate.position;
             let debt = m.morpho.debt_of(&position).map_err(|e| model(id, e))?;
             let worth =
                 mul_div(position.collateral, market_raw, ORACLE_PRICE_SCALE, Rounding::Down)

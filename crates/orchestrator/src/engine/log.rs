@@ -41,6 +41,11 @@ pub(crate) struct Log {
     /// The clock, stamped on every event.
     pub(crate) step: u64,
     pub(crate) at_secs: u64,
+    /// A probe's log (breakpoint search), read only for each entity's first events of a kind:
+    /// see [`Log::keeps_miss`]. A report's log is never lean.
+    pub(crate) lean: bool,
+    /// Entities with a missed liquidation logged (kept only in a lean log).
+    missed: BTreeSet<String>,
 }
 
 impl Log {
@@ -76,6 +81,16 @@ impl Log {
             summary,
         });
         id
+    }
+
+    /// Whether a missed liquidation at `entity` about to be recorded needs its summary and
+    /// borrower written out. Always in a report's log. In a lean log only the entity's first:
+    /// a probe reads a market's events for its first missed liquidation or bad debt, so a later
+    /// missed liquidation there is never read beyond its kind (its id still counts, so it is
+    /// still recorded, with empty text). Formatting them is most of a crash's logging cost
+    /// (a checksummed address and two USD figures per borrower).
+    pub(crate) fn keeps_miss(&mut self, entity: &str) -> bool {
+        !self.lean || (!self.missed.contains(entity) && self.missed.insert(entity.to_owned()))
     }
 
     /// Says that `event` is what last changed `quantity`.

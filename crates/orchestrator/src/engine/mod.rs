@@ -84,7 +84,52 @@ pub fn run(snapshot: &Snapshot, scenario: &Scenario) -> Result<Report> {
     Engine::new(snapshot, scenario)?.run(&mut Quiet)
 }
 
+/// A validated snapshot's live state, built once and copied for each of many runs over the same
+/// snapshot (the breakpoint search's probes): validating and building a large snapshot costs
+/// about as much as a quiet run over it, and neither depends on the scenario.
+#[derive(Debug, Clone)]
+pub(crate) struct Prepared(World);
+
+impl Prepared {
+    /// Validates `snapshot` and builds its live state, as [`Engine::new`] does.
+    pub(crate) fn new(snapshot: &Snapshot) -> Result<Self> {
+        let problems = validate(snapshot);
+        if !problems.is_empty() {
+            return Err(Error::Snapshot(problems));
+        }
+        World::build(snapshot).map(Self)
+    }
+}
+
 impl<'a> Engine<'a> {
+    /// [`Engine::new`] over a snapshot already validated and built into `prepared` (which
+    /// must have been built from `snapshot`); the scenario is checked as usual.
+    pub(crate) fn prepared(
+        snapshot: &'a Snapshot,
+        scenario: &'a Scenario,
+        prepared: &Prepared,
+    ) -> Result<Self> {
+        let problems = scenario.check(snapshot);
+        if !problems.is_empty() {
+            return Err(Error::Scenario(problems));
+        }
+        let world = prepared.0.clone();
+        Ok(Self { snapshot, scenario, world, log: Log::default(), ramps: Default::default() })
+    }
+
+    /// [`Engine::prepared`] for a breakpoint probe: the run's report is read only through
+    /// `breakpoints::observe`, so its log is lean ([`Log::keeps_miss`]) and it has no contagion
+    /// paths. Every event is still recorded with its kind, figures, causes and id.
+    pub(crate) fn probe(
+        snapshot: &'a Snapshot,
+        scenario: &'a Scenario,
+        prepared: &Prepared,
+    ) -> Result<Self> {
+        let mut engine = Self::prepared(snapshot, scenario, prepared)?;
+        engine.log.lean = true;
+        Ok(engine)
+    }
+
     /// Checks both inputs and builds the live state.
     pub fn new(snapshot: &'a Snapshot, scenario: &'a Scenario) -> Result<Self> {
         let problems = validate(snapshot);
@@ -476,7 +521,7 @@ impl<'a> Engine<'a> {
         });
         let events = self.log.events;
         let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
-        let contagion = log::contagion(&events);
+        let contagion = if self.log.lean { Vec::new() } else { log::contagion(&events) };
         Ok(Report {
             schema_version: REPORT_SCHEMA_VERSION,
             scenario: self.scenario.name.clone(),
