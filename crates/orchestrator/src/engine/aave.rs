@@ -12,7 +12,7 @@ use super::{
     Engine,
     lending::Miss,
     log::Quantity,
-    model, settled, usd,
+    model, usd,
     world::{AaveLive, whole},
 };
 use crate::{
@@ -299,16 +299,7 @@ impl Engine<'_> {
         if let Some(m) = self.world.aave.get_mut(id) {
             m.economic_bad_debt_usd = uncovered;
         }
-        if uncovered > old && !settled(old, uncovered) {
-            let summary = format!("{name}: {} of debt uncovered at market", usd(uncovered));
-            let event = self.log.record(
-                id,
-                EventKind::EconomicBadDebt { total_usd: uncovered },
-                &causes,
-                summary,
-            );
-            self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
-        }
+        self.log_uncovered(id, &name, old, uncovered, &causes);
         Ok(())
     }
 }

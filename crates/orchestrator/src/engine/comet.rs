@@ -435,16 +435,7 @@ impl Engine<'_> {
         if let Some(m) = self.world.comet.get_mut(id) {
             m.economic_bad_debt_usd = uncovered;
         }
-        if uncovered > old && !settled(old, uncovered) {
-            let summary = format!("{name}: {} of debt uncovered at market", usd(uncovered));
-            let event = self.log.record(
-                id,
-                EventKind::EconomicBadDebt { total_usd: uncovered },
-                &causes,
-                summary,
-            );
-            self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
-        }
+        self.log_uncovered(id, &name, old, uncovered, &causes);
         Ok(())
     }
 }

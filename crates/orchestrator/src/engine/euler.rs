@@ -21,7 +21,7 @@ use super::{
     comet::answer_of,
     lending::Miss,
     log::Quantity,
-    model, settled, usd,
+    model, usd,
     world::{OracleState, whole},
 };
 use crate::{
@@ -332,16 +332,7 @@ impl Engine<'_> {
         if let Some(m) = self.world.euler.get_mut(id) {
             m.economic_bad_debt_usd = uncovered;
         }
-        if uncovered > old && !settled(old, uncovered) {
-            let summary = format!("{name}: {} of debt uncovered at market", usd(uncovered));
-            let event = self.log.record(
-                id,
-                EventKind::EconomicBadDebt { total_usd: uncovered },
-                &causes,
-                summary,
-            );
-            self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
-        }
+        self.log_uncovered(id, &name, old, uncovered, &causes);
         Ok(())
     }
 }

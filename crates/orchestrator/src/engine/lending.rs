@@ -288,6 +288,25 @@ impl Engine<'_> {
         self.log_miss(id, &name, &miss, causes);
     }
 
+    /// Logs a market's uncovered debt (debt over collateral at market) when it grew from `old`
+    /// to `uncovered`, in the words every lending pass uses, as the market's latest loss.
+    pub(super) fn log_uncovered(
+        &mut self,
+        id: &str,
+        name: &str,
+        old: Decimal,
+        uncovered: Decimal,
+        causes: &[Quantity],
+    ) {
+        if uncovered <= old || settled(old, uncovered) {
+            return;
+        }
+        let summary = format!("{name}: {} of debt uncovered at market", usd(uncovered));
+        let kind = EventKind::EconomicBadDebt { total_usd: uncovered };
+        let event = self.log.record(id, kind, causes, summary);
+        self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
+    }
+
     /// Logs a missed liquidation in the words every lending pass uses.
     pub(super) fn log_miss(&mut self, id: &str, name: &str, miss: &Miss, causes: &[Quantity]) {
         let why = match miss.reason {
@@ -342,21 +361,10 @@ impl Engine<'_> {
         let causes = [Quantity::Price(m.collateral.clone()), Quantity::MarketLoss(id.to_owned())];
         let name = m.name.clone();
         let old = m.economic_bad_debt_usd;
-        if uncovered > old && !settled(old, uncovered) {
-            if let Some(m) = self.world.markets.get_mut(id) {
-                m.economic_bad_debt_usd = uncovered;
-            }
-            let summary = format!("{name}: {} of debt uncovered at market", usd(uncovered));
-            let event = self.log.record(
-                id,
-                EventKind::EconomicBadDebt { total_usd: uncovered },
-                &causes,
-                summary,
-            );
-            self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
-        } else if let Some(m) = self.world.markets.get_mut(id) {
+        if let Some(m) = self.world.markets.get_mut(id) {
             m.economic_bad_debt_usd = uncovered;
         }
+        self.log_uncovered(id, &name, old, uncovered, &causes);
 
         if uncovered > Decimal::ZERO {
             self.lenders_run(id)?;
