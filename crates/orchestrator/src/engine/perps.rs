@@ -121,7 +121,7 @@ impl PerpState {
             state.live.insert(spec.id.clone(), live);
         }
         for spec in &snapshot.books {
-            let live = build_book(spec, tokens)?;
+            let live = build_book(spec, tokens);
             for leg in &spec.shorts {
                 if let Some(venue) = state.live.get_mut(&leg.venue) {
                     venue.book_of.insert(leg.account, spec.id.clone());
@@ -260,7 +260,7 @@ fn build_venue(
     Ok((venue, live))
 }
 
-fn build_book(spec: &BookSpec, tokens: &BTreeMap<String, TokenState>) -> Result<BookLive> {
+fn build_book(spec: &BookSpec, tokens: &BTreeMap<String, TokenState>) -> BookLive {
     let longs = spec
         .longs
         .iter()
@@ -293,7 +293,7 @@ fn build_book(spec: &BookSpec, tokens: &BTreeMap<String, TokenState>) -> Result<
         topup_to: spec.rules.topup_to,
         rehedge_band: spec.rules.rehedge_band,
     };
-    Ok(BookLive {
+    BookLive {
         name: spec.name.clone(),
         book: Book {
             longs,
@@ -308,7 +308,7 @@ fn build_book(spec: &BookSpec, tokens: &BTreeMap<String, TokenState>) -> Result<
         rehedge_after_secs: spec.rules.rehedge_after_secs,
         unhedged: BTreeMap::new(),
         start_value: Decimal::ZERO,
-    })
+    }
 }
 
 const fn side_name(side: Side) -> &'static str {

@@ -366,11 +366,11 @@ impl World {
         }
 
         let oracle_answer = |id: &str| -> Result<Decimal> {
-            let state = oracles.get(id).ok_or_else(|| model_missing_oracle(id))?;
+            let state = oracles.get(id).ok_or_else(|| super::model_missing(id))?;
             state.oracle.price().0.to_decimal().map_err(|e| model(id, e))
         };
         let venue_copy = |id: &str| -> Result<Box<dyn faultline_liquidity::Venue>> {
-            let state: &VenueState = venues.get(id).ok_or_else(|| model_missing_oracle(id))?;
+            let state: &VenueState = venues.get(id).ok_or_else(|| super::model_missing(id))?;
             Ok(state.venue.boxed())
         };
         let perp = super::perps::PerpState::build(snapshot, &tokens, &oracle_answer, &venue_copy)?;
@@ -423,10 +423,6 @@ impl World {
                 .collect::<Result<_>>()?,
         })
     }
-}
-
-fn model_missing_oracle(entity: &str) -> Error {
-    Error::Overflow { entity: entity.to_owned(), what: "missing live state" }
 }
 
 /// `base / quote` in USD terms: the venue mid that matches both tokens' fair prices.

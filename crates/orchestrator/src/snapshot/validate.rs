@@ -643,23 +643,6 @@ fn perp_venues(
     oracle_of: &BTreeMap<&str, &super::OracleSpec>,
 ) {
     ids(p, "perp_venues", snapshot.perp_venues.iter().map(|v| v.id.as_str()));
-    let oracles: BTreeSet<&str> = oracle_of.keys().copied().collect();
-    // An oracle the venue reads must price its token in USD.
-    let usd_oracle = |p: &mut Problems, path: String, oracle: &str, token: &str| {
-        p.reference(path.clone(), oracle, &oracles, "oracles");
-        if let Some(o) = oracle_of.get(oracle)
-            && (o.token != token || o.quote.is_some())
-        {
-            p.push(
-                path,
-                format!(
-                    "expected an oracle pricing {token} in USD, found one pricing {} in {}",
-                    o.token,
-                    o.quote.as_deref().unwrap_or("USD")
-                ),
-            );
-        }
-    };
     for (i, venue) in snapshot.perp_venues.iter().enumerate() {
         let at = |field: &str| format!("$.perp_venues[{i}].{field}");
         p.non_negative(at("liquidation_fee_rate"), venue.liquidation_fee_rate);
@@ -682,7 +665,7 @@ fn perp_venues(
         for (j, c) in venue.collateral.iter().enumerate() {
             let at = |field: &str| format!("$.perp_venues[{i}].collateral[{j}].{field}");
             p.reference(at("token"), &c.token, tokens, "tokens");
-            usd_oracle(p, at("oracle"), &c.oracle, &c.token);
+            usd_oracle(p, at("oracle"), &c.oracle, &c.token, oracle_of);
             if !collateral.insert(c.token.as_str()) {
                 p.push(at("token"), format!("expected each token once, found {:?} again", c.token));
             }
@@ -698,7 +681,7 @@ fn perp_venues(
             }
             p.reference(at("token"), &m.token, tokens, "tokens");
             if let Some(oracle) = &m.index_oracle {
-                usd_oracle(p, at("index_oracle"), oracle, &m.token);
+                usd_oracle(p, at("index_oracle"), oracle, &m.token, oracle_of);
             }
             p.reference(at("venue"), &m.venue, venues, "venues");
             if let Some(v) = snapshot.venues.iter().find(|v| v.id == m.venue)
