@@ -1,4 +1,4 @@
-//! An ecosystem snapshot ([`faultline_orchestrator::Snapshot`]) read at the pinned block.
+//! An ecosystem snapshot ([`faultline_snapshot::Snapshot`]) read at the pinned block.
 //!
 //! [`snapshot`] discovers the accounts of the requested Morpho Blue markets from their events,
 //! reads the markets, every position, the oracles and the tokens at the pinned block, accrues
@@ -31,7 +31,7 @@ use faultline_core::{
     decimal::{from_decimal, to_decimal},
 };
 use faultline_lending::morpho::Position;
-use faultline_orchestrator::snapshot::{
+use faultline_snapshot::{
     BlockRef, Confidence, LendingMarketSpec, LendingProtocolSpec, MorphoMarketSpec,
     MorphoPositionSpec, OracleKindSpec, OracleSpec, Raw, RawAddress, SCHEMA_VERSION, Snapshot,
     Source, SourceKind, TokenSpec, validate,

@@ -32,7 +32,7 @@ use faultline_onchain::{
     readers::{morpho::read_markets, tokens::read_tokens},
     snapshot::{Request, Stage, TokenKey, UsdPrice, snapshot},
 };
-use faultline_orchestrator::snapshot::{
+use faultline_snapshot::{
     BlockRef, Confidence, LendingProtocolSpec, OracleKindSpec, Snapshot, Source, SourceKind,
 };
 use faultline_test_support::solc;

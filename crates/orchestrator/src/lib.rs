@@ -29,7 +29,8 @@ pub(crate) mod models;
 pub mod position;
 pub mod report;
 pub mod scenario;
-pub mod snapshot;
+/// The snapshot format lives in its own crate (`faultline-snapshot`), shared with `onchain`.
+pub use faultline_snapshot as snapshot;
 
 pub use engine::{Engine, Progress, Quiet, run};
 pub use error::{Error, Result};
