@@ -34,8 +34,8 @@ Examples:
 
     pub(super) const SCHEMA: &str = "\
 Examples:
-  faultline schema snapshot
-  faultline schema report --out report.schema.json";
+  faultline schema snapshot    # the format `stress` reads (fixtures/schema/ keeps a copy)
+  faultline schema report      # the format of `stress --format json`";
 
     pub(super) const SNAPSHOT: &str = "\
 Examples:
