@@ -117,7 +117,8 @@ pub(crate) fn examples(name: &str, markdown: &str) -> Result<Vec<Example>, Vec<U
         }
         let shown = blocks.get(i + 1).filter(|next| next.follows_block && next.lang == SHOWN);
         let last = found.len().checked_sub(1);
-        if shown.is_some() && last.is_none_or(|last| faultline_args(split_env(&found[last].2).1).is_none())
+        if shown.is_some()
+            && last.is_none_or(|last| faultline_args(split_env(&found[last].2).1).is_none())
         {
             problems.push(Unreadable {
                 at: format!("{name}:{}", block.line),
@@ -202,9 +203,9 @@ fn split_env(words: &[String]) -> (Vec<(String, String)>, &[String]) {
 pub(crate) fn faultline_args(words: &[String]) -> Option<Vec<String>> {
     match words {
         [first, rest @ ..] if first == "faultline" => Some(rest.to_vec()),
-        [cargo, run, rest @ ..] if cargo == "cargo" && run == "run" => {
-            Some(rest.iter().position(|w| w == "--").map_or_else(Vec::new, |i| rest[i + 1..].to_vec()))
-        }
+        [cargo, run, rest @ ..] if cargo == "cargo" && run == "run" => Some(
+            rest.iter().position(|w| w == "--").map_or_else(Vec::new, |i| rest[i + 1..].to_vec()),
+        ),
         _ => None,
     }
 }
@@ -238,7 +239,10 @@ pub(crate) fn mismatch(shown: &[String], output: &str) -> Option<String> {
                 } else {
                     format!(" after output line {from} (`{}`)", output[from - 1])
                 };
-                return Some(format!("shown line {} is no longer printed{after}:\n  {line}", n + 1));
+                return Some(format!(
+                    "shown line {} is no longer printed{after}:\n  {line}",
+                    n + 1
+                ));
             }
         }
     }

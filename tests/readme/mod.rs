@@ -95,7 +95,9 @@ fn every_faultline_command_in_the_readmes_runs_as_printed() {
     let mut commands = 0;
     for (name, text) in readmes() {
         match examples(&name, &text) {
-            Err(problems) => failures.extend(problems.iter().map(|p| format!("{}: {}", p.at, p.why))),
+            Err(problems) => {
+                failures.extend(problems.iter().map(|p| format!("{}: {}", p.at, p.why)))
+            }
             Ok(found) => {
                 for example in &found {
                     check(example, &mut failures);
@@ -128,7 +130,10 @@ fn the_readme_opens_with_the_run_command_and_the_test_command() {
     // The test suite, exactly as CI runs it.
     assert_eq!(commands(1), ["cargo test --workspace"], "README.md's second command");
     let ci = std::fs::read_to_string(run::root().join(".ci/run")).expect(".ci/run");
-    assert!(ci.lines().any(|l| l.trim() == "cargo test --workspace"), "CI runs the README's test command");
+    assert!(
+        ci.lines().any(|l| l.trim() == "cargo test --workspace"),
+        "CI runs the README's test command"
+    );
 }
 
 /// The subcommands `faultline --help` lists (clap's own `help` aside).
@@ -155,7 +160,13 @@ fn help_examples(who: &str, help: &str) -> Result<Vec<Example>, String> {
         }
         let args = extract::faultline_args(&words)
             .ok_or_else(|| format!("{at}: `{}` does not run faultline", line.trim()))?;
-        found.push(Example { at, text: line.trim().to_owned(), env: Vec::new(), args, shown: None });
+        found.push(Example {
+            at,
+            text: line.trim().to_owned(),
+            env: Vec::new(),
+            args,
+            shown: None,
+        });
     }
     Ok(found)
 }
@@ -185,7 +196,8 @@ fn every_help_ends_with_examples_that_run() {
 fn rust_examples_in_readmes_are_doc_tests() {
     let mut failures = Vec::new();
     for (name, text) in readmes() {
-        let rust: Vec<_> = extract::blocks(&text).into_iter().filter(|b| b.lang == "rust").collect();
+        let rust: Vec<_> =
+            extract::blocks(&text).into_iter().filter(|b| b.lang == "rust").collect();
         if rust.is_empty() {
             continue;
         }
@@ -259,7 +271,12 @@ fn commands_are_read_as_a_shell_reads_them() {
 fn placeholders_written_files_and_nodes_are_mapped_visibly() {
     let args = |text: &str| shlex::split(text).unwrap();
     let plan = run::plan(&[], &args("stress my-scenario.toml --format json --out report.json"));
-    assert_eq!(plan.args, args("stress fixtures/scenarios/stream-elixir-2025-11.toml --format json --out report.json"));
+    assert_eq!(
+        plan.args,
+        args(
+            "stress fixtures/scenarios/stream-elixir-2025-11.toml --format json --out report.json"
+        )
+    );
     let plan = run::plan(&[], &args("snapshot --rpc-url https://eth.example/rpc --protocol p"));
     assert_eq!(plan.args, args("snapshot --rpc-url http://127.0.0.1:1 --protocol p --retries 0"));
     assert!(plan.without_node.is_some());

@@ -173,7 +173,8 @@ impl Ran {
 pub(crate) fn run(plan: &Plan) -> Arc<Ran> {
     type Cache = Mutex<HashMap<Plan, Arc<OnceLock<Arc<Ran>>>>>;
     static RUNS: OnceLock<Cache> = OnceLock::new();
-    let slot = RUNS.get_or_init(Mutex::default).lock().unwrap().entry(plan.clone()).or_default().clone();
+    let slot =
+        RUNS.get_or_init(Mutex::default).lock().unwrap().entry(plan.clone()).or_default().clone();
     slot.get_or_init(|| Arc::new(execute(plan))).clone()
 }
 
