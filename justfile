@@ -22,9 +22,32 @@ test:
 bench:
     cargo bench --workspace
 
-# What faultline does, end to end, on the bundled data.
+# The formats `just demo` writes each stress report in (`faultline stress --format` values).
+report_formats := "markdown json"
+
+# Every bundled scenario end to end (stress, breakpoints, bands, graph), into target/demo/.
 demo:
-    cargo run --release -- --help
+    #!/usr/bin/env bash
+    set -euo pipefail
+    out=target/demo
+    mkdir -p "$out"
+    cargo build --release --quiet
+    faultline() { cargo run --release --quiet -- "$@"; }
+    ext() { case "$1" in markdown) echo md ;; *) echo "$1" ;; esac; }
+    for format in {{report_formats}}; do
+        faultline stress --format "$format" --out "$out/stream-elixir.$(ext "$format")"
+        faultline stress fixtures/scenarios/ten-ten-2025.toml --format "$format" --out "$out/ten-ten.$(ext "$format")"
+    done
+    faultline breakpoints --driver issuer:xusd --format markdown --out "$out/breakpoints-xusd.md"
+    faultline breakpoints --driver asset:sdeUSD --format markdown --out "$out/breakpoints-sdeusd.md"
+    faultline bands --asset xUSD --oracle-follows-market --format markdown --out "$out/bands-xusd.md"
+    faultline bands --asset sdeUSD --oracle-follows-market --format markdown --out "$out/bands-sdeusd.md"
+    faultline graph --format mermaid --out "$out/graph-stream-elixir.mmd"
+    faultline graph --format dot --out "$out/graph-stream-elixir.dot"
+    faultline graph fixtures/snapshots/ten-ten-2025.json --format mermaid --out "$out/graph-ten-ten.mmd"
+    faultline loop fixtures/vaults/example-loop.toml --format markdown --out "$out/loop-example.md"
+    echo "The demo's outputs are in $out/:"
+    ls -1 "$out" | sed 's/^/  /'
 
 # Everything CI runs.
 ci:

@@ -6,13 +6,77 @@ use crate::commands::{
 };
 use clap::{Args, Parser, Subcommand};
 
+/// The examples at the end of each help: commands on the bundled data, paths from the repository
+/// root. `tests/readme` runs every one of them (and tells where to add them for a new command).
+mod examples {
+    pub(super) const FAULTLINE: &str = "\
+Examples:
+  faultline stress                                       # the bundled Stream/Elixir report
+  faultline stress fixtures/scenarios/ten-ten-2025.toml  # the 10-10 crash on Aave and a perp venue
+  # Each command's --help ends with examples of its own.";
+
+    pub(super) const STRESS: &str = "\
+Examples:
+  # The bundled Stream/Elixir November 2025 scenario (compiled in: runs from any directory)
+  faultline stress
+  # The 10-10 crash: Aave v3 Core's real parameters, a perp venue's ADL, a USDe-like issuer
+  faultline stress fixtures/scenarios/ten-ten-2025.toml";
+
+    pub(super) const BREAKPOINTS: &str = "\
+Examples:
+  # How far sdeUSD can fall before each market, issuer and token of the bundled snapshot breaks
+  faultline breakpoints --driver asset:sdeUSD --tolerance 0.01";
+
+    pub(super) const GRAPH: &str = "\
+Examples:
+  faultline graph                # the bundled snapshot as a Mermaid flowchart, cycles in red
+  faultline graph fixtures/snapshots/ten-ten-2025.json --format dot --out ten-ten.dot";
+
+    pub(super) const SCHEMA: &str = "\
+Examples:
+  faultline schema snapshot    # the format `stress` reads (fixtures/schema/ keeps a copy)
+  faultline schema report      # the format of `stress --format json`";
+
+    pub(super) const SNAPSHOT: &str = "\
+Examples:
+  # Needs a node: a Morpho Blue market on Ethereum at one block, every request recorded
+  faultline snapshot --rpc-url https://eth.example/rpc --block 24448638 --from-block 18883124 \\
+    --protocol morpho-blue:0x0f9563442d64ab3bd3bcb27058db0b0d4046a4c46f0acd811dacae9551d2b129 \\
+    --price USDC=1 --record recording --out snapshot.json
+  # Offline, the same read from the recording: the same flags with --replay recording instead
+  # of --rpc-url. Without a node, every other command runs on the bundled snapshots.";
+
+    pub(super) const BANDS: &str = "\
+Examples:
+  # xUSD's curve if its oracles followed the market (as configured they are hardcoded: flat)
+  faultline bands --asset xUSD --grid 6 --max-fall 50 --oracle-follows-market
+  faultline bands --snapshot fixtures/snapshots/stream-elixir-2025-11.json --asset sdeUSD --format json";
+
+    pub(super) const POSITION: &str = "\
+Examples:
+  faultline position --market morpho-eth-sdeusd-usdc --account 0x1597E4B7cF6D2877A1d690b6088668afDb045763
+  faultline position --protocol aave-v3 --collateral WETH=10 --debt USDC=20000 --price WETH=2000";
+
+    pub(super) const LOOP: &str = "\
+Examples:
+  faultline loop fixtures/vaults/example-loop.toml
+  faultline loop fixtures/vaults/example-loop.toml --format json --out loop.json";
+}
+
 /// Find where DeFi collateral chains break.
 ///
 /// Faultline models lending markets, AMMs and order books, looped stablecoin vaults, perpetual
 /// exchanges with auto-deleveraging and delta-neutral books, exactly as their contracts compute,
 /// and composes them over real on-chain state to stress where collateral chains break.
 #[derive(Debug, Parser)]
-#[command(name = "faultline", version, about, long_about, arg_required_else_help = true)]
+#[command(
+    name = "faultline",
+    version,
+    about,
+    long_about,
+    arg_required_else_help = true,
+    after_help = examples::FAULTLINE
+)]
 pub(crate) struct Cli {
     /// Options every command takes.
     #[command(flatten)]
@@ -30,25 +94,34 @@ pub(crate) struct GlobalArgs {
     pub(crate) verbose: u8,
 }
 
-/// The subcommands.
+/// The subcommands. Each help ends with examples on the bundled data (`examples`), which
+/// `tests/readme` runs.
 #[derive(Debug, Subcommand)]
 enum Command {
     /// Run a stress scenario and report what broke, in what order, and why.
+    #[command(after_help = examples::STRESS)]
     Stress(StressArgs),
     /// The smallest shock of one driver (an asset's price, an issuer's backing, a venue's depth)
     /// at which each market, issuer and token first takes a loss and first becomes insolvent.
+    #[command(after_help = examples::BREAKPOINTS)]
     Breakpoints(BreakpointsArgs),
     /// Draw the collateral and backing dependency graph of a snapshot, cycles marked.
+    #[command(after_help = examples::GRAPH)]
     Graph(GraphArgs),
     /// Print the JSON Schema of the snapshot or report format.
+    #[command(after_help = examples::SCHEMA)]
     Schema(SchemaArgs),
     /// Read protocol state from a JSON-RPC node at one block into a snapshot for `stress`.
+    #[command(after_help = examples::SNAPSHOT)]
     Snapshot(SnapshotArgs),
     /// Liquidation bands of one collateral asset across every lending market of a snapshot.
+    #[command(after_help = examples::BANDS)]
     Bands(BandsArgs),
     /// One position's health, liquidation prices and largest liquidation now.
+    #[command(after_help = examples::POSITION)]
     Position(PositionArgs),
     /// The vault-design check of a looped vault described in TOML.
+    #[command(after_help = examples::LOOP)]
     Loop(LoopArgs),
 }
 

@@ -6,6 +6,7 @@ mod breakpoints;
 mod cli;
 mod loop_check;
 mod position;
+mod readme;
 mod reports;
 mod snapshot;
 mod stress;

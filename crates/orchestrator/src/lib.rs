@@ -19,6 +19,11 @@
 //! The crate is pure: no IO, no async. Reading files and rendering reports is the CLI's job.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+/// The README's examples, compiled and run as doc tests (not part of the API).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 pub mod bands;
 pub mod breakpoints;
 pub mod engine;
