@@ -28,8 +28,8 @@ pub(crate) struct PyAnalysis {
 impl PyAnalysis {
     /// Which analysis: `breakpoints`, `bands`, `position` or `loop`.
     #[getter]
-    fn kind(&self) -> &'static str {
-        self.kind
+    fn kind(&self) -> String {
+        self.kind.to_owned()
     }
 
     /// The report as JSON text, as the CLI prints it with `--format json`.
@@ -67,10 +67,12 @@ pub(crate) fn breakpoints(
 ) -> PyResult<PyAnalysis> {
     let defaults = Options::default();
     let options = Options {
-        tolerance: tolerance.map_or(Ok(defaults.tolerance), |t| inputs::decimal(py, "tolerance", t))?,
+        tolerance: tolerance
+            .map_or(Ok(defaults.tolerance), |t| inputs::decimal(py, "tolerance", t))?,
         grid,
         keep_shocks,
-        depeg_pct: depeg_pct.map_or(Ok(defaults.depeg_pct), |d| inputs::decimal(py, "depeg_pct", d))?,
+        depeg_pct: depeg_pct
+            .map_or(Ok(defaults.depeg_pct), |d| inputs::decimal(py, "depeg_pct", d))?,
     };
     let (snapshot, plan) = (scenario.snapshot.clone(), scenario.scenario.clone());
     let driver = errors::engine(py, Driver::parse(driver, &snapshot))?;
@@ -96,7 +98,8 @@ pub(crate) fn bands(
     max_fall: Option<&Bound<'_, PyAny>>,
     oracle_follows_market: bool,
 ) -> PyResult<PyAnalysis> {
-    let max_fall = max_fall.map_or(Ok(Decimal::from(50)), |m| inputs::decimal(py, "max_fall", m))?;
+    let max_fall =
+        max_fall.map_or(Ok(Decimal::from(50)), |m| inputs::decimal(py, "max_fall", m))?;
     let bps = max_fall * Decimal::ONE_HUNDRED;
     if max_fall.is_sign_negative() || max_fall > Decimal::ONE_HUNDRED || !bps.fract().is_zero() {
         return Err(input_error(

@@ -23,12 +23,18 @@ fn int64<'py>(py: Python<'py>, values: impl Iterator<Item = u64>) -> (String, Bo
     numeric(py, "<i8", bytes)
 }
 
-fn float64<'py>(py: Python<'py>, values: impl Iterator<Item = Decimal>) -> (String, Bound<'py, PyBytes>) {
+fn float64<'py>(
+    py: Python<'py>,
+    values: impl Iterator<Item = Decimal>,
+) -> (String, Bound<'py, PyBytes>) {
     let bytes = values.flat_map(|v| v.to_f64().unwrap_or(f64::NAN).to_le_bytes()).collect();
     numeric(py, "<f8", bytes)
 }
 
-fn boolean<'py>(py: Python<'py>, values: impl Iterator<Item = bool>) -> (String, Bound<'py, PyBytes>) {
+fn boolean<'py>(
+    py: Python<'py>,
+    values: impl Iterator<Item = bool>,
+) -> (String, Bound<'py, PyBytes>) {
     numeric(py, "|b1", values.map(u8::from).collect())
 }
 
@@ -43,11 +49,7 @@ pub(crate) fn frame<'py>(
 }
 
 /// The columns of `table` (`events`, `losses` or `paths`), in order.
-fn columns<'py>(
-    py: Python<'py>,
-    report: &Report,
-    table: &str,
-) -> PyResult<Bound<'py, PyDict>> {
+fn columns<'py>(py: Python<'py>, report: &Report, table: &str) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
     let id = |i: usize| u64::try_from(i).unwrap_or(u64::MAX);
     match table {
@@ -91,7 +93,10 @@ fn columns<'py>(
         "paths" => {
             let c = &report.contagion;
             out.set_item("loss", int64(py, c.iter().map(|c| id(c.loss))))?;
-            out.set_item("root", int64(py, c.iter().map(|c| id(c.path.first().copied().unwrap_or(c.loss)))))?;
+            out.set_item(
+                "root",
+                int64(py, c.iter().map(|c| id(c.path.first().copied().unwrap_or(c.loss)))),
+            )?;
             out.set_item("length", int64(py, c.iter().map(|c| id(c.path.len()))))?;
             out.set_item("path", c.iter().map(|c| c.path.clone()).collect::<Vec<_>>())?;
             out.set_item("text", c.iter().map(|c| c.text.as_str()).collect::<Vec<_>>())?;

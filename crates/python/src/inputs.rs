@@ -20,10 +20,14 @@ pub(crate) fn read(py: Python<'_>, path: &Path) -> PyResult<String> {
 }
 
 /// A snapshot parsed and validated from JSON `text`; problems name `file`.
-pub(crate) fn snapshot_from_text(py: Python<'_>, file: &str, text: &str) -> PyResult<Arc<Snapshot>> {
-    py.detach(|| Snapshot::from_json(text))
-        .map(Arc::new)
-        .map_err(|problems| Failure::invalid(Kind::Snapshot, file, "snapshot", &problems).into_pyerr(py))
+pub(crate) fn snapshot_from_text(
+    py: Python<'_>,
+    file: &str,
+    text: &str,
+) -> PyResult<Arc<Snapshot>> {
+    py.detach(|| Snapshot::from_json(text)).map(Arc::new).map_err(|problems| {
+        Failure::invalid(Kind::Snapshot, file, "snapshot", &problems).into_pyerr(py)
+    })
 }
 
 /// `scenario` checked against `snapshot`, as a Python scenario.

@@ -86,7 +86,11 @@ pub(crate) struct PyScenario {
 }
 
 impl PyScenario {
-    pub(crate) const fn new(file: String, scenario: Arc<Scenario>, snapshot: Arc<Snapshot>) -> Self {
+    pub(crate) const fn new(
+        file: String,
+        scenario: Arc<Scenario>,
+        snapshot: Arc<Snapshot>,
+    ) -> Self {
         Self { file, scenario, snapshot }
     }
 }
@@ -111,9 +115,8 @@ impl PyScenario {
         base_dir: Option<PathBuf>,
         name: &str,
     ) -> PyResult<Self> {
-        let parsed = Scenario::from_toml(text).map_err(|p| {
-            Failure::invalid(Kind::Scenario, name, "scenario", &[p]).into_pyerr(py)
-        })?;
+        let parsed = Scenario::from_toml(text)
+            .map_err(|p| Failure::invalid(Kind::Scenario, name, "scenario", &[p]).into_pyerr(py))?;
         let snapshot = match snapshot {
             Some(s) => s.inner.clone(),
             None => inputs::snapshot_named(py, &base_dir.unwrap_or_default(), &parsed.snapshot)?,
@@ -275,6 +278,7 @@ impl PyReport {
 #[pyfunction]
 pub(crate) fn stress(py: Python<'_>, scenario: &PyScenario) -> PyResult<PyReport> {
     let (snapshot, plan) = (scenario.snapshot.clone(), scenario.scenario.clone());
-    let report = errors::engine(py, py.detach(move || faultline_orchestrator::run(&snapshot, &plan)))?;
+    let report =
+        errors::engine(py, py.detach(move || faultline_orchestrator::run(&snapshot, &plan)))?;
     Ok(PyReport { inner: Arc::new(report) })
 }

@@ -26,9 +26,9 @@ _TOKEN = re.compile(r"([A-Za-z_][A-Za-z0-9_]*)|\[(\d+)\]")
 
 
 def item_seed(seed: int, index: int) -> int:
-    """The seed of item ``index`` of a sweep seeded ``seed``: SplitMix64 of the pair, so it
-    depends on nothing else (not the shard, not the worker)."""
-    z = (seed * 0x9E3779B97F4A7C15 + index + 1) & _MASK
+    """The seed of item ``index`` of a sweep seeded ``seed``: output ``index`` of SplitMix64
+    seeded with ``seed``, so it depends on nothing else (not the shard, not the worker)."""
+    z = (seed + (index + 1) * 0x9E3779B97F4A7C15) & _MASK
     z = ((z ^ (z >> 30)) * 0xBF58476D1CE4E5B9) & _MASK
     z = ((z ^ (z >> 27)) * 0x94D049BB133111EB) & _MASK
     return z ^ (z >> 31)
