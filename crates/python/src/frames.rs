@@ -10,7 +10,7 @@ use pyo3::{
     prelude::*,
     types::{PyBytes, PyDict},
 };
-use rust_decimal::{Decimal, prelude::ToPrimitive};
+use rust_decimal::Decimal;
 
 /// One numeric column: its NumPy dtype and its values' bytes.
 fn numeric<'py>(py: Python<'py>, dtype: &str, bytes: Vec<u8>) -> (String, Bound<'py, PyBytes>) {
@@ -27,7 +27,11 @@ fn float64<'py>(
     py: Python<'py>,
     values: impl Iterator<Item = Decimal>,
 ) -> (String, Bound<'py, PyBytes>) {
-    let bytes = values.flat_map(|v| v.to_f64().unwrap_or(f64::NAN).to_le_bytes()).collect();
+    // Through the decimal text: Rust's float parsing rounds to the nearest f64 (as Python's
+    // `float(str)` does), where `Decimal::to_f64` can be an ulp off.
+    let bytes = values
+        .flat_map(|v| v.to_string().parse::<f64>().unwrap_or(f64::NAN).to_le_bytes())
+        .collect();
     numeric(py, "<f8", bytes)
 }
 
