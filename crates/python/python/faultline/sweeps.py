@@ -43,11 +43,11 @@ def _path(path: str) -> List[Any]:
             found = True
             parts.append(match.group(1) if match.group(1) else int(match.group(2)))
         if not found or "".join(m.group(0) for m in _TOKEN.finditer(segment)) != segment:
-            raise _native_error("grid", f"grid: expected a path such as shocks[0].loss_usd, found {path!r}")
+            raise _bad_input("grid", f"grid: expected a path such as shocks[0].loss_usd, found {path!r}")
     return parts
 
 
-def _native_error(field: str, message: str) -> Exception:
+def _bad_input(field: str, message: str) -> Exception:
     from .errors import InvalidInputError
 
     return InvalidInputError(message, None, field, [(field, message)])
@@ -67,7 +67,7 @@ def set_param(d: Dict[str, Any], path: str, value: Any) -> None:
             else:
                 target = target[part]
         except (KeyError, IndexError, TypeError):
-            raise _native_error(
+            raise _bad_input(
                 "grid", f"grid: expected a field of the scenario, found {path!r}"
             ) from None
 
@@ -89,7 +89,7 @@ def plan(
       ``breakpoints()``'s keywords); with a ``grid``, one per driver and combination.
     """
     if scenarios is not None and (base is not None or grid or drivers):
-        raise _native_error("scenarios", "scenarios: give scenarios alone, or base with grid/drivers")
+        raise _bad_input("scenarios", "scenarios: give scenarios alone, or base with grid/drivers")
     snapshots: List[_native.Snapshot] = []
     texts: Dict[str, int] = {}
     specs: List[Dict[str, Any]] = []
@@ -123,7 +123,7 @@ def plan(
             add("stress", s.to_dict(), snapshot_key(s), s.file, {"scenario": s.name}, None)
         return snapshots, specs
     if base is None:
-        raise _native_error("base", "base: expected a scenario to sweep")
+        raise _bad_input("base", "base: expected a scenario to sweep")
     key = snapshot_key(base)
     paths = list((grid or {}).keys())
     combos: Iterable[Tuple[Any, ...]] = itertools.product(*[list(grid[p]) for p in paths]) if grid else [()]
