@@ -31,7 +31,7 @@ impl LoopArgs {
         let report = check(&design).map_err(|e| eyre::eyre!("{name}: {e}"))?;
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
         let text = match format {
-            Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            Format::Json => faultline_orchestrator::json::to_json(&report)?,
             _ => render::design(&report, format),
         };
         files::emit(self.out.as_deref(), &text)

@@ -178,7 +178,7 @@ impl PositionArgs {
         };
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
         let text = match format {
-            Format::Json => format!("{}\n", serde_json::to_string_pretty(&report)?),
+            Format::Json => faultline_orchestrator::json::to_json(&report)?,
             _ => render::position(&report, format),
         };
         files::emit(self.out.as_deref(), &text)

@@ -9,7 +9,7 @@ use std::fmt::Write;
 /// The report in `format`.
 pub(crate) fn breakpoints(report: &BreakpointReport, format: Format) -> eyre::Result<String> {
     Ok(match format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(report)?),
+        Format::Json => faultline_orchestrator::json::to_json(report)?,
         Format::Markdown => markdown(report),
         Format::Table => table(report),
     })

@@ -38,7 +38,7 @@ impl Format {
 /// The report in `format`.
 pub(crate) fn report(report: &Report, format: Format) -> eyre::Result<String> {
     Ok(match format {
-        Format::Json => format!("{}\n", serde_json::to_string_pretty(report)?),
+        Format::Json => faultline_orchestrator::json::to_json(report)?,
         Format::Markdown => markdown::report(report),
         Format::Table => table::report(report),
     })

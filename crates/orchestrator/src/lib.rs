@@ -12,6 +12,7 @@
 //! - [`bands`]: liquidation bands of one collateral asset across every lending market.
 //! - [`position`]: one position's health, liquidation prices and largest liquidation now.
 //! - [`loop_check`]: the vault-design check of a looped vault described in TOML.
+//! - [`json`]: the reports' JSON text, shared by the CLI and the Python bindings.
 //! - [`graph`]: the collateral and backing dependency graph, with its cycles.
 //! - [`breakpoints`]: the smallest shock of one driver at which each entity first takes a loss
 //!   and first becomes insolvent, by bisection over the cascade.
@@ -29,6 +30,7 @@ pub mod breakpoints;
 pub mod engine;
 pub mod error;
 pub mod graph;
+pub mod json;
 pub mod loop_check;
 pub(crate) mod models;
 pub mod position;
