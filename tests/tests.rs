@@ -7,5 +7,6 @@ mod cli;
 mod loop_check;
 mod position;
 mod reports;
+mod robustness;
 mod snapshot;
 mod stress;
