@@ -52,3 +52,7 @@ demo:
 # Everything CI runs.
 ci:
     bash .ci/run
+
+# Every fuzz target (fuzz/, cargo-fuzz on nightly) for SECS seconds each, seeded from fixtures/.
+fuzz SECS="60":
+    bash fuzz/run {{SECS}}

@@ -8,5 +8,6 @@ mod loop_check;
 mod position;
 mod readme;
 mod reports;
+mod robustness;
 mod snapshot;
 mod stress;

@@ -7,7 +7,7 @@ use crate::{
     render::{self, Format},
 };
 use clap::Args;
-use eyre::{Result, bail};
+use eyre::{Result, WrapErr, bail};
 use faultline_orchestrator::breakpoints::{Driver, Options, SearchProgress, search_with};
 use indicatif::{ProgressBar, ProgressStyle};
 use rust_decimal::Decimal;
@@ -70,7 +70,8 @@ impl BreakpointsArgs {
         );
         bar.set_message(format!("breakpoints {}", driver.spec()));
         let progress = Bar(bar);
-        let report = search_with(&loaded.snapshot, &loaded.scenario, &driver, &options, &progress)?;
+        let report = search_with(&loaded.snapshot, &loaded.scenario, &driver, &options, &progress)
+            .wrap_err_with(|| format!("searching {}", loaded.files))?;
         progress.0.finish_and_clear();
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
         let text = render::breakpoints(&report, format)?;

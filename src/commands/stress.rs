@@ -5,7 +5,7 @@ use crate::{
     render::{self, Format},
 };
 use clap::Args;
-use eyre::{Result, bail};
+use eyre::{Result, WrapErr, bail};
 use faultline_orchestrator::{Engine, Progress, Scenario, Snapshot, snapshot::Problem};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -27,6 +27,8 @@ pub(crate) struct StressArgs {
 pub(crate) struct Loaded {
     pub(crate) scenario: Scenario,
     pub(crate) snapshot: Snapshot,
+    /// Where they came from, for errors raised during a run: `scenario.toml over snapshot.json`.
+    pub(crate) files: String,
 }
 
 /// `problems` as one error naming `file`.
@@ -50,7 +52,7 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Loaded> {
                 .map_err(|p| invalid(&path.display().to_string(), "scenario", &[p]))?;
             let snapshot_path =
                 path.parent().unwrap_or_else(|| Path::new(".")).join(&scenario.snapshot);
-            let snapshot_text = files::read(&snapshot_path)?;
+            let snapshot_text = files::read_snapshot(&snapshot_path)?;
             (path.display().to_string(), text, snapshot_path.display().to_string(), snapshot_text)
         }
     };
@@ -62,7 +64,8 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Loaded> {
     if !problems.is_empty() {
         return Err(invalid(&scenario_name, "scenario for this snapshot", &problems));
     }
-    Ok(Loaded { scenario, snapshot })
+    let files = format!("{scenario_name} over {snapshot_name}");
+    Ok(Loaded { scenario, snapshot, files })
 }
 
 /// Shows steps on standard error when it is a terminal (indicatif hides itself otherwise).
@@ -85,7 +88,8 @@ impl StressArgs {
         );
         bar.set_message("stress");
         let mut progress = Bar(bar);
-        let report = engine.run(&mut progress)?;
+        let report =
+            engine.run(&mut progress).wrap_err_with(|| format!("running {}", loaded.files))?;
         progress.0.finish_and_clear();
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
         let text = render::report(&report, format)?;

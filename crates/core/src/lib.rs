@@ -9,6 +9,7 @@
 //! - [`token`]: chains, addresses and tokens.
 //! - [`price`]: a *market* price (what an asset trades at) and an *oracle* price (what a protocol
 //!   reads) are different types, because the gap between them is where collateral chains break.
+//! - [`limits`]: the ranges a person-typed figure may take, so the cascade stays in range.
 //! - [`oracle`]: how an oracle's price follows the market: every step, a deviation/heartbeat push
 //!   feed, hardcoded, the issuer's reported exchange rate, or lagged; frozen or overridden.
 //!
@@ -20,6 +21,7 @@
 pub mod amount;
 pub mod decimal;
 pub mod error;
+pub mod limits;
 pub mod math;
 pub mod oracle;
 pub mod price;

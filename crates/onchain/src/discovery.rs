@@ -148,7 +148,7 @@ pub async fn scan_logs(chain: &Chain, scan: &Scan) -> Result<(Vec<Log>, ScanRepo
                 if let Some(dir) = &scan.cache {
                     let path = dir.join(format!("{key}_{cursor}_{end}.json"));
                     let text = serde_json::to_string(&page).map_err(|e| Error::io(&path, e))?;
-                    std::fs::write(&path, text).map_err(|e| Error::io(&path, e))?;
+                    crate::whole::write(&path, &text).map_err(|e| Error::io(&path, e))?;
                 }
                 logs.extend(page);
                 report.pages_fetched += 1;

@@ -21,6 +21,7 @@ pub mod multicall;
 pub mod readers;
 pub mod snapshot;
 pub mod transport;
+mod whole;
 
 /// alloy's primitive types the API takes ([`primitives::Address`], [`primitives::B256`], ...).
 pub use alloy::primitives;

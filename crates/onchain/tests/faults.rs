@@ -253,3 +253,38 @@ async fn reads_through_a_faulty_proxy_equal_direct_reads_or_fail_loudly() {
     let err = outcome.expect_err("six requests through a proxy that faults four in six");
     assert!(matches!(err, faultline_onchain::Error::Rpc { .. }), "{err}");
 }
+
+/// A server that answers every request for `eth_chainId` correctly except for its JSON-RPC id,
+/// as a proxy that mixes up connections does.
+async fn wrong_id_server() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.expect("bind");
+    let url = format!("http://{}", listener.local_addr().expect("addr"));
+    tokio::spawn(async move {
+        while let Ok((mut stream, _)) = listener.accept().await {
+            tokio::spawn(async move {
+                let Some(body) = read_request(&mut stream).await else { return };
+                let request: serde_json::Value = serde_json::from_slice(&body).unwrap_or_default();
+                let id = request["id"].as_u64().unwrap_or(0) + 1_000;
+                let response =
+                    serde_json::json!({ "jsonrpc": "2.0", "id": id, "result": "0x1" }).to_string();
+                let head = format!(
+                    "HTTP/1.1 200 OK\r\nContent-Type: application/json\r\nContent-Length: {}\r\nConnection: close\r\n\r\n",
+                    response.len()
+                );
+                let _ = stream.write_all(head.as_bytes()).await;
+                let _ = stream.write_all(response.as_bytes()).await;
+            });
+        }
+    });
+    url
+}
+
+#[tokio::test(flavor = "current_thread")]
+async fn a_response_to_another_request_id_is_refused() {
+    let url = wrong_id_server().await;
+    let mut config = Config::new(Endpoint::Http(url));
+    config.policy = policy(1);
+    let err = Chain::connect(&config).await.expect_err("an answer to another id is no answer");
+    let text = format!("{err}");
+    assert!(text.contains("JSON-RPC id") && text.contains("gave up after 2 attempts"), "{text}");
+}

@@ -43,6 +43,19 @@ pub enum Error {
         /// Why the run failed.
         source: Box<Self>,
     },
+    /// A run stopped at one step: which step, when, and the shocks that had started by then.
+    #[error("step {step} (t = {at_secs}s; shocks so far: {shocks}): {source}")]
+    Step {
+        /// The step, from 0.
+        step: u64,
+        /// Seconds from the snapshot at the step's start.
+        at_secs: u64,
+        /// The scenario's shocks that had started by this step, as `shocks[i] (what)`, or
+        /// `none`.
+        shocks: String,
+        /// Why the step failed.
+        source: Box<Self>,
+    },
     /// A figure overflowed the cascade's decimal arithmetic.
     #[error("{entity}: {what} overflowed")]
     Overflow {

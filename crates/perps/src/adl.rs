@@ -118,14 +118,20 @@ pub fn deleverage(
         .filter(|(_, size)| !size.is_zero())
         .map(|(index, size)| {
             let candidate = &candidates[index];
-            AdlFill {
+            let realized_pnl = shortfall
+                .fill_price
+                .checked_sub(candidate.entry_price)
+                .and_then(|move_| move_.checked_mul(size))
+                .map(|pnl| side.sign() * pnl)
+                .ok_or(Error::Overflow { op: "ADL realised PnL (size x price move)" })?;
+            Ok(AdlFill {
                 account: candidate.account,
                 size,
                 price: shortfall.fill_price,
-                realized_pnl: side.sign() * size * (shortfall.fill_price - candidate.entry_price),
-            }
+                realized_pnl,
+            })
         })
-        .collect();
+        .collect::<Result<_>>()?;
     Ok(AdlOutcome { fills, unfilled: shortfall.size - closed })
 }
 
@@ -164,35 +170,45 @@ fn validate(shortfall: &Shortfall, candidates: &[Candidate]) -> Result<()> {
     Ok(())
 }
 
-fn unrealized_pnl(side: Side, candidate: &Candidate, mark: Decimal) -> Decimal {
-    side.sign() * candidate.size * (mark - candidate.entry_price)
-}
 
+/// The candidate's ranking key, highest closed first. Every step is checked: a key too large
+/// for a decimal (a near-zero account value, a mark of 1e-12 against a large entry) ranks as the
+/// largest decimal, which is where it belongs in the order (ties fall to the account id).
 fn rank_key(policy: AdlPolicy, side: Side, shortfall: &Shortfall, c: &Candidate) -> Decimal {
     let mark = shortfall.mark_price;
-    let upnl = unrealized_pnl(side, c, mark);
-    let account_value = c.wallet_balance + upnl;
-    match policy {
-        AdlPolicy::HyperliquidRank => {
-            if account_value <= Decimal::ZERO {
-                return Decimal::MAX;
+    let key = || -> Option<Decimal> {
+        let upnl = checked_upnl(side, c, mark)?;
+        let account_value = c.wallet_balance.checked_add(upnl)?;
+        match policy {
+            AdlPolicy::HyperliquidRank => {
+                if account_value <= Decimal::ZERO {
+                    return None;
+                }
+                let pnl_factor = match side {
+                    Side::Long => mark.checked_div(c.entry_price)?,
+                    Side::Short => c.entry_price.checked_div(mark)?,
+                };
+                pnl_factor.checked_mul(c.size.checked_mul(mark)?.checked_div(account_value)?)
             }
-            let pnl_factor = match side {
-                Side::Long => mark / c.entry_price,
-                Side::Short => c.entry_price / mark,
-            };
-            pnl_factor * (c.size * mark / account_value)
+            _ => {
+                let pnl_ratio =
+                    upnl.max(Decimal::ZERO).checked_div(c.wallet_balance.max(Decimal::ONE))?;
+                let margin_ratio = if account_value > Decimal::ZERO {
+                    c.maintenance_margin.checked_div(account_value)?
+                } else {
+                    Decimal::ZERO
+                };
+                pnl_ratio.checked_mul(margin_ratio)
+            }
         }
-        _ => {
-            let pnl_ratio = upnl.max(Decimal::ZERO) / c.wallet_balance.max(Decimal::ONE);
-            let margin_ratio = if account_value > Decimal::ZERO {
-                c.maintenance_margin / account_value
-            } else {
-                Decimal::ZERO
-            };
-            pnl_ratio * margin_ratio
-        }
-    }
+    };
+    key().unwrap_or(Decimal::MAX)
+}
+
+/// A candidate's unrealised PnL at `mark`, `None` when it does not fit a decimal.
+fn checked_upnl(side: Side, candidate: &Candidate, mark: Decimal) -> Option<Decimal> {
+    let pnl = mark.checked_sub(candidate.entry_price)?.checked_mul(candidate.size)?;
+    Some(side.sign() * pnl)
 }
 
 /// Closes whole positions in order until `needed` is covered; the last is closed partly.
@@ -237,13 +253,25 @@ fn leverage_draining(
     candidates: &[Candidate],
 ) -> Result<Vec<(usize, Decimal)>> {
     let mark = shortfall.mark_price;
-    let notional = |c: &Candidate| c.size * mark;
-    let equity = |c: &Candidate| c.wallet_balance + unrealized_pnl(side, c, mark);
+    let overflow = Error::Overflow { op: "ADL leverage (notional / equity)" };
+    let notional = |c: &Candidate| c.size.checked_mul(mark).ok_or(overflow.clone());
+    let equity = |c: &Candidate| {
+        checked_upnl(side, c, mark)
+            .and_then(|upnl| c.wallet_balance.checked_add(upnl))
+            .ok_or(overflow.clone())
+    };
+    for c in candidates {
+        notional(c)?;
+        equity(c)?;
+    }
+    // Both were checked above for every candidate; a leverage beyond a decimal sorts first.
+    let notional = |c: &Candidate| notional(c).unwrap_or(Decimal::MAX);
+    let equity = |c: &Candidate| equity(c).unwrap_or(Decimal::MAX);
     let total: Decimal = candidates.iter().map(|c| c.size).sum();
     if total <= shortfall.size {
         return Ok(candidates.iter().enumerate().map(|(i, c)| (i, c.size)).collect());
     }
-    let mut needed = shortfall.size * mark;
+    let mut needed = shortfall.size.checked_mul(mark).ok_or(overflow.clone())?;
 
     let (underwater, mut levered): (Vec<usize>, Vec<usize>) =
         (0..candidates.len()).partition(|&i| equity(&candidates[i]) <= Decimal::ZERO);
@@ -255,7 +283,9 @@ fn leverage_draining(
     if needed <= Decimal::ZERO {
         return Ok(closes);
     }
-    let leverage = |i: usize| notional(&candidates[i]) / equity(&candidates[i]);
+    let leverage = |i: usize| {
+        notional(&candidates[i]).checked_div(equity(&candidates[i])).unwrap_or(Decimal::MAX)
+    };
     levered.sort_by(|&a, &b| {
         leverage(b).cmp(&leverage(a)).then(candidates[a].account.cmp(&candidates[b].account))
     });
@@ -263,9 +293,13 @@ fn leverage_draining(
     let mut lambda = Decimal::ZERO;
     let mut drained = levered.len();
     for (k, &i) in levered.iter().enumerate() {
-        notional_sum += notional(&candidates[i]);
-        equity_sum += equity(&candidates[i]);
-        let level = ((notional_sum - needed) / equity_sum).max(Decimal::ZERO);
+        notional_sum =
+            notional_sum.checked_add(notional(&candidates[i])).ok_or(overflow.clone())?;
+        equity_sum = equity_sum.checked_add(equity(&candidates[i])).ok_or(overflow.clone())?;
+        let level = (notional_sum - needed)
+            .checked_div(equity_sum)
+            .ok_or(overflow.clone())?
+            .max(Decimal::ZERO);
         let next = levered.get(k + 1).map(|&j| leverage(j));
         if next.is_none_or(|next_leverage| next_leverage <= level) {
             lambda = level;

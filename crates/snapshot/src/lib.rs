@@ -26,7 +26,7 @@ pub use perps::{
     PerpVenueSpec, ShortLegSpec,
 };
 pub use raw::{Raw, RawAddress};
-pub use validate::{Problem, validate};
+pub use validate::{BYTES_PER_ENTITY, MAX_ENTITIES, Problem, entities, validate};
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;

@@ -9,6 +9,7 @@ use super::{
     VaultSpec, VaultVersionSpec, VenueModelSpec,
 };
 use alloy_primitives::U256;
+use faultline_core::limits;
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
 use std::fmt;
@@ -58,6 +59,13 @@ impl Problems {
             self.push(path, format!("expected a figure above 0, found {value}"));
         }
     }
+
+    /// Requires `value` to pass `check`, one of [`limits`]' ranges, which says what it accepts.
+    fn range(&mut self, path: String, value: Decimal, check: fn(Decimal) -> Result<(), String>) {
+        if let Err(expected) = check(value) {
+            self.push(path, format!("expected {expected}, found {value}"));
+        }
+    }
 }
 
 /// Ids of one kind of entity, checking that each is unique.
@@ -80,9 +88,69 @@ fn ids<'a>(
     seen.into_keys().collect()
 }
 
+/// Most entities (see [`entities`]) a snapshot may hold: at [`BYTES_PER_ENTITY`] each, about
+/// 2 GB of live state, which a run copies once more per breakpoint probe thread.
+pub const MAX_ENTITIES: u64 = 5_000_000;
+
+/// Memory one entity (a lending position, a perp account, a token...) takes once parsed and
+/// built into the engine's live state, bytes; measured on a snapshot of 1M Morpho positions
+/// (README, "Limits"): peak resident memory over the position count, rounded up.
+pub const BYTES_PER_ENTITY: u64 = 400;
+
+/// How many entities `snapshot` holds: tokens, oracles, venues, markets and their positions,
+/// issuers and their backing, holders, perp venues with their accounts and positions, books and
+/// vaults. Memory and a run's work grow with it.
+pub fn entities(snapshot: &Snapshot) -> u64 {
+    let positions: usize = snapshot
+        .lending_markets
+        .iter()
+        .map(|m| match &m.protocol {
+            LendingProtocolSpec::MorphoBlue(m) => m.positions.len(),
+            LendingProtocolSpec::AaveV3(m) => m.positions.len() + m.reserves.len(),
+            LendingProtocolSpec::CompoundV3(m) => m.positions.len() + m.assets.len(),
+            LendingProtocolSpec::EulerV2(m) => m.positions.len() + m.collaterals.len(),
+        })
+        .sum();
+    let perps: usize = snapshot
+        .perp_venues
+        .iter()
+        .map(|v| {
+            v.markets.len() + v.accounts.iter().map(|a| 1 + a.positions.len()).sum::<usize>()
+        })
+        .sum();
+    let total = snapshot.tokens.len()
+        + snapshot.oracles.len()
+        + snapshot.venues.len()
+        + snapshot.lending_markets.len()
+        + positions
+        + snapshot.issuers.iter().map(|i| 1 + i.backing.len()).sum::<usize>()
+        + snapshot.holders.len()
+        + perps
+        + snapshot.books.len()
+        + snapshot.vaults.len();
+    u64::try_from(total).unwrap_or(u64::MAX)
+}
+
+/// `bytes` in megabytes, for messages.
+fn megabytes(bytes: u64) -> u64 {
+    bytes.div_ceil(1_000_000)
+}
+
 /// Every problem in `snapshot`; empty when it is consistent.
 pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     let mut p = Problems::default();
+    let count = entities(snapshot);
+    if count > MAX_ENTITIES {
+        p.push(
+            "$",
+            format!(
+                "expected at most {MAX_ENTITIES} entities (positions, accounts, tokens...; about \
+                 {} MB at {BYTES_PER_ENTITY} bytes each), found {count} (about {} MB)",
+                megabytes(MAX_ENTITIES * BYTES_PER_ENTITY),
+                megabytes(count.saturating_mul(BYTES_PER_ENTITY))
+            ),
+        );
+    }
     if snapshot.schema_version != SCHEMA_VERSION {
         p.push(
             "$.schema_version",
@@ -100,7 +168,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     ids(&mut p, "vaults", snapshot.vaults.iter().map(|v| v.id.as_str()));
 
     for (i, token) in snapshot.tokens.iter().enumerate() {
-        p.non_negative(format!("$.tokens[{i}].price_usd"), token.price_usd);
+        p.range(format!("$.tokens[{i}].price_usd"), token.price_usd, limits::price);
         if token.decimals > 36 {
             p.push(
                 format!("$.tokens[{i}].decimals"),
@@ -115,7 +183,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         if let Some(quote) = &oracle.quote {
             p.reference(at("quote"), quote, &tokens, "tokens");
         }
-        p.non_negative(at("price"), oracle.price);
+        p.range(at("price"), oracle.price, limits::price);
         match &oracle.kind {
             OracleKindSpec::PushFeed { deviation_bps: 0, .. } => {
                 p.push(at("kind.deviation_bps"), "expected a threshold above 0, found 0");
@@ -152,7 +220,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                             format!("expected a distance below 100%, found {}", level.within_pct),
                         );
                     }
-                    p.positive(at("quantity"), level.quantity);
+                    p.range(at("quantity"), level.quantity, limits::amount);
                     if let Some((pct, qty)) = last
                         && (level.within_pct <= pct || level.quantity < qty)
                     {
@@ -169,8 +237,8 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                 }
             }
             VenueModelSpec::ConstantProduct { reserve_base, reserve_quote, fee_bps } => {
-                p.positive(at("model.reserve_base"), *reserve_base);
-                p.positive(at("model.reserve_quote"), *reserve_quote);
+                p.range(at("model.reserve_base"), *reserve_base, limits::amount);
+                p.range(at("model.reserve_quote"), *reserve_quote, limits::amount);
                 if *fee_bps >= 10_000 {
                     p.push(at("model.fee_bps"), format!("expected below 10000, found {fee_bps}"));
                 }
@@ -279,8 +347,8 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     for (i, issuer) in snapshot.issuers.iter().enumerate() {
         let at = |field: &str| format!("$.issuers[{i}].{field}");
         p.reference(at("token"), &issuer.token, &tokens, "tokens");
-        p.non_negative(at("supply"), issuer.supply);
-        p.non_negative(at("reported_nav"), issuer.reported_nav);
+        p.range(at("supply"), issuer.supply, limits::amount_or_zero);
+        p.range(at("reported_nav"), issuer.reported_nav, limits::price_or_zero);
         for (j, backing) in issuer.backing.iter().enumerate() {
             let at = |field: &str| format!("$.issuers[{i}].backing[{j}].{field}");
             if let Some(first) = backing_ids.insert(backing.id.as_str(), (i, j)) {
@@ -296,7 +364,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
             match &backing.item {
                 BackingItemSpec::Holding { token, amount } => {
                     p.reference(at("item.token"), token, &tokens, "tokens");
-                    p.non_negative(at("item.amount"), *amount);
+                    p.range(at("item.amount"), *amount, limits::amount_or_zero);
                 }
                 BackingItemSpec::LendingSupply { market, .. } => {
                     p.reference(at("item.market"), market, &markets, "lending_markets");
@@ -316,7 +384,7 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                 BackingItemSpec::Loan { value_usd, .. }
                 | BackingItemSpec::Opaque { value_usd, .. }
                 | BackingItemSpec::ReserveFund { value_usd } => {
-                    p.non_negative(at("item.value_usd"), *value_usd);
+                    p.range(at("item.value_usd"), *value_usd, limits::usd);
                 }
                 BackingItemSpec::DeltaNeutralBook { book } => {
                     p.reference(at("item.book"), book, &books, "books");
@@ -339,8 +407,8 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         let at = |field: &str| format!("$.holders[{i}].{field}");
         p.reference(at("token"), &holder.token, &tokens, "tokens");
         p.reference(at("venue"), &holder.venue, &venues, "venues");
-        p.non_negative(at("amount"), holder.amount);
-        p.non_negative(at("sell_below_usd"), holder.sell_below_usd);
+        p.range(at("amount"), holder.amount, limits::amount_or_zero);
+        p.range(at("sell_below_usd"), holder.sell_below_usd, limits::price_or_zero);
         if let Some(venue) = snapshot.venues.iter().find(|v| v.id == holder.venue)
             && venue.base != holder.token
         {
@@ -659,8 +727,8 @@ fn perp_venues(
                 format!("expected a fraction of at most 1, found {}", venue.backstop_below),
             );
         }
-        p.non_negative(at("insurance_fund_usd"), venue.insurance_fund_usd);
-        p.non_negative(at("backstop_usd"), venue.backstop_usd);
+        p.range(at("insurance_fund_usd"), venue.insurance_fund_usd, limits::usd);
+        p.range(at("backstop_usd"), venue.backstop_usd, limits::usd);
         let mut collateral = BTreeSet::new();
         for (j, c) in venue.collateral.iter().enumerate() {
             let at = |field: &str| format!("$.perp_venues[{i}].collateral[{j}].{field}");
@@ -707,6 +775,11 @@ fn perp_venues(
                 }
             }
             for (k, tier) in m.margin_tiers.iter().enumerate() {
+                p.range(
+                    at(&format!("margin_tiers[{k}].from_notional_usd")),
+                    tier.from_notional_usd,
+                    limits::usd,
+                );
                 if tier.max_leverage == 0 {
                     p.push(
                         at(&format!("margin_tiers[{k}].max_leverage")),
@@ -724,7 +797,7 @@ fn perp_venues(
                     format!("expected a unique account id, found {} again", account.id),
                 );
             }
-            p.non_negative(at("cash_usd"), account.cash_usd);
+            p.range(at("cash_usd"), account.cash_usd, limits::usd);
             for (k, holding) in account.collateral.iter().enumerate() {
                 let at = |field: &str| {
                     format!("$.perp_venues[{i}].accounts[{j}].collateral[{k}].{field}")
@@ -738,7 +811,7 @@ fn perp_venues(
                         ),
                     );
                 }
-                p.positive(at("amount"), holding.amount);
+                p.range(at("amount"), holding.amount, limits::amount);
             }
             let mut isolated = Decimal::ZERO;
             let mut held = BTreeSet::new();
@@ -766,10 +839,17 @@ fn perp_venues(
                 }
                 if position.size.is_zero() {
                     p.push(at("size"), "expected a non-zero size, found 0");
+                } else {
+                    p.range(at("size"), position.size.abs(), |size| {
+                        limits::amount(size).map_err(|_| {
+                            "a size of 1e-12 to 1e15 units, long or short".to_owned()
+                        })
+                    });
                 }
-                p.positive(at("entry_price"), position.entry_price);
+                p.range(at("entry_price"), position.entry_price, limits::price);
                 if let Some(margin) = position.isolated_margin_usd {
                     p.positive(at("isolated_margin_usd"), margin);
+                    p.range(at("isolated_margin_usd"), margin, limits::usd);
                     isolated += margin;
                 }
             }
@@ -800,8 +880,8 @@ fn delta_neutral_books(p: &mut Problems, snapshot: &Snapshot, tokens: &BTreeSet<
                 );
             }
             p.reference(at("token"), &leg.token, tokens, "tokens");
-            p.non_negative(at("amount"), leg.amount);
-            p.non_negative(at("delta_per_unit"), leg.delta_per_unit);
+            p.range(at("amount"), leg.amount, limits::amount_or_zero);
+            p.range(at("delta_per_unit"), leg.delta_per_unit, delta_per_unit);
         }
         for (j, leg) in book.shorts.iter().enumerate() {
             let at = |field: &str| format!("$.books[{i}].shorts[{j}].{field}");
@@ -828,10 +908,12 @@ fn delta_neutral_books(p: &mut Problems, snapshot: &Snapshot, tokens: &BTreeSet<
                 );
             }
         }
-        p.non_negative(at("buffer_usd"), book.buffer_usd);
-        p.non_negative(at("reserve_fund_usd"), book.reserve_fund_usd);
+        p.range(at("buffer_usd"), book.buffer_usd, limits::usd);
+        p.range(at("reserve_fund_usd"), book.reserve_fund_usd, limits::usd);
         let rules = &book.rules;
         p.positive(at("rules.topup_below"), rules.topup_below);
+        p.range(at("rules.topup_below"), rules.topup_below, multiple);
+        p.range(at("rules.topup_to"), rules.topup_to, multiple);
         if rules.topup_to < rules.topup_below {
             p.push(
                 at("rules.topup_to"),
@@ -841,8 +923,21 @@ fn delta_neutral_books(p: &mut Problems, snapshot: &Snapshot, tokens: &BTreeSet<
                 ),
             );
         }
-        p.non_negative(at("rules.rehedge_band"), rules.rehedge_band);
+        p.range(at("rules.rehedge_band"), rules.rehedge_band, limits::fraction);
     }
+}
+
+/// Units of the underlying one unit of a long leg carries: 0 (a stablecoin) or 1e-12 to 1e6.
+fn delta_per_unit(value: Decimal) -> Result<(), String> {
+    if value.is_zero() {
+        return Ok(());
+    }
+    limits::within(value, limits::MIN_AMOUNT, limits::MAX_DELTA_PER_UNIT, "0 or 1e-12 to 1e6")
+}
+
+/// A multiple of a maintenance margin (a book's top-up rule): at most 1000.
+fn multiple(value: Decimal) -> Result<(), String> {
+    limits::within(value, Decimal::ZERO, Decimal::ONE_THOUSAND, "a multiple from 0 to 1000")
 }
 
 /// Requires `oracle` (at `path`) to price `token` in USD.

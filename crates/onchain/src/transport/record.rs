@@ -73,7 +73,7 @@ fn save(dir: &Path, request: &RequestPacket, response: &ResponsePacket) -> Resul
         });
         let path = dir.join(format!("{}.json", key(r.method(), &params)));
         let text = serde_json::to_string_pretty(&entry).map_err(|e| e.to_string())?;
-        std::fs::write(&path, text).map_err(|e| format!("{}: {e}", path.display()))?;
+        crate::whole::write(&path, &text).map_err(|e| format!("{}: {e}", path.display()))?;
     }
     Ok(())
 }

@@ -51,17 +51,22 @@ impl Replay {
                 continue;
             }
             let text = std::fs::read_to_string(&path).map_err(|e| Error::io(&path, e))?;
-            let value: Value = serde_json::from_str(&text).map_err(|e| Error::io(&path, e))?;
-            let method =
-                value["method"].as_str().ok_or_else(|| Error::io(&path, "no \"method\" string"))?;
-            let params = canonical(method, value["params"].clone());
-            let response = value
-                .get("response")
-                .cloned()
-                .ok_or_else(|| Error::io(&path, "no \"response\""))?;
-            responses.insert(key(method, &params), response);
+            let (key, response) = Self::entry(&path, &text)?;
+            responses.insert(key, response);
         }
         Ok(Self { responses: Arc::new(responses) })
+    }
+
+    /// One recorded file's text (read from `path`, named in errors): its lookup key and the
+    /// recorded response.
+    pub fn entry(path: &Path, text: &str) -> Result<(String, Value)> {
+        let value: Value = serde_json::from_str(text).map_err(|e| Error::io(path, e))?;
+        let method =
+            value["method"].as_str().ok_or_else(|| Error::io(path, "no \"method\" string"))?;
+        let params = canonical(method, value["params"].clone());
+        let response =
+            value.get("response").cloned().ok_or_else(|| Error::io(path, "no \"response\""))?;
+        Ok((key(method, &params), response))
     }
 
     /// Recorded requests available.

@@ -121,6 +121,29 @@ fn rate_limited(response: &ResponsePacket) -> bool {
     })
 }
 
+/// Whether `response` answers `request`: the same JSON-RPC ids, each once. A node, proxy or
+/// load balancer that mixes up connections answers another request, and its answer must not be
+/// taken for ours (the ids are what JSON-RPC has to tell them apart).
+fn answers(request: &RequestPacket, response: &ResponsePacket) -> Result<(), String> {
+    let asked: Vec<String> = match request {
+        RequestPacket::Single(r) => vec![r.id().to_string()],
+        RequestPacket::Batch(rs) => rs.iter().map(|r| r.id().to_string()).collect(),
+    };
+    let mut got: Vec<String> = response.response_ids().map(ToString::to_string).collect();
+    let mut expected = asked.clone();
+    expected.sort();
+    got.sort();
+    if got == expected {
+        Ok(())
+    } else {
+        Err(format!(
+            "a response with JSON-RPC id {} to a request with id {}",
+            got.join(","),
+            asked.join(",")
+        ))
+    }
+}
+
 fn method_of(request: &RequestPacket) -> String {
     request.method_names().collect::<Vec<_>>().join(",")
 }
@@ -149,6 +172,9 @@ impl Service<RequestPacket> for Resilient {
                 let outcome =
                     tokio::time::timeout(this.policy.timeout, inner.call(request.clone())).await;
                 let error = match outcome {
+                    Ok(Ok(response)) if let Err(wrong) = answers(&request, &response) => {
+                        TransportErrorKind::custom_str(&wrong)
+                    }
                     Ok(Ok(response)) if !rate_limited(&response) => return Ok(response),
                     Ok(Ok(response)) => TransportErrorKind::custom_str(&format!(
                         "rate limited: {}",

@@ -118,7 +118,8 @@ impl Options {
 
 /// Progress of a search, for a caller that shows it (called from worker threads).
 pub trait SearchProgress: Sync {
-    /// `done` runs finished of `planned` so far (the plan grows as brackets are refined).
+    /// `done` runs finished of at most `planned` in all; `planned` never grows, so the share
+    /// done never falls.
     fn runs(&self, done: usize, planned: usize);
 }
 
@@ -270,24 +271,34 @@ pub fn search_with(
         options,
         progress,
         done: AtomicUsize::new(0),
+        shown: AtomicUsize::new(usize::MAX),
     };
     let mut cache = Cache::new();
     let top = Decimal::ONE - options.tolerance;
     let grid: Vec<Decimal> = (0..=options.grid)
         .map(|i| (Decimal::from(i) / Decimal::from(options.grid)).min(top))
         .collect();
-    runner.batch(&grid, grid.len(), &mut cache)?;
+    // The progress total is an upper bound that only shrinks, so the bar never moves backwards:
+    // the grid, then at most one halving per round of the widest bracket (the whole range at
+    // first), each round at most max(PROBES_PER_ROUND, open targets) runs.
+    let all_targets = 2 * entities.len();
+    let bound = |done: usize, widest: Decimal, unfinished: usize| {
+        done + halvings(widest, options.tolerance) * PROBES_PER_ROUND.max(unfinished)
+    };
+    runner.batch(&grid, bound(grid.len(), Decimal::ONE, all_targets), &mut cache)?;
 
-    let threads = rayon::current_num_threads().max(1);
     loop {
-        let open: BTreeSet<(Decimal, Decimal)> = targets(&entities)
+        let unfinished: Vec<(Decimal, Decimal)> = targets(&entities)
             .filter_map(|(e, c)| bracket(&cache, e, c))
             .filter(|(lo, hi)| hi - lo > options.tolerance)
             .collect();
+        let open: BTreeSet<(Decimal, Decimal)> = unfinished.iter().copied().collect();
         if open.is_empty() {
             break;
         }
-        let parts = (threads / open.len()).max(1);
+        // A fixed schedule, never the machine's thread count: which probes run decides which
+        // brackets are found, so it must be the same everywhere for the report to be.
+        let parts = (PROBES_PER_ROUND / open.len()).max(1);
         let mut points = BTreeSet::new();
         for (lo, hi) in &open {
             for j in 1..=parts {
@@ -297,17 +308,9 @@ pub fn search_with(
                 }
             }
         }
-        // Rounds still to come, at least one halving per open bracket per round.
-        let mut remaining = 0;
-        for (lo, hi) in &open {
-            let mut width = options.tolerance;
-            while width < hi - lo {
-                width *= Decimal::TWO;
-                remaining += 1;
-            }
-        }
         let points: Vec<Decimal> = points.into_iter().collect();
-        let planned = runner.done.load(Ordering::Relaxed) + remaining.max(points.len());
+        let widest = open.iter().map(|(lo, hi)| hi - lo).max().unwrap_or_default();
+        let planned = bound(runner.done.load(Ordering::Relaxed), widest, unfinished.len());
         runner.batch(&points, planned, &mut cache)?;
     }
 
@@ -342,6 +345,22 @@ pub fn search_with(
     })
 }
 
+/// Probes a refinement round aims for, spread over the open brackets (at least one each): the
+/// search's schedule, independent of how many threads run them, so that every machine makes
+/// the same runs and reports the same breakpoints. Eight keeps a typical laptop's cores busy.
+pub const PROBES_PER_ROUND: usize = 8;
+
+/// Halvings that take `width` down to at most `tolerance`.
+fn halvings(width: Decimal, tolerance: Decimal) -> usize {
+    let mut reached = tolerance;
+    let mut count = 0;
+    while reached < width {
+        reached *= Decimal::TWO;
+        count += 1;
+    }
+    count
+}
+
 /// `base` with the driver's shocks at size `s` added.
 fn with_driver(base: &Scenario, plan: &Plan, s: Decimal) -> Scenario {
     let mut scenario = base.clone();
@@ -359,11 +378,17 @@ struct Runner<'a> {
     options: &'a Options,
     progress: &'a dyn SearchProgress,
     done: AtomicUsize,
+    /// The total shown: the smallest upper bound on all runs found so far (it only shrinks, so
+    /// the share done never falls).
+    shown: AtomicUsize,
 }
 
 impl Runner<'_> {
     fn batch(&self, points: &[Decimal], planned: usize, cache: &mut Cache) -> Result<()> {
-        let results: Vec<(Decimal, Vec<Observation>)> = points
+        self.shown.fetch_min(planned, Ordering::Relaxed);
+        // Every probe's outcome is kept in the order of `points`, so when several fail the
+        // error reported is the one at the smallest shock, whatever thread finished first.
+        let results: Vec<Result<(Decimal, Vec<Observation>)>> = points
             .par_iter()
             .map(|&s| {
                 let scenario = with_driver(self.base, self.plan, s);
@@ -372,11 +397,15 @@ impl Runner<'_> {
                     .map_err(|e| Error::Probe { shock: s, source: Box::new(e) })?;
                 let seen = observe::observe_all(&report, self.entities, self.options.depeg_pct);
                 let done = self.done.fetch_add(1, Ordering::Relaxed) + 1;
-                self.progress.runs(done, planned.max(done));
+                let total = self.shown.load(Ordering::Relaxed).max(done);
+                self.progress.runs(done, total);
                 Ok((s, seen))
             })
-            .collect::<Result<_>>()?;
-        cache.extend(results);
+            .collect();
+        for result in results {
+            let (s, seen) = result?;
+            cache.insert(s, seen);
+        }
         Ok(())
     }
 }

@@ -159,17 +159,39 @@ impl<'a> Engine<'a> {
             let now = step * step_secs;
             self.log.step = step;
             self.log.at_secs = now;
-            if step > 0 {
-                self.recover_venues(step_secs)?;
-            }
-            self.apply_shocks(now)?;
-            self.pay_funding(now, step_secs)?;
-            if !self.cascade(now)? {
+            let settled = self.step(step, now).map_err(|e| self.at_step(step, now, e))?;
+            if !settled {
                 non_converged.push(step);
             }
             progress.step_done(step + 1, steps);
         }
         self.report(steps, non_converged)
+    }
+
+    /// One step: venues recover, shocks apply, funding is paid, and the cascade runs; `false`
+    /// if it did not settle.
+    fn step(&mut self, step: u64, now: u64) -> Result<bool> {
+        if step > 0 {
+            self.recover_venues(self.scenario.step_secs)?;
+        }
+        self.apply_shocks(now)?;
+        self.pay_funding(now, self.scenario.step_secs)?;
+        self.cascade(now)
+    }
+
+    /// `error`, raised at `step`, with the step, its time and the shocks started by then.
+    fn at_step(&self, step: u64, now: u64, error: Error) -> Error {
+        let end = now.saturating_add(self.scenario.step_secs);
+        let shocks: Vec<String> = self
+            .scenario
+            .shocks
+            .iter()
+            .enumerate()
+            .filter(|(_, s)| s.at_secs < end)
+            .map(|(i, s)| format!("shocks[{i}] ({})", describe(&s.kind)))
+            .collect();
+        let shocks = if shocks.is_empty() { "none".to_owned() } else { shocks.join(", ") };
+        Error::Step { step, at_secs: now, shocks, source: Box::new(error) }
     }
 
     /// Rounds to a fixed point; `false` if the cap was reached first.
@@ -332,6 +354,15 @@ impl<'a> Engine<'a> {
                         (Decimal::from(done) / Decimal::from(*over_secs)).min(Decimal::ONE)
                     };
                     let price = start + (target - start) * fraction;
+                    // A change in percent compounds on the price when the shock starts, so its
+                    // target is only known here: it must stay a price the cascade can value.
+                    if let Err(expected) = faultline_core::limits::price(target) {
+                        return Err(Error::Invalid {
+                            field: format!("shocks[{index}] target price of {token}"),
+                            expected,
+                            found: format!("{target} (from {start})"),
+                        });
+                    }
                     if let Some(id) = id {
                         self.log.mark(Quantity::Price(token.clone()), id);
                     }
@@ -545,12 +576,20 @@ fn model_missing(entity: &str) -> Error {
     Error::Overflow { entity: entity.to_owned(), what: "missing live state" }
 }
 
-/// `new / old - 1` in percent, rounded to 2 places; 0 when `old` is 0.
+/// `new / old - 1` in percent, rounded to 2 places; 0 when `old` is 0. A change too large for a
+/// decimal (a move from 1e-28 to 1e6) reads as the largest decimal of its sign: the figure is
+/// for display, and the prices it compares stay exact in the run.
 pub(crate) fn change_pct(old: Decimal, new: Decimal) -> Decimal {
     if old.is_zero() {
         return Decimal::ZERO;
     }
-    ((new / old - Decimal::ONE) * Decimal::ONE_HUNDRED).round_dp(2)
+    new.checked_div(old)
+        .and_then(|ratio| ratio.checked_sub(Decimal::ONE))
+        .and_then(|change| change.checked_mul(Decimal::ONE_HUNDRED))
+        .map_or_else(
+            || if new.is_sign_negative() == old.is_sign_negative() { Decimal::MAX } else { Decimal::MIN },
+            |pct| pct.round_dp(2),
+        )
 }
 
 /// `-74.00%` style.

@@ -143,7 +143,7 @@ impl PerpState {
     pub(crate) fn book_value(&self, id: &str) -> Result<Decimal> {
         let live = self.books.get(id).ok_or_else(|| super::model_missing(id))?;
         let value = live.book.value(&self.venues).map_err(|e| book_error(id, e))?;
-        Ok(value + live.book.reserve_fund)
+        value.checked_add(live.book.reserve_fund).ok_or_else(|| overflow(id, "book value"))
     }
 }
 
@@ -682,7 +682,13 @@ impl Engine<'_> {
                     live.book.long_exposure(&underlying).map_err(|e| book_error(&id, e))?;
                 let delta =
                     live.book.delta(&state.venues, &underlying).map_err(|e| book_error(&id, e))?;
-                let lost = delta.abs() > live.book.rules.rehedge_band * exposure.abs();
+                let band = live
+                    .book
+                    .rules
+                    .rehedge_band
+                    .checked_mul(exposure.abs())
+                    .ok_or_else(|| overflow(&id, "re-hedge band x long exposure"))?;
+                let lost = delta.abs() > band;
                 seen.push((
                     underlying.clone(),
                     delta,
@@ -720,8 +726,10 @@ impl Engine<'_> {
             .longs
             .iter()
             .find(|l| l.underlying == underlying && !l.delta_per_unit.is_zero())
-            .map_or(Decimal::ZERO, |l| l.price / l.delta_per_unit);
-        let delta_usd = delta * price;
+            .map_or(Some(Decimal::ZERO), |l| l.price.checked_div(l.delta_per_unit))
+            .ok_or_else(|| overflow(id, "underlying price (leg price / delta_per_unit)"))?;
+        let delta_usd =
+            delta.checked_mul(price).ok_or_else(|| overflow(id, "net delta in USD"))?;
         let summary = format!(
             "{} unhedged: net {} {} {underlying} ({})",
             live.name,
@@ -884,4 +892,9 @@ impl Engine<'_> {
         }
         Ok(out)
     }
+}
+
+/// A figure of `entity` too large for a decimal.
+fn overflow(entity: &str, what: &'static str) -> Error {
+    Error::Overflow { entity: entity.to_owned(), what }
 }

@@ -21,7 +21,8 @@
 //! Parsing is strict (unknown keys are errors, reported with their line); [`Scenario::check`]
 //! then checks every reference against the snapshot and reports all problems with their paths.
 
-use crate::snapshot::{BackingItemSpec, Problem, Snapshot};
+use crate::snapshot::{BackingItemSpec, Problem, Snapshot, entities};
+use faultline_core::limits;
 use rust_decimal::Decimal;
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeSet;
@@ -209,6 +210,35 @@ impl Scenario {
         if self.engine.max_iterations == 0 {
             push("engine.max_iterations".into(), "expected at least 1, found 0".into());
         }
+        if let Some(problem) = self.work(snapshot) {
+            problems.push(problem);
+        }
+        let mut range = |path: String, value: Decimal, check: fn(Decimal) -> Result<(), String>| {
+            if let Err(expected) = check(value) {
+                problems.push(Problem { path, message: format!("expected {expected}, found {value}") });
+            }
+        };
+        range("engine.liquidation_gas_usd".into(), self.engine.liquidation_gas_usd, limits::usd);
+        for (i, shock) in self.shocks.iter().enumerate() {
+            let at = |field: &str| format!("shocks[{i}].{field}");
+            match &shock.kind {
+                ShockKind::Price { price_usd: Some(p), change_pct: None, .. } => {
+                    range(at("price_usd"), *p, limits::price);
+                }
+                ShockKind::Price { price_usd: None, change_pct: Some(c), .. } => {
+                    range(at("change_pct"), *c, change);
+                }
+                ShockKind::WriteDown { loss_usd, .. } => range(at("loss_usd"), *loss_usd, limits::usd),
+                ShockKind::Liquidity { factor, .. } => range(at("factor"), *factor, depth_factor),
+                ShockKind::Oracle { action: OracleAction::Pin, price: Some(p), .. } => {
+                    range(at("price"), *p, limits::price);
+                }
+                ShockKind::Sell { amount, .. } => range(at("amount"), *amount, limits::amount),
+                ShockKind::Funding { premium, .. } => range(at("premium"), *premium, premium_range),
+                _ => {}
+            }
+        }
+        let mut push = |path: String, message: String| problems.push(Problem { path, message });
         let set = |ids: Vec<&str>| ids.into_iter().map(str::to_owned).collect::<BTreeSet<_>>();
         let tokens = set(snapshot.tokens.iter().map(|t| t.id.as_str()).collect());
         let venues = set(snapshot.venues.iter().map(|v| v.id.as_str()).collect());
@@ -252,20 +282,10 @@ impl Scenario {
                             at("price_usd"),
                             "expected exactly one of price_usd and change_pct".into(),
                         ),
-                        (Some(p), None) if p.is_sign_negative() => {
-                            push(
-                                at("price_usd"),
-                                format!("expected a price of at least 0, found {p}"),
-                            );
-                        }
-                        (None, Some(c)) if *c < -Decimal::ONE_HUNDRED => push(
-                            at("change_pct"),
-                            format!("expected a change of at least -100, found {c}"),
-                        ),
                         _ => {}
                     }
                 }
-                ShockKind::WriteDown { backing: id, loss_usd } => {
+                ShockKind::WriteDown { backing: id, .. } => {
                     if !known(&backing, id) {
                         push(
                             at("backing"),
@@ -273,12 +293,6 @@ impl Scenario {
                                 "expected the id of a holding, loan, opaque or reserve backing \
                                  item, found {id:?}"
                             ),
-                        );
-                    }
-                    if loss_usd.is_sign_negative() {
-                        push(
-                            at("loss_usd"),
-                            format!("expected a loss of at least 0, found {loss_usd}"),
                         );
                     }
                 }
@@ -290,17 +304,11 @@ impl Scenario {
                         );
                     }
                 }
-                ShockKind::Liquidity { venue, factor } => {
+                ShockKind::Liquidity { venue, .. } => {
                     if !known(&venues, venue) {
                         push(
                             at("venue"),
                             format!("expected a venue of the snapshot, found {venue:?}"),
-                        );
-                    }
-                    if factor.is_sign_negative() {
-                        push(
-                            at("factor"),
-                            format!("expected a factor of at least 0, found {factor}"),
                         );
                     }
                 }
@@ -314,9 +322,6 @@ impl Scenario {
                     match (action, price) {
                         (OracleAction::Pin, None) => {
                             push(at("price"), "expected a price to pin the oracle at".into());
-                        }
-                        (OracleAction::Pin, Some(p)) if p.is_sign_negative() => {
-                            push(at("price"), format!("expected a price of at least 0, found {p}"));
                         }
                         (
                             OracleAction::Freeze | OracleAction::Unfreeze | OracleAction::Unpin,
@@ -343,19 +348,71 @@ impl Scenario {
                         Some(_) => {}
                     }
                 }
-                ShockKind::Sell { venue, amount } => {
+                ShockKind::Sell { venue, .. } => {
                     if !known(&venues, venue) {
                         push(
                             at("venue"),
                             format!("expected a venue of the snapshot, found {venue:?}"),
                         );
                     }
-                    if *amount <= Decimal::ZERO {
-                        push(at("amount"), format!("expected an amount above 0, found {amount}"));
-                    }
                 }
             }
         }
         problems
     }
+
+    /// Steps the run takes: `horizon_secs / step_secs`.
+    pub const fn steps(&self) -> u64 {
+        if self.step_secs == 0 { 0 } else { self.horizon_secs / self.step_secs }
+    }
+
+    /// The run's work, steps x entities, against [`MAX_STEPS`] and [`MAX_WORK`].
+    fn work(&self, snapshot: &Snapshot) -> Option<Problem> {
+        let steps = self.steps();
+        let entities = entities(snapshot);
+        let work = steps.saturating_mul(entities);
+        let message = if steps > MAX_STEPS {
+            format!(
+                "expected at most {MAX_STEPS} steps (horizon_secs / step_secs), found {steps} \
+                 ({} / {})",
+                self.horizon_secs, self.step_secs
+            )
+        } else if work > MAX_WORK {
+            format!(
+                "expected at most {MAX_WORK} steps x entities, found {steps} steps x {entities} \
+                 entities = {work}: lengthen step_secs or shorten the horizon"
+            )
+        } else {
+            return None;
+        };
+        Some(Problem { path: "horizon_secs".into(), message })
+    }
+}
+
+/// Most steps a run may take (a year in 30-second steps is about 1.05M).
+pub const MAX_STEPS: u64 = 1_000_000;
+
+/// Most work a run may ask for, steps x the snapshot's entities
+/// ([`crate::snapshot::entities`]): every step revalues every entity at least once, so this
+/// bounds a run's time (about 10 minutes at the ~2M entity-steps a second a release build does
+/// on the bundled snapshots; README, "Limits").
+pub const MAX_WORK: u64 = 1_000_000_000;
+
+/// A price change in percent: above -100 (a price of 0 leaves nothing to trade against; shock
+/// to a small price instead) and at most [`limits::MAX_CHANGE_PCT`].
+fn change(value: Decimal) -> Result<(), String> {
+    if value <= -Decimal::ONE_HUNDRED || value > limits::MAX_CHANGE_PCT {
+        return Err("a change above -100 and at most 1000000 (percent)".into());
+    }
+    Ok(())
+}
+
+/// A multiplier on a venue's depth, 0 to [`limits::MAX_DEPTH_FACTOR`].
+fn depth_factor(value: Decimal) -> Result<(), String> {
+    limits::within(value, Decimal::ZERO, limits::MAX_DEPTH_FACTOR, "a factor from 0 to 1000")
+}
+
+/// An averaged funding premium per 8 hours, -1 to 1 (Hyperliquid caps the rate at 4% an hour).
+fn premium_range(value: Decimal) -> Result<(), String> {
+    limits::within(value, -Decimal::ONE, Decimal::ONE, "a premium from -1 to 1")
 }
