@@ -27,6 +27,10 @@ pub(crate) struct StressArgs {
 pub(crate) struct Loaded {
     pub(crate) scenario: Scenario,
     pub(crate) snapshot: Snapshot,
+    /// Where the scenario came from (a path, or the bundled one's).
+    pub(crate) scenario_file: String,
+    /// Where the snapshot came from.
+    pub(crate) snapshot_file: String,
 }
 
 /// `problems` as one error naming `file`.
@@ -62,7 +66,7 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Loaded> {
     if !problems.is_empty() {
         return Err(invalid(&scenario_name, "scenario for this snapshot", &problems));
     }
-    Ok(Loaded { scenario, snapshot })
+    Ok(Loaded { scenario, snapshot, scenario_file: scenario_name, snapshot_file: snapshot_name })
 }
 
 /// Shows steps on standard error when it is a terminal (indicatif hides itself otherwise).
@@ -88,7 +92,13 @@ impl StressArgs {
         let report = engine.run(&mut progress)?;
         progress.0.finish_and_clear();
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
-        let text = render::report(&report, format)?;
+        let inputs = render::html::Inputs {
+            scenario: &loaded.scenario,
+            snapshot: &loaded.snapshot,
+            scenario_file: &loaded.scenario_file,
+            snapshot_file: &loaded.snapshot_file,
+        };
+        let text = render::report(&report, format, &inputs)?;
         if text.is_empty() {
             bail!("the report rendered empty");
         }

@@ -12,6 +12,7 @@ pub(crate) fn breakpoints(report: &BreakpointReport, format: Format) -> eyre::Re
         Format::Json => format!("{}\n", serde_json::to_string_pretty(report)?),
         Format::Markdown => markdown(report),
         Format::Table => table(report),
+        Format::Html => super::html::breakpoints(report),
     })
 }
 
@@ -27,7 +28,7 @@ fn places(report: &BreakpointReport) -> u32 {
 }
 
 /// `s = 0.2027 (USD 34.44M written down)`, or `not reached`.
-fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> String {
+pub(super) fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> String {
     let Some(b) = found else { return "not reached".into() };
     if b.below.is_none() {
         return "at s = 0 (no driver needed)".into();
@@ -43,7 +44,7 @@ fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> String {
 }
 
 /// What marks the first break of the row: the insolvency event if any, else the loss event.
-fn marked_by(e: &EntityBreakpoints) -> String {
+pub(super) fn marked_by(e: &EntityBreakpoints) -> String {
     let mut parts = Vec::new();
     for (label, b) in [("loss", &e.first_loss), ("insolvent", &e.first_insolvent)] {
         if let Some(b) = b {
@@ -62,7 +63,7 @@ fn marked_by(e: &EntityBreakpoints) -> String {
     parts.join("; ")
 }
 
-fn headline(report: &BreakpointReport) -> String {
+pub(super) fn headline(report: &BreakpointReport) -> String {
     let baseline = if report.keep_shocks {
         "on top of the scenario's own shocks"
     } else {
