@@ -25,6 +25,7 @@ bench:
 # What faultline does, end to end, on the bundled data.
 demo:
     cargo run --release -- --help
+    mkdir -p target/demo && cargo run --release --quiet -- stress --format html --out target/demo/stream-elixir.html && cargo run --release --quiet -- stress fixtures/scenarios/ten-ten-2025.toml --format html --out target/demo/ten-ten.html && cargo run --release --quiet -- breakpoints --driver issuer:xusd --format html --out target/demo/breakpoints-xusd.html && cargo run --release --quiet -- graph --format html --out target/demo/graph.html && cargo run --release --quiet -- bands --asset sdeUSD --format html --out target/demo/bands-sdeusd.html && echo "HTML reports (open in any browser, offline):" && ls -1 "$PWD"/target/demo/*.html
 
 # Everything CI runs.
 ci:

@@ -64,15 +64,21 @@ fn browser() -> Option<(PathBuf, PathBuf)> {
         (Some(c), Some(d)) => Some((c, d)),
         _ => {
             let ci = std::env::var("CI").is_ok_and(|v| v == "true");
-            assert!(!ci, "CI=true but chromium or chromedriver is missing (apt-get install chromium chromium-driver)");
-            eprintln!("SKIPPED: the HTML browser tests need chromium and chromedriver (apt-get install chromium chromium-driver)");
+            assert!(
+                !ci,
+                "CI=true but chromium or chromedriver is missing (apt-get install chromium chromium-driver)"
+            );
+            eprintln!(
+                "SKIPPED: the HTML browser tests need chromium and chromedriver (apt-get install chromium chromium-driver)"
+            );
             None
         }
     }
 }
 
 fn start_driver(path: &Path) -> Driver {
-    let port = TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
+    let port =
+        TcpListener::bind("127.0.0.1:0").and_then(|l| l.local_addr()).expect("a free port").port();
     let child = Command::new(path)
         .arg(format!("--port={port}"))
         .stdout(Stdio::null())
@@ -82,7 +88,10 @@ fn start_driver(path: &Path) -> Driver {
     let driver = Driver { child, port };
     let deadline = Instant::now() + Duration::from_secs(20);
     while TcpStream::connect(("127.0.0.1", port)).is_err() {
-        assert!(Instant::now() < deadline, "chromedriver did not listen on port {port} within 20 s");
+        assert!(
+            Instant::now() < deadline,
+            "chromedriver did not listen on port {port} within 20 s"
+        );
         std::thread::sleep(Duration::from_millis(50));
     }
     driver
@@ -135,7 +144,9 @@ async fn open(client: &Client, file: &Path, min_charts: usize) -> Result<(), Str
     let url = format!("file://{}", file.display());
     client.goto(&url).await.map_err(|e| format!("{url}: {e}"))?;
     let deadline = Instant::now() + Duration::from_secs(20);
-    while js(client, "return document.documentElement.getAttribute('data-ready');").await != json!("1") {
+    while js(client, "return document.documentElement.getAttribute('data-ready');").await
+        != json!("1")
+    {
         if Instant::now() > deadline {
             return Err(format!("{url}: the page's script did not finish within 20 s"));
         }
@@ -146,7 +157,8 @@ async fn open(client: &Client, file: &Path, min_charts: usize) -> Result<(), Str
         return Err(format!("{url}: errors or blocked requests: {errors}"));
     }
     // No request of any kind: the policy forbids them, and none was attempted.
-    let requests = js(client, "return performance.getEntriesByType('resource').map(e => e.name);").await;
+    let requests =
+        js(client, "return performance.getEntriesByType('resource').map(e => e.name);").await;
     if requests != json!([]) {
         return Err(format!("{url}: requests made: {requests}"));
     }
@@ -183,7 +195,11 @@ async fn screenshot(client: &Client, save: Option<&Path>) -> Result<(), String> 
     colours.sort_unstable();
     colours.dedup();
     if other * 50 < pixels.len() || colours.len() < 16 {
-        return Err(format!("blank screenshot: {other} of {} pixels drawn, {} colours", pixels.len(), colours.len()));
+        return Err(format!(
+            "blank screenshot: {other} of {} pixels drawn, {} colours",
+            pixels.len(),
+            colours.len()
+        ));
     }
     if let Some(path) = save {
         std::fs::write(path, &bytes).map_err(|e| format!("{}: {e}", path.display()))?;
@@ -204,21 +220,35 @@ async fn stress_page(
     save: Option<&Path>,
 ) -> Result<(), String> {
     open(client, html, charts).await?;
-    let report: Value = serde_json::from_str(&std::fs::read_to_string(json).map_err(|e| e.to_string())?).map_err(|e| e.to_string())?;
+    let report: Value =
+        serde_json::from_str(&std::fs::read_to_string(json).map_err(|e| e.to_string())?)
+            .map_err(|e| e.to_string())?;
     // The headline's figures: the sums of the JSON's per-entity losses.
     let entities = report["entities"].as_array().cloned().unwrap_or_default();
     for key in ["bad_debt_usd", "economic_bad_debt_usd", "nav_lost_usd", "frozen_usd"] {
         let total: Decimal = entities.iter().map(|e| decimal(&e[key])).sum();
         let shown = js(client, &format!("var f = document.querySelector('[data-figure={key}]'); return [f.getAttribute('data-value'), f.querySelector('.value').textContent];")).await;
-        if decimal(&shown[0]) != total || shown[1] != json!(faultline_orchestrator::report::usd(total)) {
-            return Err(format!("{}: {key} shows {shown}, the JSON sums to {total}", html.display()));
+        if decimal(&shown[0]) != total
+            || shown[1] != json!(faultline_orchestrator::report::usd(total))
+        {
+            return Err(format!(
+                "{}: {key} shows {shown}, the JSON sums to {total}",
+                html.display()
+            ));
         }
     }
     for key in ["liquidations", "missed_liquidations"] {
         let total: u64 = entities.iter().map(|e| e[key].as_u64().unwrap_or(0)).sum();
-        let shown = js(client, &format!("return document.querySelector('[data-figure={key}] .value').textContent;")).await;
+        let shown = js(
+            client,
+            &format!("return document.querySelector('[data-figure={key}] .value').textContent;"),
+        )
+        .await;
         if shown != json!(total.to_string()) {
-            return Err(format!("{}: {key} shows {shown}, the JSON sums to {total}", html.display()));
+            return Err(format!(
+                "{}: {key} shows {shown}, the JSON sums to {total}",
+                html.display()
+            ));
         }
     }
     // The first break is the JSON's first event that is a loss of value (not a miss).
@@ -229,14 +259,22 @@ async fn stress_page(
             "economic_bad_debt" | "funds_frozen" | "perp_bad_debt" | "reserves_below_zero" => true,
             "liquidation" => !decimal(&k["bad_debt_usd"]).is_zero(),
             "nav_change" => decimal(&k["to"]) < decimal(&k["from"]),
-            "vault_value" => decimal(&k["share_price_to"]) < decimal(&k["share_price_from"]) || decimal(&k["economic_to"]) < decimal(&k["economic_from"]),
+            "vault_value" => {
+                decimal(&k["share_price_to"]) < decimal(&k["share_price_from"])
+                    || decimal(&k["economic_to"]) < decimal(&k["economic_from"])
+            }
             _ => false,
         }
     });
-    let shown = js(client, "return document.getElementById('first-break').getAttribute('data-event');").await;
+    let shown =
+        js(client, "return document.getElementById('first-break').getAttribute('data-event');")
+            .await;
     let expected = first.map(|e| json!(e["id"].to_string()));
     if Some(&shown) != expected.as_ref() {
-        return Err(format!("{}: first break {shown}, the JSON's first loss {expected:?}", html.display()));
+        return Err(format!(
+            "{}: first break {shown}, the JSON's first loss {expected:?}",
+            html.display()
+        ));
     }
     // The log has every event of the JSON.
     let rows = js(client, "return document.querySelectorAll('#log tbody tr').length;").await;
@@ -247,8 +285,14 @@ async fn stress_page(
     let node = client.find(Locator::Css("svg .node.loss")).await.map_err(|e| e.to_string())?;
     node.click().await.map_err(|e| e.to_string())?;
     let listed = js(client, "return [document.querySelectorAll('#node-panel li').length, document.querySelectorAll('#node-panel a.cause').length, document.querySelector('svg .node.selected') !== null];").await;
-    if listed[0].as_u64().unwrap_or(0) == 0 || listed[1].as_u64().unwrap_or(0) == 0 || listed[2] != json!(true) {
-        return Err(format!("{}: selecting a node listed {listed} (events, cause links, selected)", html.display()));
+    if listed[0].as_u64().unwrap_or(0) == 0
+        || listed[1].as_u64().unwrap_or(0) == 0
+        || listed[2] != json!(true)
+    {
+        return Err(format!(
+            "{}: selecting a node listed {listed} (events, cause links, selected)",
+            html.display()
+        ));
     }
     // The filters: one entity's events only.
     let filtered = js(client, "var s = document.getElementById('f-entity'); s.value = s.options[1].value; s.dispatchEvent(new Event('change')); var shown = Array.from(document.querySelectorAll('#log tbody tr')).filter(r => !r.hidden); return shown.length > 0 && shown.every(r => r.getAttribute('data-entity') === s.value);").await;
@@ -266,8 +310,17 @@ async fn the_html_reports_render_in_chromium() {
     let p = |name: &str| dir.path().join(name);
     let ten_ten = "fixtures/scenarios/ten-ten-2025.toml";
     // A coarse search keeps the test quick; the page is drawn the same at any tolerance.
-    let breakpoints =
-        ["breakpoints", "--driver", "issuer:xusd", "--grid", "2", "--tolerance", "0.2", "--format", "html"];
+    let breakpoints = [
+        "breakpoints",
+        "--driver",
+        "issuer:xusd",
+        "--grid",
+        "2",
+        "--tolerance",
+        "0.2",
+        "--format",
+        "html",
+    ];
     faultline(&[
         (&["stress", "--format", "html"], &p("stress.html")),
         (&["stress", "--format", "json"], &p("stress.json")),
@@ -278,6 +331,7 @@ async fn the_html_reports_render_in_chromium() {
         (&breakpoints, &p("breakpoints.html")),
     ]);
 
+    let hostile = hostile_inputs(dir.path());
     let driver = start_driver(&chromedriver);
     let profile = tempfile::tempdir().expect("a fresh Chromium profile");
     let client = connect(&driver, &chromium, profile.path()).await;
@@ -298,12 +352,86 @@ async fn the_html_reports_render_in_chromium() {
         }
         screenshot(&client, None).await?;
         open(&client, &p("breakpoints.html"), 1).await?;
-        screenshot(&client, None).await
+        screenshot(&client, None).await?;
+        // Markup in snapshot names stays text in the browser too: no element it would create.
+        faultline(&[(&["stress", hostile.to_str().unwrap_or(""), "--format", "html"], &p("hostile.html"))]);
+        open(&client, &p("hostile.html"), 4).await?;
+        let injected = js(&client, "return document.querySelectorAll('img, script:not(:first-of-type):not(:last-of-type)').length + document.scripts.length - 2;").await;
+        if injected != json!(0) {
+            return Err(format!("hostile names created {injected} elements"));
+        }
+        Ok(())
     }
     .await;
     let _ = client.close().await;
     drop(driver);
     if let Err(e) = result {
         panic!("{e}");
+    }
+}
+
+/// A snapshot whose names carry markup, and a scenario over it, in `dir`.
+fn hostile_inputs(dir: &Path) -> PathBuf {
+    const PAYLOAD: &str = "</title><script>alert(1)</script><img src=x onerror=alert(2)>\"'&";
+    let root = Path::new(env!("CARGO_MANIFEST_DIR"));
+    let text = std::fs::read_to_string(root.join("fixtures/snapshots/stream-elixir-2025-11.json"))
+        .expect("the bundled snapshot");
+    let mut snapshot: Value = serde_json::from_str(&text).expect("JSON");
+    snapshot["name"] = json!(format!("snapshot {PAYLOAD}"));
+    snapshot["description"] = json!(format!("description {PAYLOAD}"));
+    for market in snapshot["lending_markets"].as_array_mut().expect("markets") {
+        market["name"] = json!(format!("{} {PAYLOAD}", market["name"].as_str().unwrap_or("")));
+    }
+    for vault in snapshot["vaults"].as_array_mut().expect("vaults") {
+        vault["name"] = json!(format!("{} {PAYLOAD}", vault["name"].as_str().unwrap_or("")));
+    }
+    std::fs::write(dir.join("hostile.json"), serde_json::to_string(&snapshot).expect("JSON"))
+        .expect("write the snapshot");
+    let scenario =
+        std::fs::read_to_string(root.join("fixtures/scenarios/stream-elixir-2025-11.toml"))
+            .expect("the bundled scenario")
+            .replace("../snapshots/stream-elixir-2025-11.json", "hostile.json")
+            .replace(
+                "name = \"Stream/Elixir, November 2025\"",
+                &format!("name = {:?}", format!("scenario {PAYLOAD}")),
+            );
+    let path = dir.join("hostile.toml");
+    std::fs::write(&path, scenario).expect("write the scenario");
+    path
+}
+
+#[test]
+fn names_in_a_snapshot_cannot_inject_markup() {
+    let dir = tempfile::tempdir().expect("a temporary directory");
+    let scenario = hostile_inputs(dir.path());
+    let scenario = scenario.to_str().expect("a UTF-8 path");
+    let snapshot = dir.path().join("hostile.json");
+    let snapshot = snapshot.to_str().expect("a UTF-8 path");
+    let (stress, graph, bands) =
+        (dir.path().join("s.html"), dir.path().join("g.html"), dir.path().join("b.html"));
+    faultline(&[
+        (&["stress", scenario, "--format", "html"], &stress),
+        (&["graph", snapshot, "--format", "html"], &graph),
+        (&["bands", "--snapshot", snapshot, "--asset", "sdeUSD", "--format", "html"], &bands),
+    ]);
+    for page in [&stress, &graph, &bands] {
+        let html = std::fs::read_to_string(page).expect("the page");
+        // The names did reach the page, escaped...
+        assert!(
+            html.contains("&lt;script&gt;alert(1)&lt;/script&gt;"),
+            "{}: payload missing",
+            page.display()
+        );
+        // ...and never as markup: the only scripts are the page's own two, no image at all,
+        // and one title element.
+        assert!(!html.contains("<script>alert"), "{}: injected script", page.display());
+        assert!(!html.contains("<img"), "{}: injected image", page.display());
+        assert_eq!(html.matches("<script>").count(), 2, "{}", page.display());
+        assert_eq!(
+            html.matches("</title>").count(),
+            html.matches("<title").count(),
+            "{}",
+            page.display()
+        );
     }
 }

@@ -175,7 +175,10 @@ pub(crate) fn bands(report: &BandsReport, format: Format) -> String {
             .map(|l| {
                 vec![
                     if is_flat(m) {
-                        format!("-0% to -{}%", num(m.levels.last().map_or(l.fall_pct, |x| x.fall_pct)))
+                        format!(
+                            "-0% to -{}%",
+                            num(m.levels.last().map_or(l.fall_pct, |x| x.fall_pct))
+                        )
                     } else {
                         format!("-{}%", num(l.fall_pct))
                     },

@@ -2,7 +2,9 @@
 
 use super::{Format, usd};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use faultline_orchestrator::breakpoints::{Breakpoint, BreakpointReport, EntityBreakpoints};
+use faultline_orchestrator::breakpoints::{
+    Breakpoint, BreakpointReport, EntityBreakpoints, EntityKind,
+};
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -43,13 +45,38 @@ pub(super) fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> Str
     format!("s = {s} ({magnitude})")
 }
 
-/// What marks the first break of the row: the insolvency event if any, else the loss event.
+/// What each condition means for an entity of `kind`, as the event that marks it shows it.
+const fn condition(kind: EntityKind, insolvent: bool) -> &'static str {
+    match (kind, insolvent) {
+        (EntityKind::LendingMarket, false) => "a missed liquidation or bad debt",
+        (EntityKind::LendingMarket, true) => "debt left uncovered at market",
+        (EntityKind::Issuer, false) => "true NAV below its start",
+        (EntityKind::Issuer, true) => "true NAV below the reported NAV",
+        (EntityKind::Token, false) => "price below its start",
+        (EntityKind::Token, true) => "price past the depeg threshold",
+    }
+}
+
+/// What marks each breakpoint of the row: the condition that started to hold and the event of
+/// the run at that shock that made it hold. At a bracketed breakpoint that event often moves a
+/// figure only just past the threshold, so its own step change can read `+0.00%`; the
+/// condition says what it crossed.
 pub(super) fn marked_by(e: &EntityBreakpoints) -> String {
     let mut parts = Vec::new();
-    for (label, b) in [("loss", &e.first_loss), ("insolvent", &e.first_insolvent)] {
+    for (label, b, insolvent) in
+        [("loss", &e.first_loss, false), ("insolvent", &e.first_insolvent, true)]
+    {
         if let Some(b) = b {
+            let what = condition(e.kind, insolvent);
             match (&b.event, &b.note) {
-                (Some(event), _) => parts.push(format!("{label}: {}", event.summary)),
+                (Some(event), _) => {
+                    let tiny = event.summary.contains("+0.00%") || event.summary.contains("-0.00%");
+                    let by = if tiny { "crossed by a change below 0.01%" } else { "by" };
+                    parts.push(format!(
+                        "{label}: {what} from step {}, {by} #{} {}",
+                        event.step, event.id, event.summary
+                    ));
+                }
                 (None, Some(note)) => parts.push(format!("{label}: {note}")),
                 (None, None) => {}
             }

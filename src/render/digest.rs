@@ -3,7 +3,8 @@
 //! in consecutive steps grouped into one row, and the contagion paths as a tree whose shared
 //! prefixes appear once. The JSON and HTML reports keep every event.
 
-use faultline_orchestrator::report::{Event, EventId, EventKind, Report};
+use faultline_orchestrator::report::{Event, EventId, EventKind, Report, usd};
+use rust_decimal::Decimal;
 
 /// One row of the readable event log: a single event, or a run of like events.
 #[derive(Debug)]
@@ -33,13 +34,25 @@ impl Row<'_> {
         }
     }
 
-    /// The event's account, or the run's first and last: `A → … → B`.
+    /// The event's account, or the run's first and last (`A → … → B`) with the run's net
+    /// change where each event states only its own step (prices, NAVs, vault values).
     pub(crate) fn summary(&self) -> String {
-        match (self.events.first(), self.events.last()) {
-            (Some(a), Some(b)) if self.events.len() > 2 => format!("{} → … → {}", a.summary, b.summary),
-            (Some(a), Some(b)) if self.events.len() == 2 => format!("{} → {}", a.summary, b.summary),
-            (Some(a), _) => a.summary.clone(),
-            _ => String::new(),
+        let (Some(a), Some(b)) = (self.events.first(), self.events.last()) else {
+            return String::new();
+        };
+        let text = match self.events.len() {
+            1 => return a.summary.clone(),
+            2 => format!("{} → {}", a.summary, b.summary),
+            _ => format!("{} → … → {}", a.summary, b.summary),
+        };
+        match net(&a.kind, &b.kind) {
+            Some((from, to)) => format!(
+                "{text} (over the run: {} → {}, {})",
+                usd4(from),
+                usd4(to),
+                change(from, to)
+            ),
+            None => text,
         }
     }
 
@@ -57,6 +70,34 @@ impl Row<'_> {
         }
         text.join(", ")
     }
+}
+
+/// Where a run of price, NAV or vault-value events started and ended, per token or share.
+const fn net(first: &EventKind, last: &EventKind) -> Option<(Decimal, Decimal)> {
+    match (first, last) {
+        (EventKind::PriceMove { from_usd, .. }, EventKind::PriceMove { to_usd, .. }) => {
+            Some((*from_usd, *to_usd))
+        }
+        (EventKind::NavChange { from, .. }, EventKind::NavChange { to, .. }) => Some((*from, *to)),
+        (
+            EventKind::VaultValue { economic_from, .. },
+            EventKind::VaultValue { economic_to, .. },
+        ) => Some((*economic_from, *economic_to)),
+        _ => None,
+    }
+}
+
+/// `$0.5723`: four decimals below $10 (prices per token), else the report's money format.
+fn usd4(value: Decimal) -> String {
+    if value.abs() < Decimal::TEN { format!("${:.4}", value) } else { usd(value) }
+}
+
+/// `-71.37%`, the change from `from` to `to`.
+fn change(from: Decimal, to: Decimal) -> String {
+    if from.is_zero() {
+        return "n/a".into();
+    }
+    format!("{:+.2}%", (to - from) / from * Decimal::ONE_HUNDRED)
 }
 
 /// Whether events of this kind may be grouped into a run: quantities that tick (prices, NAVs,
@@ -106,7 +147,7 @@ pub(crate) struct Node {
     /// A contagion path ends here.
     pub(crate) loss: bool,
     /// The events it led to on some path, in order of first appearance.
-    pub(crate) children: Vec<Node>,
+    pub(crate) children: Vec<Self>,
 }
 
 /// The contagion paths as a forest: each path's events from its root, shared prefixes merged.
@@ -133,7 +174,12 @@ pub(crate) fn tree(report: &Report) -> Vec<Node> {
 
 /// The tree as indented lines: `(depth, event, is a loss)`, depth first.
 pub(crate) fn tree_lines<'r>(report: &'r Report, forest: &[Node]) -> Vec<(usize, &'r Event, bool)> {
-    fn walk<'r>(report: &'r Report, nodes: &[Node], depth: usize, out: &mut Vec<(usize, &'r Event, bool)>) {
+    fn walk<'r>(
+        report: &'r Report,
+        nodes: &[Node],
+        depth: usize,
+        out: &mut Vec<(usize, &'r Event, bool)>,
+    ) {
         for n in nodes {
             if let Some(e) = report.events.get(n.id) {
                 out.push((depth, e, n.loss));

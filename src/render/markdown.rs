@@ -94,7 +94,10 @@ pub(crate) fn report(report: &Report) -> String {
         t.missed_liquidations
     );
     let _ = writeln!(out, "\n## Contagion\n");
-    let _ = writeln!(out, "Each loss under the shock that started it; **loss** marks where a path ends.\n");
+    let _ = writeln!(
+        out,
+        "Each loss under the shock that started it; **loss** marks where a path ends.\n"
+    );
     for (depth, e, loss) in digest::tree_lines(report, &digest::tree(report)) {
         let mark = if loss { " **loss**" } else { "" };
         let _ = writeln!(out, "{}- #{} {}{mark}", "  ".repeat(depth), e.id, e.summary);

@@ -385,9 +385,12 @@ impl Event {
         match &self.kind {
             EventKind::PriceMove { from_usd, to_usd } => tiny(*from_usd, *to_usd),
             EventKind::NavChange { from, to, .. } => tiny(*from, *to),
-            EventKind::VaultValue { share_price_from, share_price_to, economic_from, economic_to } => {
-                tiny(*share_price_from, *share_price_to) && tiny(*economic_from, *economic_to)
-            }
+            EventKind::VaultValue {
+                share_price_from,
+                share_price_to,
+                economic_from,
+                economic_to,
+            } => tiny(*share_price_from, *share_price_to) && tiny(*economic_from, *economic_to),
             _ => false,
         }
     }
@@ -543,7 +546,12 @@ impl Report {
                     push(&mut all, (Quantity::ReportedNav, entity, at), *reported, *reported);
                 }
                 EventKind::EconomicBadDebt { total_usd } => {
-                    push(&mut all, (Quantity::UncoveredDebt, entity, at), Decimal::ZERO, *total_usd);
+                    push(
+                        &mut all,
+                        (Quantity::UncoveredDebt, entity, at),
+                        Decimal::ZERO,
+                        *total_usd,
+                    );
                 }
                 EventKind::FundsFrozen { frozen_usd } => {
                     push(&mut all, (Quantity::Frozen, entity, at), Decimal::ZERO, *frozen_usd);

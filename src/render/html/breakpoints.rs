@@ -19,7 +19,10 @@ pub(crate) fn breakpoints(report: &BreakpointReport) -> String {
         })
         .collect();
     let reached = rungs.iter().filter(|r| r.loss.is_some() || r.insolvent.is_some()).count();
-    let axis = Axis { label: format!("shock size s of {} (0: none, 1: full)", report.driver.spec), fmt: |v| format!("{v:.2}") };
+    let axis = Axis {
+        label: format!("shock size s of {} (0: none, 1: full)", report.driver.spec),
+        fmt: |v| format!("{v:.2}"),
+    };
     let desc = format!(
         "{} entities, {reached} of which take a loss or become insolvent for some s in [0, 1]; the table below lists each with its shock sizes.",
         rungs.len()
@@ -57,7 +60,10 @@ pub(crate) fn breakpoints(report: &BreakpointReport) -> String {
     };
     page(
         &format!("Breakpoints: {}", report.driver.spec),
-        &format!("Faultline breakpoint report over the snapshot {} ({})", report.snapshot, report.scenario),
+        &format!(
+            "Faultline breakpoint report over the snapshot {} ({})",
+            report.snapshot, report.scenario
+        ),
         &[("headline", "Headline"), ("ladder", "Ladder"), ("entities", "Entities")],
         body,
     )

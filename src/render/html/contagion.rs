@@ -36,8 +36,12 @@ fn build(report: &Report) -> (Vec<&str>, Vec<Edge>) {
     let mut edges: BTreeMap<(usize, usize), (Decimal, usize)> = BTreeMap::new();
     for path in &report.contagion {
         let loss = report.events.get(path.loss).and_then(|e| e.loss_usd()).unwrap_or_default();
-        let entities: Vec<&str> =
-            path.path.iter().filter_map(|id| report.events.get(*id)).map(|e| e.entity.as_str()).collect();
+        let entities: Vec<&str> = path
+            .path
+            .iter()
+            .filter_map(|id| report.events.get(*id))
+            .map(|e| e.entity.as_str())
+            .collect();
         for e in &entities {
             index(e, &mut nodes);
         }
@@ -57,19 +61,24 @@ fn build(report: &Report) -> (Vec<&str>, Vec<Edge>) {
         reach[a][b] = true;
     }
     for k in 0..n {
-        for i in 0..n {
-            if reach[i][k] {
-                for j in 0..n {
-                    if reach[k][j] {
-                        reach[i][j] = true;
-                    }
+        let through = reach[k].clone();
+        for row in &mut reach {
+            if row[k] {
+                for (j, reached) in through.iter().enumerate() {
+                    row[j] |= *reached;
                 }
             }
         }
     }
     let edges = edges
         .into_iter()
-        .map(|((from, to), (carried, paths))| Edge { from, to, carried, paths, in_cycle: reach[to][from] })
+        .map(|((from, to), (carried, paths))| Edge {
+            from,
+            to,
+            carried,
+            paths,
+            in_cycle: reach[to][from],
+        })
         .collect();
     (nodes, edges)
 }
@@ -127,11 +136,18 @@ pub(super) fn section(report: &Report, cycles_text: &[String]) -> Markup {
     let width = 20.0 + col_w * f(Decimal::from(columns.saturating_sub(1))) + node_w + 20.0;
     let height = 30.0 + (node_h + gap_y) * f(Decimal::from(rows)) + 20.0;
     let pos = |i: usize| {
-        (20.0 + col_w * f(Decimal::from(rank[i])), 30.0 + (node_h + gap_y) * f(Decimal::from(row_of[i])))
+        (
+            20.0 + col_w * f(Decimal::from(rank[i])),
+            30.0 + (node_h + gap_y) * f(Decimal::from(row_of[i])),
+        )
     };
     let max_carried = edges.iter().map(|e| e.carried).max().unwrap_or_default();
-    let loss_entities: Vec<&str> =
-        report.events.iter().filter(|e| e.kind.is_value_loss()).map(|e| e.entity.as_str()).collect();
+    let loss_entities: Vec<&str> = report
+        .events
+        .iter()
+        .filter(|e| e.kind.is_value_loss())
+        .map(|e| e.entity.as_str())
+        .collect();
     let width_of = |carried: Decimal| {
         if max_carried.is_zero() { 1.5 } else { 1.5 + 7.0 * (f(carried) / f(max_carried)).sqrt() }
     };

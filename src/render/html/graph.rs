@@ -44,12 +44,22 @@ pub(crate) fn graph(graph: &Graph, snapshot_name: &str) -> String {
     }
     let (node_w, node_h, gap) = (160.0, 30.0, 16.0);
     let cols = used.len().max(1);
-    let col_w = if cols > 1 { (WIDTH.max(fu(cols as u64) * 200.0) - 40.0 - node_w) / fu((cols - 1) as u64) } else { 0.0 };
+    let col_w = if cols > 1 {
+        (WIDTH.max(fu(cols as u64) * 200.0) - 40.0 - node_w) / fu((cols - 1) as u64)
+    } else {
+        0.0
+    };
     let width = 40.0 + col_w * fu((cols - 1) as u64) + node_w;
     let height = 40.0 + (node_h + gap) * fu(per.iter().copied().max().unwrap_or(1) as u64);
-    let pos = |i: usize| (20.0 + col_w * fu(col_of(graph.nodes[i].kind) as u64), 20.0 + (node_h + gap) * fu(row_of[i] as u64));
+    let pos = |i: usize| {
+        (
+            20.0 + col_w * fu(col_of(graph.nodes[i].kind) as u64),
+            20.0 + (node_h + gap) * fu(row_of[i] as u64),
+        )
+    };
     let index = |id: &str| graph.nodes.iter().position(|n| n.id == id);
-    let label = |id: &str| index(id).map_or_else(|| id.to_owned(), |i| graph.nodes[i].label.clone());
+    let label =
+        |id: &str| index(id).map_or_else(|| id.to_owned(), |i| graph.nodes[i].label.clone());
     let body = html! {
         section #graph aria-labelledby="graph-h" {
             h2 #graph-h { "Dependency graph" }

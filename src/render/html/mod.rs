@@ -3,6 +3,10 @@
 //! charts as SVG drawn here); a Content-Security-Policy forbids every request. All text goes
 //! through maud, which escapes it, so names in a snapshot cannot inject markup.
 
+// Layout arithmetic in pixels (f64), never a reported figure: plain `a + b * c` reads as the
+// layout it computes, where `mul_add` would not, and its rounding is invisible at screen scale.
+#![allow(clippy::suboptimal_flops)]
+
 mod bands;
 mod breakpoints;
 mod contagion;

@@ -21,7 +21,8 @@ fn sources(snapshot: &Snapshot) -> Vec<SourceRow> {
         match value {
             Value::Object(map) => {
                 if let Some(Value::Object(source)) = map.get("source") {
-                    let text = |k: &str| source.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
+                    let text =
+                        |k: &str| source.get(k).and_then(Value::as_str).unwrap_or("").to_owned();
                     let owner = ["name", "id", "token", "account"]
                         .iter()
                         .find_map(|k| map.get(*k).and_then(Value::as_str))

@@ -4,8 +4,7 @@
 use super::svg::{self, Axis, Line, f, fu};
 use super::{contagion, event_line, name_of, page::page, provenance, time};
 use faultline_orchestrator::{
-    Report, Scenario, Snapshot,
-    graph,
+    Report, Scenario, Snapshot, graph,
     report::{Quantity, Series, usd},
 };
 use maud::{Markup, html};
@@ -125,7 +124,7 @@ fn losses(report: &Report) -> Markup {
 }
 
 /// Up to `n` series of `q`, those that moved most first.
-fn pick<'s>(all: &'s [Series], q: Quantity, n: usize) -> Vec<&'s Series> {
+fn pick(all: &[Series], q: Quantity, n: usize) -> Vec<&Series> {
     let mut chosen: Vec<&Series> = all.iter().filter(|s| s.quantity == q).collect();
     let moved = |s: &Series| {
         let lo = s.points.iter().map(|p| p.1).min().unwrap_or_default();
@@ -141,9 +140,21 @@ fn hours(v: f64) -> String {
     format!("{v:.0} h")
 }
 
-fn chart_block(id: &str, title: &str, note: &str, series: &[&Series], lines: Vec<Line>, y: Axis, report: &Report) -> Markup {
+fn chart_block(
+    id: &str,
+    title: &str,
+    note: &str,
+    series: &[&Series],
+    lines: Vec<Line>,
+    y: Axis,
+    report: &Report,
+) -> Markup {
     let x = Axis { label: "hours from the start".into(), fmt: hours };
-    let desc = format!("{title}: {} series over {} steps; the table below gives each series' start, end, low and high.", lines.len(), report.steps);
+    let desc = format!(
+        "{title}: {} series over {} steps; the table below gives each series' start, end, low and high.",
+        lines.len(),
+        report.steps
+    );
     html! {
         figure.chart {
             figcaption { (title) }
@@ -172,7 +183,11 @@ fn chart_block(id: &str, title: &str, note: &str, series: &[&Series], lines: Vec
 
 fn num(v: Option<Decimal>) -> String {
     v.map_or_else(String::new, |v| {
-        if v.abs() >= Decimal::ONE_THOUSAND { usd(v) } else { format!("{}", v.round_dp(4).normalize()) }
+        if v.abs() >= Decimal::ONE_THOUSAND {
+            usd(v)
+        } else {
+            format!("{}", v.round_dp(4).normalize())
+        }
     })
 }
 
@@ -186,7 +201,8 @@ fn series(report: &Report) -> Markup {
     let price_lines = prices
         .iter()
         .map(|s| {
-            let start = s.points.first().map(|p| p.1).filter(|v| !v.is_zero()).unwrap_or(Decimal::ONE);
+            let start =
+                s.points.first().map(|p| p.1).filter(|v| !v.is_zero()).unwrap_or(Decimal::ONE);
             Line {
                 label: name_of(report, &s.entity),
                 points: s
@@ -200,13 +216,22 @@ fn series(report: &Report) -> Markup {
     let mut navs = Vec::new();
     for s in pick(&all, Quantity::TrueNav, 4) {
         navs.push(s);
-        navs.extend(all.iter().find(|r| r.quantity == Quantity::ReportedNav && r.entity == s.entity));
+        navs.extend(
+            all.iter().find(|r| r.quantity == Quantity::ReportedNav && r.entity == s.entity),
+        );
     }
-    let nav_lines = navs.iter().map(|s| line(s, format!("{} {}", name_of(report, &s.entity), s.quantity.label()), Decimal::ONE)).collect();
+    let nav_lines = navs
+        .iter()
+        .map(|s| {
+            line(s, format!("{} {}", name_of(report, &s.entity), s.quantity.label()), Decimal::ONE)
+        })
+        .collect();
     let debts = pick(&all, Quantity::UncoveredDebt, 8);
-    let debt_lines = debts.iter().map(|s| line(s, name_of(report, &s.entity), Decimal::ONE)).collect();
+    let debt_lines =
+        debts.iter().map(|s| line(s, name_of(report, &s.entity), Decimal::ONE)).collect();
     let frozen = pick(&all, Quantity::Frozen, 8);
-    let frozen_lines = frozen.iter().map(|s| line(s, name_of(report, &s.entity), Decimal::ONE)).collect();
+    let frozen_lines =
+        frozen.iter().map(|s| line(s, name_of(report, &s.entity), Decimal::ONE)).collect();
     let dollars = |v: f64| usd(Decimal::try_from(v).unwrap_or_default().round_dp(2));
     html! {
         section #series aria-labelledby="series-h" {
@@ -277,7 +302,14 @@ pub(crate) fn stress(report: &Report, inputs: &Inputs<'_>) -> String {
     page(
         &report.scenario,
         &format!("Faultline stress report over the snapshot {}", report.snapshot),
-        &[("headline", "Headline"), ("losses", "Losses"), ("series", "Over time"), ("contagion", "Contagion"), ("inputs", "Inputs"), ("event-log", "Event log")],
+        &[
+            ("headline", "Headline"),
+            ("losses", "Losses"),
+            ("series", "Over time"),
+            ("contagion", "Contagion"),
+            ("inputs", "Inputs"),
+            ("event-log", "Event log"),
+        ],
         body,
     )
 }

@@ -37,7 +37,7 @@ pub(super) fn fu(value: u64) -> f64 {
 }
 
 /// A style for series `i`: colour, dash pattern, marker shape (0 circle, 1 square, 2 triangle).
-fn style(i: usize) -> (&'static str, &'static str, usize) {
+const fn style(i: usize) -> (&'static str, &'static str, usize) {
     (COLOURS[i % COLOURS.len()], DASHES[i % DASHES.len()], i % 3)
 }
 
@@ -45,7 +45,9 @@ fn style(i: usize) -> (&'static str, &'static str, usize) {
 fn marker(shape: usize, x: f64, y: f64, colour: &str) -> Markup {
     match shape {
         0 => html! { circle.mark.point cx=(r(x)) cy=(r(y)) r="3" fill=(colour) {} },
-        1 => html! { rect.mark.point x=(r(x - 3.0)) y=(r(y - 3.0)) width="6" height="6" fill=(colour) {} },
+        1 => {
+            html! { rect.mark.point x=(r(x - 3.0)) y=(r(y - 3.0)) width="6" height="6" fill=(colour) {} }
+        }
         _ => html! {
             polygon.mark.point points=(format!("{},{} {},{} {},{}", r(x), r(y - 4.0), r(x - 4.0), r(y + 3.0), r(x + 4.0), r(y + 3.0))) fill=(colour) {}
         },
@@ -62,7 +64,11 @@ fn ticks(lo: f64, hi: f64) -> Vec<f64> {
     let span = (hi - lo).abs().max(1e-12);
     let raw = span / 4.0;
     let mag = 10f64.powf(raw.log10().floor());
-    let step = [1.0, 2.0, 2.5, 5.0, 10.0].iter().map(|m| m * mag).find(|s| *s >= raw).unwrap_or(mag * 10.0);
+    let step = [1.0, 2.0, 2.5, 5.0, 10.0]
+        .iter()
+        .map(|m| m * mag)
+        .find(|s| *s >= raw)
+        .unwrap_or(mag * 10.0);
     let mut t = (lo / step).floor() * step;
     let mut out = Vec::new();
     while t <= hi + step * 0.5 && out.len() < 12 {
@@ -154,7 +160,14 @@ fn axes(
 }
 
 /// Step lines: each series holds its value until its next point.
-pub(super) fn line_chart(id: &str, title: &str, desc: &str, lines: &[Line], x_axis: &Axis, y_axis: &Axis) -> Markup {
+pub(super) fn line_chart(
+    id: &str,
+    title: &str,
+    desc: &str,
+    lines: &[Line],
+    x_axis: &Axis,
+    y_axis: &Axis,
+) -> Markup {
     let all = || lines.iter().flat_map(|l| l.points.iter().copied());
     let (mut xlo, mut xhi, mut ylo, mut yhi) = (f64::MAX, f64::MIN, f64::MAX, f64::MIN);
     for (x, y) in all() {
@@ -208,7 +221,13 @@ fn step_path(points: &[(f64, f64)], sx: &impl Fn(f64) -> f64, sy: &impl Fn(f64) 
 /// hiding them.
 fn thin(points: &[(f64, f64)]) -> Vec<(f64, f64)> {
     let every = points.len().div_ceil(12).max(1);
-    points.iter().copied().enumerate().filter(|(i, _)| i % every == 0 || *i + 1 == points.len()).map(|(_, p)| p).collect()
+    points
+        .iter()
+        .copied()
+        .enumerate()
+        .filter(|(i, _)| i % every == 0 || *i + 1 == points.len())
+        .map(|(_, p)| p)
+        .collect()
 }
 
 /// Stacked bars: one bar per category, one segment per series; `now` marks a category.
@@ -222,7 +241,9 @@ pub(super) fn stacked_bars(
     y_axis: &Axis,
 ) -> Markup {
     let n = categories.len().max(1);
-    let totals: Vec<f64> = (0..n).map(|c| series.iter().map(|(_, v)| v.get(c).copied().unwrap_or(0.0)).sum()).collect();
+    let totals: Vec<f64> = (0..n)
+        .map(|c| series.iter().map(|(_, v)| v.get(c).copied().unwrap_or(0.0)).sum())
+        .collect();
     let top = totals.iter().copied().fold(0.0, f64::max).max(1.0);
     let x_axis = Axis { label: String::new(), fmt: |_| String::new() };
     let (axes, _, sy) = axes((0.0, 1.0), (0.0, top * 1.05), &x_axis, y_axis);
@@ -340,7 +361,8 @@ mod tests {
 
     #[test]
     fn series_text_is_escaped_in_the_svg() {
-        let lines = [Line { label: "<script>x</script>".into(), points: vec![(0.0, 1.0), (1.0, 2.0)] }];
+        let lines =
+            [Line { label: "<script>x</script>".into(), points: vec![(0.0, 1.0), (1.0, 2.0)] }];
         let axis = Axis { label: "a&b".into(), fmt: |v| format!("{v}") };
         let svg = line_chart("c", "t<", "d\"", &lines, &axis, &axis).into_string();
         assert!(!svg.contains("<script>"));
