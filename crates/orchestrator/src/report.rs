@@ -573,3 +573,88 @@ impl Report {
             .collect()
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: usize, step: u64, entity: &str, kind: EventKind) -> Event {
+        Event {
+            id,
+            step,
+            at_secs: step * 60,
+            entity: entity.into(),
+            kind,
+            causes: Vec::new(),
+            summary: String::new(),
+        }
+    }
+
+    fn price(from: &str, to: &str) -> EventKind {
+        EventKind::PriceMove { from_usd: from.parse().unwrap(), to_usd: to.parse().unwrap() }
+    }
+
+    fn report(events: Vec<Event>) -> Report {
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            scenario: "s".into(),
+            snapshot: "n".into(),
+            steps: 3,
+            step_secs: 60,
+            non_converged_steps: Vec::new(),
+            events,
+            first_break: None,
+            entities: Vec::new(),
+            contagion: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_change_below_half_a_basis_point_is_no_change() {
+        // 1 -> 0.99995 is -0.005%, shown as -0.01%: a change; 1 -> 0.999951 rounds to -0.00%.
+        assert!(!event(0, 0, "t", price("1", "0.99995")).is_no_change());
+        assert!(event(0, 0, "t", price("1", "0.999951")).is_no_change());
+        assert!(event(0, 0, "t", price("2", "2")).is_no_change());
+        // Other kinds always count.
+        let frozen = EventKind::FundsFrozen { frozen_usd: Decimal::ZERO };
+        assert!(!event(0, 0, "m", frozen).is_no_change());
+    }
+
+    #[test]
+    fn the_first_loss_is_not_a_miss() {
+        let miss = EventKind::MissedLiquidation {
+            borrower: "b".into(),
+            reason: MissReason::OracleAboveMarket,
+            debt_usd: Decimal::TEN,
+            collateral_usd: Decimal::ONE,
+        };
+        let bad = EventKind::EconomicBadDebt { total_usd: Decimal::from(9) };
+        let r = report(vec![
+            event(0, 0, "t", price("1", "0.5")),
+            event(1, 0, "m", miss),
+            event(2, 1, "m", bad),
+        ]);
+        assert_eq!(r.first_loss().map(|e| e.id), Some(2));
+        assert_eq!(r.first_miss().map(|e| e.id), Some(1));
+        // The miss's shortfall at market: 10 - 1.
+        assert_eq!(r.events[1].loss_usd(), Some(Decimal::from(9)));
+    }
+
+    #[test]
+    fn a_series_starts_before_the_run_and_holds_to_its_end() {
+        // Two moves in step 0 (the last stands at the step's end, 60 s), one in step 1 (120 s);
+        // the run is 3 steps of 60 s, so the line is held to 180 s.
+        let r = report(vec![
+            event(0, 0, "t", price("1", "0.9")),
+            event(1, 0, "t", price("0.9", "0.8")),
+            event(2, 1, "t", price("0.8", "0.7")),
+        ]);
+        let series = r.series();
+        assert_eq!(series.len(), 1);
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            series[0].points,
+            vec![(0, d("1")), (60, d("0.8")), (120, d("0.7")), (180, d("0.7"))]
+        );
+    }
+}
