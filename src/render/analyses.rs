@@ -96,8 +96,14 @@ pub(crate) fn flat_reason(report: &BandsReport, m: &MarketBands) -> Option<Strin
             num(deepest)
         )
     } else {
+        let now = m.levels.first().map_or(0, |l| l.positions);
+        let already = if now == 0 {
+            String::new()
+        } else {
+            format!(" (the {now} liquidatable at every level are so at the current price already)")
+        };
         format!(
-            "{}: the levels are flat because its oracle {} ({}) holds at {} {} per {} whatever {}'s market price does, so no fall of the market price makes a position liquidatable; `--oracle-follows-market` shows the bands if the oracle followed.",
+            "{}: the levels are flat because its oracle {} ({}) holds at {} {} per {} whatever {}'s market price does, so no fall of the market price makes a further position liquidatable{already}; `--oracle-follows-market` shows the bands if the oracle followed.",
             m.name,
             m.oracle,
             m.oracle_kind,

@@ -32,7 +32,7 @@ pub(crate) fn bands(report: &BandsReport) -> String {
         section #headline aria-labelledby="headline-h" {
             h2 #headline-h { "Headline" }
             p { (report.symbol) " (" (report.asset) ") now " strong { (usd(report.price_usd)) } ". "
-                (report.markets.len()) " markets take it as collateral." }
+                (report.markets.len()) @if report.markets.len() == 1 { " market takes" } @else { " markets take" } " it as collateral." }
             @for m in &report.markets {
                 @if let Some(reason) = flat_reason(report, m) { p.flat data-market=(m.market) { (reason) } }
             }

@@ -7,13 +7,23 @@ use crate::render::breakpoints::{cell, headline, marked_by};
 use faultline_orchestrator::breakpoints::BreakpointReport;
 use maud::html;
 
+/// `name`, cut to `max` characters with an ellipsis (the table below has it whole).
+fn short(name: &str, max: usize) -> String {
+    if name.chars().count() > max {
+        name.chars().take(max - 1).chain(['…']).collect()
+    } else {
+        name.to_owned()
+    }
+}
+
 /// The breakpoint report as one HTML page.
 pub(crate) fn breakpoints(report: &BreakpointReport) -> String {
     let rungs: Vec<Rung> = report
         .entities
         .iter()
         .map(|e| Rung {
-            label: e.name.clone(),
+            // Short enough for the ladder's margin; the kind tells a token from its issuer.
+            label: format!("{} ({})", short(&e.name, 26), e.kind.name().replace('_', " ")),
             loss: e.first_loss.as_ref().map(|b| f(b.shock)),
             insolvent: e.first_insolvent.as_ref().map(|b| f(b.shock)),
         })

@@ -134,6 +134,17 @@ fn axes(
     x_axis: &Axis,
     y_axis: &Axis,
 ) -> (Markup, impl Fn(f64) -> f64, impl Fn(f64) -> f64) {
+    axes_with(x, y, x_axis, y_axis, true)
+}
+
+/// [`axes`], with or without ticks on the x axis (bars label their own categories).
+fn axes_with(
+    x: (f64, f64),
+    y: (f64, f64),
+    x_axis: &Axis,
+    y_axis: &Axis,
+    x_ticks: bool,
+) -> (Markup, impl Fn(f64) -> f64, impl Fn(f64) -> f64) {
     let (x0, x1) = if x.1 > x.0 { x } else { (x.0, x.0 + 1.0) };
     let (y0, y1) = if y.1 > y.0 { y } else { (y.0 - 1.0, y.0 + 1.0) };
     let plot_w = WIDTH - LEFT - RIGHT;
@@ -145,7 +156,7 @@ fn axes(
                 line.grid x1=(r(LEFT)) x2=(r(LEFT + plot_w)) y1=(r(sy(t))) y2=(r(sy(t))) {}
                 text x=(r(LEFT - 6.0)) y=(r(sy(t) + 4.0)) text-anchor="end" { ((y_axis.fmt)(t)) }
             }
-            @for t in ticks(x0, x1).into_iter().filter(|t| *t >= x0 - 1e-9 && *t <= x1 + 1e-9) {
+            @for t in ticks(x0, x1).into_iter().filter(|t| x_ticks && *t >= x0 - 1e-9 && *t <= x1 + 1e-9) {
                 line.axis x1=(r(sx(t))) x2=(r(sx(t))) y1=(r(TOP + PLOT_H)) y2=(r(TOP + PLOT_H + 4.0)) {}
                 text x=(r(sx(t))) y=(r(TOP + PLOT_H + 16.0)) text-anchor="middle" { ((x_axis.fmt)(t)) }
             }
@@ -246,12 +257,12 @@ pub(super) fn stacked_bars(
         .collect();
     let top = totals.iter().copied().fold(0.0, f64::max).max(1.0);
     let x_axis = Axis { label: String::new(), fmt: |_| String::new() };
-    let (axes, _, sy) = axes((0.0, 1.0), (0.0, top * 1.05), &x_axis, y_axis);
+    let (axes, _, sy) = axes_with((0.0, 1.0), (0.0, top * 1.05), &x_axis, y_axis, false);
     let plot_w = WIDTH - LEFT - RIGHT;
     let slot = plot_w / fu(n as u64);
     let bar_w = (slot * 0.7).max(2.0);
     let labels: Vec<String> = series.iter().map(|(l, _)| l.clone()).collect();
-    let (legend, legend_h) = legend(&labels, TOP + PLOT_H + 52.0);
+    let (legend, legend_h) = legend(&labels, TOP + PLOT_H + 60.0);
     let body = html! {
         (axes)
         @for (c, category) in categories.iter().enumerate() {
@@ -264,7 +275,10 @@ pub(super) fn stacked_bars(
                         title { (category) ": " (label) " " ((y_axis.fmt)(v)) }
                     }
                 }
-                text x=(r(x + bar_w / 2.0)) y=(r(TOP + PLOT_H + 16.0)) text-anchor="middle" { (category) }
+                // `-5% $1.01`: the fall above, the price below, so neighbours do not overlap.
+                @let (fall, price) = category.split_once(' ').unwrap_or((category.as_str(), ""));
+                text x=(r(x + bar_w / 2.0)) y=(r(TOP + PLOT_H + 14.0)) text-anchor="middle" { (fall) }
+                text x=(r(x + bar_w / 2.0)) y=(r(TOP + PLOT_H + 26.0)) text-anchor="middle" { (price) }
             }
         }
         @if let Some(c) = now {
@@ -272,10 +286,10 @@ pub(super) fn stacked_bars(
             line.now x1=(r(x)) x2=(r(x)) y1=(r(TOP)) y2=(r(TOP + PLOT_H)) {}
             text.now-label x=(r(x + 4.0)) y=(r(TOP + 10.0)) { "current price" }
         }
-        text x=(r(LEFT + plot_w / 2.0)) y=(r(TOP + PLOT_H + 32.0)) text-anchor="middle" { "price level (fall from the current price)" }
+        text x=(r(LEFT + plot_w / 2.0)) y=(r(TOP + PLOT_H + 42.0)) text-anchor="middle" { "price level (fall from the current price)" }
         (legend)
     };
-    frame(id, title, desc, TOP + PLOT_H + 60.0 + legend_h, body)
+    frame(id, title, desc, TOP + PLOT_H + 68.0 + legend_h, body)
 }
 
 /// Category `c`'s segments: `(series label, value, bottom, top)`, stacked in series order.
