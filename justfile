@@ -23,7 +23,7 @@ bench:
     cargo bench --workspace
 
 # The formats `just demo` writes each stress report in (`faultline stress --format` values).
-report_formats := "markdown json"
+report_formats := "markdown json html"
 
 # Every bundled scenario end to end (stress, breakpoints, bands, graph), into target/demo/.
 demo:
@@ -44,9 +44,12 @@ demo:
     faultline bands --asset sdeUSD --oracle-follows-market --format markdown --out "$out/bands-sdeusd.md"
     faultline graph --format mermaid --out "$out/graph-stream-elixir.mmd"
     faultline graph --format dot --out "$out/graph-stream-elixir.dot"
+    faultline breakpoints --driver issuer:xusd --format html --out "$out/breakpoints-xusd.html"
+    faultline bands --asset sdeUSD --oracle-follows-market --format html --out "$out/bands-sdeusd.html"
+    faultline graph --format html --out "$out/graph-stream-elixir.html"
     faultline graph fixtures/snapshots/ten-ten-2025.json --format mermaid --out "$out/graph-ten-ten.mmd"
     faultline loop fixtures/vaults/example-loop.toml --format markdown --out "$out/loop-example.md"
-    echo "The demo's outputs are in $out/:"
+    echo "The demo's outputs are in $PWD/$out/ (the .html pages open offline in any browser):"
     ls -1 "$out" | sed 's/^/  /'
 
 # Everything CI runs.

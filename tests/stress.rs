@@ -34,18 +34,30 @@ fn stress_without_a_scenario_prints_the_stream_elixir_break_report() {
     let report = stdout(&out);
     assert!(report.starts_with("# Stream/Elixir, November 2025"), "{report}");
     assert!(
-        report.contains("**First break** (step 0, t = 0 s): xusd true NAV -54.73%"),
+        report.contains(
+            "**First break** (the first loss; step 0, t = 0 s, event #2): xusd true NAV -54.73%"
+        ),
         "{report}"
     );
-    // The chain, in one contagion line: write-down -> xUSD -> the Plume loan -> deUSD -> sdeUSD.
-    let chain = report
-        .lines()
-        .find(|l| l.contains("sdeusd true NAV") && l.starts_with("- Stream discloses"))
-        .expect("a contagion path from the write-down to sdeUSD");
-    for link in
-        ["xUSD -54.74% (true NAV)", "Morpho xUSD/USDC 86% (Plume", "deUSD -28.03% (true NAV)"]
-    {
-        assert!(chain.contains(link), "{link} missing from {chain}");
+    // The chain, down one branch of the contagion tree (each link indented under the one
+    // before): write-down -> xUSD -> the Plume loan -> deUSD -> sdeUSD.
+    let lines: Vec<&str> = report.lines().collect();
+    let depth = |l: &str| l.len() - l.trim_start().len();
+    let mut at = lines
+        .iter()
+        .position(|l| l.starts_with("- #0 Stream discloses"))
+        .expect("the write-down at the root of the contagion tree");
+    for link in [
+        "xUSD -54.74% (true NAV)",
+        "Morpho xUSD/USDC 86% (Plume",
+        "deUSD -28.03% (true NAV)",
+        "sdeusd true NAV",
+    ] {
+        let next = (at + 1..lines.len())
+            .take_while(|&i| lines[i].starts_with("  "))
+            .find(|&i| lines[i].contains(link) && depth(lines[i]) > depth(lines[at]))
+            .unwrap_or_else(|| panic!("{link} is not under {}", lines[at]));
+        at = next;
     }
     assert!(report.contains("not liquidated: its oracle still reports it healthy"), "{report}");
 }

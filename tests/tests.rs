@@ -4,6 +4,7 @@ mod analyses;
 mod bands;
 mod breakpoints;
 mod cli;
+mod html;
 mod loop_check;
 mod position;
 mod readme;

@@ -83,6 +83,7 @@ impl BandsArgs {
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
         let text = match format {
             Format::Json => faultline_orchestrator::json::to_json(&report)?,
+            Format::Html => render::html::bands(&report),
             _ => render::bands(&report, format),
         };
         files::emit(self.out.as_deref(), &text)

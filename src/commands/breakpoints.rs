@@ -71,7 +71,7 @@ impl BreakpointsArgs {
         bar.set_message(format!("breakpoints {}", driver.spec()));
         let progress = Bar(bar);
         let report = search_with(&loaded.snapshot, &loaded.scenario, &driver, &options, &progress)
-            .wrap_err_with(|| format!("searching {}", loaded.files))?;
+            .wrap_err_with(|| format!("searching {}", loaded.files()))?;
         progress.0.finish_and_clear();
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
         let text = render::breakpoints(&report, format)?;

@@ -14,6 +14,8 @@ enum GraphFormat {
     Mermaid,
     /// JSON: nodes, edges, cycles.
     Json,
+    /// One self-contained HTML page with the graph drawn; opens offline in any browser.
+    Html,
 }
 
 /// Arguments of `faultline graph`.
@@ -47,6 +49,7 @@ impl GraphArgs {
             GraphFormat::Json => format!("{}\n", serde_json::to_string_pretty(&graph)?),
             GraphFormat::Dot => crate::render::graph_dot(&graph),
             GraphFormat::Mermaid => crate::render::graph_mermaid(&graph),
+            GraphFormat::Html => crate::render::html::graph(&graph, &snapshot.name),
         };
         files::emit(self.out.as_deref(), &text)
     }

@@ -27,8 +27,18 @@ pub(crate) struct StressArgs {
 pub(crate) struct Loaded {
     pub(crate) scenario: Scenario,
     pub(crate) snapshot: Snapshot,
-    /// Where they came from, for errors raised during a run: `scenario.toml over snapshot.json`.
-    pub(crate) files: String,
+    /// Where the scenario came from (a path, or the bundled one's).
+    pub(crate) scenario_file: String,
+    /// Where the snapshot came from.
+    pub(crate) snapshot_file: String,
+}
+
+impl Loaded {
+    /// Where the inputs came from, for errors raised during a run: `scenario.toml over
+    /// snapshot.json`.
+    pub(crate) fn files(&self) -> String {
+        format!("{} over {}", self.scenario_file, self.snapshot_file)
+    }
 }
 
 /// `problems` as one error naming `file`.
@@ -64,8 +74,7 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Loaded> {
     if !problems.is_empty() {
         return Err(invalid(&scenario_name, "scenario for this snapshot", &problems));
     }
-    let files = format!("{scenario_name} over {snapshot_name}");
-    Ok(Loaded { scenario, snapshot, files })
+    Ok(Loaded { scenario, snapshot, scenario_file: scenario_name, snapshot_file: snapshot_name })
 }
 
 /// Shows steps on standard error when it is a terminal (indicatif hides itself otherwise).
@@ -89,10 +98,16 @@ impl StressArgs {
         bar.set_message("stress");
         let mut progress = Bar(bar);
         let report =
-            engine.run(&mut progress).wrap_err_with(|| format!("running {}", loaded.files))?;
+            engine.run(&mut progress).wrap_err_with(|| format!("running {}", loaded.files()))?;
         progress.0.finish_and_clear();
         let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
-        let text = render::report(&report, format)?;
+        let inputs = render::html::Inputs {
+            scenario: &loaded.scenario,
+            snapshot: &loaded.snapshot,
+            scenario_file: &loaded.scenario_file,
+            snapshot_file: &loaded.snapshot_file,
+        };
+        let text = render::report(&report, format, &inputs)?;
         if text.is_empty() {
             bail!("the report rendered empty");
         }

@@ -4,7 +4,9 @@
 use super::{Format, usd};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use faultline_orchestrator::{
-    bands::BandsReport, loop_check::LoopReport, position::PositionReport,
+    bands::{BandsReport, MarketBands},
+    loop_check::LoopReport,
+    position::PositionReport,
 };
 use rust_decimal::Decimal;
 use std::fmt::Write;
@@ -74,6 +76,45 @@ fn pct(fraction: Decimal) -> String {
     format!("{:.2}%", fraction * Decimal::ONE_HUNDRED)
 }
 
+/// Whether every level of `m` is the same (same positions, same debt).
+fn is_flat(m: &MarketBands) -> bool {
+    m.levels.len() > 1
+        && m.levels.windows(2).all(|w| w[0].positions == w[1].positions && w[0].debt == w[1].debt)
+}
+
+/// Why a market's levels do not change with the price, when they do not: its oracle holds
+/// (hardcoded or an exchange rate), or no position's liquidation lies within the grid.
+pub(crate) fn flat_reason(report: &BandsReport, m: &MarketBands) -> Option<String> {
+    if !is_flat(m) {
+        return None;
+    }
+    let deepest = m.levels.last().map_or(Decimal::ZERO, |l| l.fall_pct);
+    Some(if m.oracle_moves {
+        format!(
+            "{}: the levels are flat: no position's liquidation price lies between the current price and a {}% fall.",
+            m.name,
+            num(deepest)
+        )
+    } else {
+        let now = m.levels.first().map_or(0, |l| l.positions);
+        let already = if now == 0 {
+            String::new()
+        } else {
+            format!(" (the {now} liquidatable at every level are so at the current price already)")
+        };
+        format!(
+            "{}: the levels are flat because its oracle {} ({}) holds at {} {} per {} whatever {}'s market price does, so no fall of the market price makes a further position liquidatable{already}; `--oracle-follows-market` shows the bands if the oracle followed.",
+            m.name,
+            m.oracle,
+            m.oracle_kind,
+            num(m.oracle_price),
+            m.loan_token,
+            report.symbol,
+            report.symbol
+        )
+    })
+}
+
 /// Liquidation bands: the combined curve, then each market's levels.
 pub(crate) fn bands(report: &BandsReport, format: Format) -> String {
     let mut doc = Doc::new(format);
@@ -130,12 +171,23 @@ pub(crate) fn bands(report: &BandsReport, format: Format) -> String {
             num(m.lltv),
             m.borrowers
         ));
-        let rows: Vec<Vec<String>> = m
-            .levels
+        if let Some(reason) = flat_reason(report, m) {
+            doc.line(&reason);
+        }
+        // A flat market's levels are all equal: one row says it.
+        let levels = if is_flat(m) { &m.levels[..1] } else { &m.levels[..] };
+        let rows: Vec<Vec<String>> = levels
             .iter()
             .map(|l| {
                 vec![
-                    format!("-{}%", num(l.fall_pct)),
+                    if is_flat(m) {
+                        format!(
+                            "-0% to -{}%",
+                            num(m.levels.last().map_or(l.fall_pct, |x| x.fall_pct))
+                        )
+                    } else {
+                        format!("-{}%", num(l.fall_pct))
+                    },
                     num(l.oracle_price.round_dp(6)),
                     l.positions.to_string(),
                     num(l.collateral.round_dp(4)),

@@ -2,7 +2,9 @@
 
 use super::{Format, usd};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
-use faultline_orchestrator::breakpoints::{Breakpoint, BreakpointReport, EntityBreakpoints};
+use faultline_orchestrator::breakpoints::{
+    Breakpoint, BreakpointReport, EntityBreakpoints, EntityKind,
+};
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
@@ -12,6 +14,7 @@ pub(crate) fn breakpoints(report: &BreakpointReport, format: Format) -> eyre::Re
         Format::Json => faultline_orchestrator::json::to_json(report)?,
         Format::Markdown => markdown(report),
         Format::Table => table(report),
+        Format::Html => super::html::breakpoints(report),
     })
 }
 
@@ -27,7 +30,7 @@ fn places(report: &BreakpointReport) -> u32 {
 }
 
 /// `s = 0.2027 (USD 34.44M written down)`, or `not reached`.
-fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> String {
+pub(super) fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> String {
     let Some(b) = found else { return "not reached".into() };
     if b.below.is_none() {
         return "at s = 0 (no driver needed)".into();
@@ -42,13 +45,38 @@ fn cell(report: &BreakpointReport, found: Option<&Breakpoint>) -> String {
     format!("s = {s} ({magnitude})")
 }
 
-/// What marks the first break of the row: the insolvency event if any, else the loss event.
-fn marked_by(e: &EntityBreakpoints) -> String {
+/// What each condition means for an entity of `kind`, as the event that marks it shows it.
+const fn condition(kind: EntityKind, insolvent: bool) -> &'static str {
+    match (kind, insolvent) {
+        (EntityKind::LendingMarket, false) => "a missed liquidation or bad debt",
+        (EntityKind::LendingMarket, true) => "debt left uncovered at market",
+        (EntityKind::Issuer, false) => "true NAV below its start",
+        (EntityKind::Issuer, true) => "true NAV below the reported NAV",
+        (EntityKind::Token, false) => "price below its start",
+        (EntityKind::Token, true) => "price past the depeg threshold",
+    }
+}
+
+/// What marks each breakpoint of the row: the condition that started to hold and the event of
+/// the run at that shock that made it hold. At a bracketed breakpoint that event often moves a
+/// figure only just past the threshold, so its own step change can read `+0.00%`; the
+/// condition says what it crossed.
+pub(super) fn marked_by(e: &EntityBreakpoints) -> String {
     let mut parts = Vec::new();
-    for (label, b) in [("loss", &e.first_loss), ("insolvent", &e.first_insolvent)] {
+    for (label, b, insolvent) in
+        [("loss", &e.first_loss, false), ("insolvent", &e.first_insolvent, true)]
+    {
         if let Some(b) = b {
+            let what = condition(e.kind, insolvent);
             match (&b.event, &b.note) {
-                (Some(event), _) => parts.push(format!("{label}: {}", event.summary)),
+                (Some(event), _) => {
+                    let tiny = event.summary.contains("+0.00%") || event.summary.contains("-0.00%");
+                    let by = if tiny { "crossed by a change below 0.01%" } else { "by" };
+                    parts.push(format!(
+                        "{label}: {what} from step {}, {by} #{} {}",
+                        event.step, event.id, event.summary
+                    ));
+                }
                 (None, Some(note)) => parts.push(format!("{label}: {note}")),
                 (None, None) => {}
             }
@@ -62,7 +90,7 @@ fn marked_by(e: &EntityBreakpoints) -> String {
     parts.join("; ")
 }
 
-fn headline(report: &BreakpointReport) -> String {
+pub(super) fn headline(report: &BreakpointReport) -> String {
     let baseline = if report.keep_shocks {
         "on top of the scenario's own shocks"
     } else {

@@ -1,20 +1,55 @@
-//! The report as Markdown.
+//! The report as Markdown: the headline, losses with totals, the contagion tree and a log
+//! without no-change ticks, runs of like events grouped (see [`super::digest`]).
 
-use super::{money, pct};
+use super::{digest, money, pct};
 use faultline_orchestrator::Report;
 use std::fmt::Write;
 
-/// Markdown: summary, first break, losses by entity, contagion paths, the event log.
+/// Markdown table cells cannot hold a bare `|`.
+fn cell(text: &str) -> String {
+    text.replace('|', "\\|")
+}
+
+/// The headline lines shared with the terminal table: the first break, and the first miss
+/// beside it when it came earlier.
+pub(super) fn first_break(report: &Report, bold: bool) -> Vec<String> {
+    let b = |s: &str| if bold { format!("**{s}**") } else { s.to_owned() };
+    let mut lines = Vec::new();
+    let first = report.first_loss();
+    match first {
+        Some(e) => lines.push(format!(
+            "{} (the first loss; step {}, t = {} s, event #{}): {}",
+            b("First break"),
+            e.step,
+            e.at_secs,
+            e.id,
+            e.summary
+        )),
+        None => lines.push(b("Nothing broke.")),
+    }
+    if let Some(m) = report.first_miss().filter(|m| first.is_none_or(|l| m.id < l.id)) {
+        lines.push(format!(
+            "Before it, the first missed liquidation (step {}, event #{}): {}",
+            m.step, m.id, m.summary
+        ));
+    }
+    lines
+}
+
+/// Markdown: summary, first break, losses by entity, the contagion tree, the event log.
 pub(crate) fn report(report: &Report) -> String {
     let mut out = String::new();
+    let rows = digest::rows(report);
+    let ticks = report.events.iter().filter(|e| e.is_no_change()).count();
     let _ = writeln!(out, "# {}\n", report.scenario);
     let _ = writeln!(
         out,
-        "Snapshot: {}. {} steps of {} s. {} events.\n",
+        "Snapshot: {}. {} steps of {} s. {} events; {} no-change ticks (`+0.00%`) are left out here and kept in the JSON.\n",
         report.snapshot,
         report.steps,
         report.step_secs,
-        report.events.len()
+        report.events.len(),
+        ticks
     );
     if !report.non_converged_steps.is_empty() {
         let _ = writeln!(
@@ -23,17 +58,8 @@ pub(crate) fn report(report: &Report) -> String {
             report.non_converged_steps
         );
     }
-    match report.first_break.and_then(|id| report.events.get(id)) {
-        Some(e) => {
-            let _ = writeln!(
-                out,
-                "**First break** (step {}, t = {} s): {}\n",
-                e.step, e.at_secs, e.summary
-            );
-        }
-        None => {
-            let _ = writeln!(out, "**Nothing broke.**\n");
-        }
+    for line in first_break(report, true) {
+        let _ = writeln!(out, "{line}\n");
     }
     let _ = writeln!(out, "## Losses by entity\n");
     let _ = writeln!(
@@ -45,7 +71,7 @@ pub(crate) fn report(report: &Report) -> String {
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
-            e.name,
+            cell(&e.name),
             e.kind,
             money(e.bad_debt_usd),
             money(e.economic_bad_debt_usd),
@@ -56,23 +82,45 @@ pub(crate) fn report(report: &Report) -> String {
             e.missed_liquidations
         );
     }
-    let _ = writeln!(out, "\n## Contagion paths\n");
-    for path in &report.contagion {
-        let _ = writeln!(out, "- {}", path.text);
+    let t = report.totals();
+    let _ = writeln!(
+        out,
+        "| **Total** |  | {} | {} | {} |  | {} | {} | {} |",
+        money(t.bad_debt_usd),
+        money(t.economic_bad_debt_usd),
+        money(t.nav_lost_usd),
+        money(t.frozen_usd),
+        t.liquidations,
+        t.missed_liquidations
+    );
+    let _ = writeln!(out, "\n## Contagion\n");
+    let _ = writeln!(
+        out,
+        "Each loss under the shock that started it; **loss** marks where a path ends.\n"
+    );
+    for (depth, e, loss) in digest::tree_lines(report, &digest::tree(report)) {
+        let mark = if loss { " **loss**" } else { "" };
+        let _ = writeln!(out, "{}- #{} {}{mark}", "  ".repeat(depth), e.id, e.summary);
     }
     let _ = writeln!(out, "\n## Event log\n");
+    let _ = writeln!(
+        out,
+        "{} rows for {} events: an entity's like events in consecutive steps share a row (first → … → last).\n",
+        rows.len(),
+        report.events.len() - ticks
+    );
     let _ = writeln!(out, "| # | step | entity | event | causes |");
     let _ = writeln!(out, "|---:|---:|---|---|---|");
-    for e in &report.events {
-        let causes: Vec<String> = e.causes.iter().map(|c| format!("#{c}")).collect();
+    for row in &rows {
+        let entity = row.events.first().map_or("", |e| e.entity.as_str());
         let _ = writeln!(
             out,
             "| {} | {} | {} | {} | {} |",
-            e.id,
-            e.step,
-            e.entity,
-            e.summary,
-            causes.join(", ")
+            row.ids(),
+            row.steps(),
+            cell(entity),
+            cell(&row.summary()),
+            row.causes()
         );
     }
     out

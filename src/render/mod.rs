@@ -1,9 +1,11 @@
-//! Rendering reports and graphs for people (a terminal table, Markdown, DOT, Mermaid) and for
-//! programs (JSON with its `schema_version`).
+//! Rendering reports and graphs for people (a terminal table, Markdown, a self-contained HTML
+//! page, DOT, Mermaid) and for programs (JSON with its `schema_version`).
 
 mod analyses;
 mod breakpoints;
+mod digest;
 mod graph;
+pub(crate) mod html;
 mod markdown;
 mod table;
 
@@ -26,6 +28,8 @@ pub(crate) enum Format {
     Json,
     /// Markdown, for reviews and audit reports.
     Markdown,
+    /// One self-contained HTML page with charts; opens offline in any browser.
+    Html,
 }
 
 impl Format {
@@ -35,12 +39,17 @@ impl Format {
     }
 }
 
-/// The report in `format`.
-pub(crate) fn report(report: &Report, format: Format) -> eyre::Result<String> {
+/// The report in `format`; HTML also tells the inputs, so it needs them.
+pub(crate) fn report(
+    report: &Report,
+    format: Format,
+    inputs: &html::Inputs<'_>,
+) -> eyre::Result<String> {
     Ok(match format {
         Format::Json => faultline_orchestrator::json::to_json(report)?,
         Format::Markdown => markdown::report(report),
         Format::Table => table::report(report),
+        Format::Html => html::stress(report, inputs),
     })
 }
 

@@ -1,6 +1,7 @@
-//! The report as a terminal table.
+//! The report as a terminal table: the headline, losses with a totals row, the contagion
+//! tree; the log is in the other formats.
 
-use super::{money, pct};
+use super::{digest, money, pct};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use faultline_orchestrator::Report;
 use std::fmt::Write;
@@ -16,13 +17,8 @@ pub(crate) fn report(report: &Report) -> String {
     if !report.non_converged_steps.is_empty() {
         let _ = writeln!(out, "DID NOT CONVERGE at steps {:?}", report.non_converged_steps);
     }
-    match report.first_break.and_then(|id| report.events.get(id)) {
-        Some(e) => {
-            let _ = writeln!(out, "First break, step {}: {}", e.step, e.summary);
-        }
-        None => {
-            let _ = writeln!(out, "Nothing broke.");
-        }
+    for line in super::markdown::first_break(report, false) {
+        let _ = writeln!(out, "{line}");
     }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
@@ -49,10 +45,23 @@ pub(crate) fn report(report: &Report) -> String {
             e.missed_liquidations.to_string(),
         ]);
     }
+    let t = report.totals();
+    table.add_row([
+        "Total".to_owned(),
+        String::new(),
+        money(t.bad_debt_usd),
+        money(t.economic_bad_debt_usd),
+        money(t.nav_lost_usd),
+        String::new(),
+        money(t.frozen_usd),
+        t.liquidations.to_string(),
+        t.missed_liquidations.to_string(),
+    ]);
     let _ = writeln!(out, "{table}");
-    let _ = writeln!(out, "Contagion:");
-    for path in &report.contagion {
-        let _ = writeln!(out, "  {}", path.text);
+    let _ = writeln!(out, "Contagion (each loss under the shock that started it; * marks a loss):");
+    for (depth, e, loss) in digest::tree_lines(report, &digest::tree(report)) {
+        let mark = if loss { "* " } else { "" };
+        let _ = writeln!(out, "{}{mark}{}", "  ".repeat(depth + 1), e.summary);
     }
     out
 }

@@ -368,3 +368,293 @@ pub fn usd(value: Decimal) -> String {
     };
     format!("${:.2}{unit}", scaled)
 }
+
+impl Event {
+    /// Whether the event changes nothing a reader can see: a price move, NAV change or vault
+    /// value change whose figures are equal to two decimal places of a percent (`+0.00%`), such
+    /// as the recovery ticks of a venue that has all but recovered. Text reports leave these
+    /// out; the JSON keeps every event, because later events name them as causes.
+    pub fn is_no_change(&self) -> bool {
+        // A relative change below half a basis point shows as `+0.00%` or `-0.00%`.
+        let tiny = |from: Decimal, to: Decimal| {
+            if from.is_zero() {
+                return to.is_zero();
+            }
+            ((to - from) / from).abs() < Decimal::new(5, 5)
+        };
+        match &self.kind {
+            EventKind::PriceMove { from_usd, to_usd } => tiny(*from_usd, *to_usd),
+            EventKind::NavChange { from, to, .. } => tiny(*from, *to),
+            EventKind::VaultValue {
+                share_price_from,
+                share_price_to,
+                economic_from,
+                economic_to,
+            } => tiny(*share_price_from, *share_price_to) && tiny(*economic_from, *economic_to),
+            _ => false,
+        }
+    }
+
+    /// The USD figure of a loss event as it stands after the event: the market's uncovered debt,
+    /// the realised bad debt of a liquidation, the frozen funds, a perp or Comet deficit, a
+    /// missed liquidation's shortfall at market (debt above collateral). `None` for events that
+    /// carry no USD loss figure (NAV and share-price changes: see [`EntityLoss::nav_lost_usd`]).
+    pub fn loss_usd(&self) -> Option<Decimal> {
+        match &self.kind {
+            EventKind::EconomicBadDebt { total_usd } => Some(*total_usd),
+            EventKind::Liquidation { bad_debt_usd, .. } if !bad_debt_usd.is_zero() => {
+                Some(*bad_debt_usd)
+            }
+            EventKind::FundsFrozen { frozen_usd } => Some(*frozen_usd),
+            EventKind::PerpBadDebt { amount_usd, .. } => Some(*amount_usd),
+            EventKind::ReservesBelowZero { deficit_usd } => Some(*deficit_usd),
+            EventKind::MissedLiquidation { debt_usd, collateral_usd, .. } => {
+                Some((*debt_usd - *collateral_usd).max(Decimal::ZERO))
+            }
+            _ => None,
+        }
+    }
+}
+
+impl EventKind {
+    /// Whether the event is a loss of value that someone bears: bad debt (realised, economic,
+    /// perp, a Comet's reserves below zero), frozen funds, a fall in an issuer's true NAV or in a
+    /// vault's share price or economic value. Unlike [`Self::is_loss`], a missed liquidation or a
+    /// lost hedge is not one by itself: it is a failure that may lead to a loss, which is then
+    /// its own event.
+    pub fn is_value_loss(&self) -> bool {
+        !matches!(self, Self::MissedLiquidation { .. } | Self::HedgeLost { .. }) && self.is_loss()
+    }
+}
+
+/// The sums of [`Report::entities`], for a totals row.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+pub struct LossTotals {
+    /// Bad debt realised by the protocols' own rules, USD.
+    pub bad_debt_usd: Decimal,
+    /// Debt not covered by collateral at market prices, USD.
+    pub economic_bad_debt_usd: Decimal,
+    /// NAV lost by holders, USD.
+    pub nav_lost_usd: Decimal,
+    /// Funds that cannot be withdrawn or redeemed at the end, USD.
+    pub frozen_usd: Decimal,
+    /// Liquidations executed.
+    pub liquidations: u64,
+    /// Liquidations missed.
+    pub missed_liquidations: u64,
+}
+
+/// What a [`Series`] measures.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
+pub enum Quantity {
+    /// A token's market price, USD.
+    MarketPrice,
+    /// An issuer's true NAV per token, USD.
+    TrueNav,
+    /// An issuer's reported NAV per token, USD.
+    ReportedNav,
+    /// A market's debt uncovered at market prices, USD.
+    UncoveredDebt,
+    /// A market's or vault's funds that cannot be withdrawn, USD.
+    Frozen,
+}
+
+impl Quantity {
+    /// A label for readers.
+    pub const fn label(self) -> &'static str {
+        match self {
+            Self::MarketPrice => "market price",
+            Self::TrueNav => "true NAV",
+            Self::ReportedNav => "reported NAV",
+            Self::UncoveredDebt => "debt uncovered at market",
+            Self::Frozen => "frozen funds",
+        }
+    }
+}
+
+/// One quantity of one entity over the run, read from the event log: its value before the run
+/// at time 0, then a point at the end of each step that left it changed (the step's last value).
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Series {
+    /// The entity.
+    pub entity: String,
+    /// What is measured.
+    pub quantity: Quantity,
+    /// `(seconds from the start, value)`, in time order: the end of step `k` is
+    /// `(k + 1) × step_secs`.
+    pub points: Vec<(u64, Decimal)>,
+}
+
+impl Report {
+    /// The first break: the first event that is a loss of value ([`EventKind::is_value_loss`]),
+    /// not a missed liquidation by itself. [`Report::first_break`] (the JSON field) also counts
+    /// misses; the readable reports show this one and the first miss beside it when earlier.
+    pub fn first_loss(&self) -> Option<&Event> {
+        self.events.iter().find(|e| e.kind.is_value_loss())
+    }
+
+    /// The first missed liquidation, if any.
+    pub fn first_miss(&self) -> Option<&Event> {
+        self.events.iter().find(|e| matches!(e.kind, EventKind::MissedLiquidation { .. }))
+    }
+
+    /// The sums over every entity.
+    pub fn totals(&self) -> LossTotals {
+        let mut t = LossTotals::default();
+        for e in &self.entities {
+            t.bad_debt_usd += e.bad_debt_usd;
+            t.economic_bad_debt_usd += e.economic_bad_debt_usd;
+            t.nav_lost_usd += e.nav_lost_usd;
+            t.frozen_usd += e.frozen_usd;
+            t.liquidations += e.liquidations;
+            t.missed_liquidations += e.missed_liquidations;
+        }
+        t
+    }
+
+    /// Per-step series read from the event log: market prices (price moves), issuers' true and
+    /// reported NAV (NAV changes), markets' uncovered debt and frozen funds. Oracle prices and
+    /// utilisation are not logged by the engine, so they are not here.
+    pub fn series(&self) -> Vec<Series> {
+        use std::collections::BTreeMap;
+        type Points<'r> = BTreeMap<(Quantity, &'r str), Vec<(u64, Decimal)>>;
+        fn push<'r>(
+            all: &mut Points<'r>,
+            (q, entity, at): (Quantity, &'r str, u64),
+            before: Decimal,
+            after: Decimal,
+        ) {
+            let points = all.entry((q, entity)).or_default();
+            if points.is_empty() {
+                points.push((0, before));
+            }
+            match points.last_mut() {
+                Some(last) if last.0 == at => last.1 = after,
+                _ => points.push((at, after)),
+            }
+        }
+        let mut all: Points<'_> = BTreeMap::new();
+        for e in &self.events {
+            // A step's outcome stands at the step's end.
+            let (at, entity) = (e.at_secs + self.step_secs, e.entity.as_str());
+            match &e.kind {
+                EventKind::PriceMove { from_usd, to_usd } => {
+                    push(&mut all, (Quantity::MarketPrice, entity, at), *from_usd, *to_usd);
+                }
+                EventKind::NavChange { reported, from, to } => {
+                    push(&mut all, (Quantity::TrueNav, entity, at), *from, *to);
+                    push(&mut all, (Quantity::ReportedNav, entity, at), *reported, *reported);
+                }
+                EventKind::EconomicBadDebt { total_usd } => {
+                    push(
+                        &mut all,
+                        (Quantity::UncoveredDebt, entity, at),
+                        Decimal::ZERO,
+                        *total_usd,
+                    );
+                }
+                EventKind::FundsFrozen { frozen_usd } => {
+                    push(&mut all, (Quantity::Frozen, entity, at), Decimal::ZERO, *frozen_usd);
+                }
+                _ => {}
+            }
+        }
+        let end = self.steps * self.step_secs;
+        all.into_iter()
+            .map(|((quantity, entity), mut points)| {
+                // Hold the last value to the end of the run, so every line spans the same time.
+                if let Some(&(at, value)) = points.last()
+                    && at < end
+                {
+                    points.push((end, value));
+                }
+                Series { entity: entity.to_owned(), quantity, points }
+            })
+            .collect()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn event(id: usize, step: u64, entity: &str, kind: EventKind) -> Event {
+        Event {
+            id,
+            step,
+            at_secs: step * 60,
+            entity: entity.into(),
+            kind,
+            causes: Vec::new(),
+            summary: String::new(),
+        }
+    }
+
+    fn price(from: &str, to: &str) -> EventKind {
+        EventKind::PriceMove { from_usd: from.parse().unwrap(), to_usd: to.parse().unwrap() }
+    }
+
+    fn report(events: Vec<Event>) -> Report {
+        Report {
+            schema_version: REPORT_SCHEMA_VERSION,
+            scenario: "s".into(),
+            snapshot: "n".into(),
+            steps: 3,
+            step_secs: 60,
+            non_converged_steps: Vec::new(),
+            events,
+            first_break: None,
+            entities: Vec::new(),
+            contagion: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_change_below_half_a_basis_point_is_no_change() {
+        // 1 -> 0.99995 is -0.005%, shown as -0.01%: a change; 1 -> 0.999951 rounds to -0.00%.
+        assert!(!event(0, 0, "t", price("1", "0.99995")).is_no_change());
+        assert!(event(0, 0, "t", price("1", "0.999951")).is_no_change());
+        assert!(event(0, 0, "t", price("2", "2")).is_no_change());
+        // Other kinds always count.
+        let frozen = EventKind::FundsFrozen { frozen_usd: Decimal::ZERO };
+        assert!(!event(0, 0, "m", frozen).is_no_change());
+    }
+
+    #[test]
+    fn the_first_loss_is_not_a_miss() {
+        let miss = EventKind::MissedLiquidation {
+            borrower: "b".into(),
+            reason: MissReason::OracleAboveMarket,
+            debt_usd: Decimal::TEN,
+            collateral_usd: Decimal::ONE,
+        };
+        let bad = EventKind::EconomicBadDebt { total_usd: Decimal::from(9) };
+        let r = report(vec![
+            event(0, 0, "t", price("1", "0.5")),
+            event(1, 0, "m", miss),
+            event(2, 1, "m", bad),
+        ]);
+        assert_eq!(r.first_loss().map(|e| e.id), Some(2));
+        assert_eq!(r.first_miss().map(|e| e.id), Some(1));
+        // The miss's shortfall at market: 10 - 1.
+        assert_eq!(r.events[1].loss_usd(), Some(Decimal::from(9)));
+    }
+
+    #[test]
+    fn a_series_starts_before_the_run_and_holds_to_its_end() {
+        // Two moves in step 0 (the last stands at the step's end, 60 s), one in step 1 (120 s);
+        // the run is 3 steps of 60 s, so the line is held to 180 s.
+        let r = report(vec![
+            event(0, 0, "t", price("1", "0.9")),
+            event(1, 0, "t", price("0.9", "0.8")),
+            event(2, 1, "t", price("0.8", "0.7")),
+        ]);
+        let series = r.series();
+        assert_eq!(series.len(), 1);
+        let d = |s: &str| s.parse::<Decimal>().unwrap();
+        assert_eq!(
+            series[0].points,
+            vec![(0, d("1")), (60, d("0.8")), (120, d("0.7")), (180, d("0.7"))]
+        );
+    }
+}
