@@ -29,9 +29,8 @@ const MEMORY_PER_JSON_BYTE: u64 = 3;
 /// [`MEMORY_PER_JSON_BYTE`]) is available; a snapshot that cannot fit is refused before it is
 /// read, with both figures.
 pub(crate) fn read_snapshot(path: &Path) -> Result<String> {
-    let size = std::fs::metadata(path)
-        .wrap_err_with(|| format!("cannot read {}", path.display()))?
-        .len();
+    let size =
+        std::fs::metadata(path).wrap_err_with(|| format!("cannot read {}", path.display()))?.len();
     let needed = size.saturating_mul(MEMORY_PER_JSON_BYTE);
     if let Some(available) = available_memory()
         && needed > available

@@ -244,7 +244,12 @@ fn a_horizon_of_1e15_one_second_steps_is_refused_with_the_limit() {
     let (out, path) = stress("horizon", &snapshot(STREAM), &text);
     refused(
         &out,
-        &[path.to_str().unwrap(), "horizon_secs", "expected at most 1000000 steps", "1000000000000000"],
+        &[
+            path.to_str().unwrap(),
+            "horizon_secs",
+            "expected at most 1000000 steps",
+            "1000000000000000",
+        ],
     );
     assert!(started.elapsed().as_secs() < 30, "refused at once, not after running");
 }

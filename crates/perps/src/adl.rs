@@ -170,7 +170,6 @@ fn validate(shortfall: &Shortfall, candidates: &[Candidate]) -> Result<()> {
     Ok(())
 }
 
-
 /// The candidate's ranking key, highest closed first. Every step is checked: a key too large
 /// for a decimal (a near-zero account value, a mark of 1e-12 against a large entry) ranks as the
 /// largest decimal, which is where it belongs in the order (ties fall to the account id).
@@ -254,11 +253,11 @@ fn leverage_draining(
 ) -> Result<Vec<(usize, Decimal)>> {
     let mark = shortfall.mark_price;
     let overflow = Error::Overflow { op: "ADL leverage (notional / equity)" };
-    let notional = |c: &Candidate| c.size.checked_mul(mark).ok_or(overflow.clone());
+    let notional = |c: &Candidate| c.size.checked_mul(mark).ok_or_else(|| overflow.clone());
     let equity = |c: &Candidate| {
         checked_upnl(side, c, mark)
             .and_then(|upnl| c.wallet_balance.checked_add(upnl))
-            .ok_or(overflow.clone())
+            .ok_or_else(|| overflow.clone())
     };
     for c in candidates {
         notional(c)?;
@@ -271,7 +270,7 @@ fn leverage_draining(
     if total <= shortfall.size {
         return Ok(candidates.iter().enumerate().map(|(i, c)| (i, c.size)).collect());
     }
-    let mut needed = shortfall.size.checked_mul(mark).ok_or(overflow.clone())?;
+    let mut needed = shortfall.size.checked_mul(mark).ok_or_else(|| overflow.clone())?;
 
     let (underwater, mut levered): (Vec<usize>, Vec<usize>) =
         (0..candidates.len()).partition(|&i| equity(&candidates[i]) <= Decimal::ZERO);
@@ -294,11 +293,12 @@ fn leverage_draining(
     let mut drained = levered.len();
     for (k, &i) in levered.iter().enumerate() {
         notional_sum =
-            notional_sum.checked_add(notional(&candidates[i])).ok_or(overflow.clone())?;
-        equity_sum = equity_sum.checked_add(equity(&candidates[i])).ok_or(overflow.clone())?;
+            notional_sum.checked_add(notional(&candidates[i])).ok_or_else(|| overflow.clone())?;
+        equity_sum =
+            equity_sum.checked_add(equity(&candidates[i])).ok_or_else(|| overflow.clone())?;
         let level = (notional_sum - needed)
             .checked_div(equity_sum)
-            .ok_or(overflow.clone())?
+            .ok_or_else(|| overflow.clone())?
             .max(Decimal::ZERO);
         let next = levered.get(k + 1).map(|&j| leverage(j));
         if next.is_none_or(|next_leverage| next_leverage <= level) {

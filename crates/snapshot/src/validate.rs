@@ -114,9 +114,7 @@ pub fn entities(snapshot: &Snapshot) -> u64 {
     let perps: usize = snapshot
         .perp_venues
         .iter()
-        .map(|v| {
-            v.markets.len() + v.accounts.iter().map(|a| 1 + a.positions.len()).sum::<usize>()
-        })
+        .map(|v| v.markets.len() + v.accounts.iter().map(|a| 1 + a.positions.len()).sum::<usize>())
         .sum();
     let total = snapshot.tokens.len()
         + snapshot.oracles.len()
@@ -132,7 +130,7 @@ pub fn entities(snapshot: &Snapshot) -> u64 {
 }
 
 /// `bytes` in megabytes, for messages.
-fn megabytes(bytes: u64) -> u64 {
+const fn megabytes(bytes: u64) -> u64 {
     bytes.div_ceil(1_000_000)
 }
 
@@ -841,9 +839,8 @@ fn perp_venues(
                     p.push(at("size"), "expected a non-zero size, found 0");
                 } else {
                     p.range(at("size"), position.size.abs(), |size| {
-                        limits::amount(size).map_err(|_| {
-                            "a size of 1e-12 to 1e15 units, long or short".to_owned()
-                        })
+                        limits::amount(size)
+                            .map_err(|_| "a size of 1e-12 to 1e15 units, long or short".to_owned())
                     });
                 }
                 p.range(at("entry_price"), position.entry_price, limits::price);

@@ -587,7 +587,13 @@ pub(crate) fn change_pct(old: Decimal, new: Decimal) -> Decimal {
         .and_then(|ratio| ratio.checked_sub(Decimal::ONE))
         .and_then(|change| change.checked_mul(Decimal::ONE_HUNDRED))
         .map_or_else(
-            || if new.is_sign_negative() == old.is_sign_negative() { Decimal::MAX } else { Decimal::MIN },
+            || {
+                if new.is_sign_negative() == old.is_sign_negative() {
+                    Decimal::MAX
+                } else {
+                    Decimal::MIN
+                }
+            },
             |pct| pct.round_dp(2),
         )
 }

@@ -728,8 +728,7 @@ impl Engine<'_> {
             .find(|l| l.underlying == underlying && !l.delta_per_unit.is_zero())
             .map_or(Some(Decimal::ZERO), |l| l.price.checked_div(l.delta_per_unit))
             .ok_or_else(|| overflow(id, "underlying price (leg price / delta_per_unit)"))?;
-        let delta_usd =
-            delta.checked_mul(price).ok_or_else(|| overflow(id, "net delta in USD"))?;
+        let delta_usd = delta.checked_mul(price).ok_or_else(|| overflow(id, "net delta in USD"))?;
         let summary = format!(
             "{} unhedged: net {} {} {underlying} ({})",
             live.name,

@@ -215,7 +215,8 @@ impl Scenario {
         }
         let mut range = |path: String, value: Decimal, check: fn(Decimal) -> Result<(), String>| {
             if let Err(expected) = check(value) {
-                problems.push(Problem { path, message: format!("expected {expected}, found {value}") });
+                problems
+                    .push(Problem { path, message: format!("expected {expected}, found {value}") });
             }
         };
         range("engine.liquidation_gas_usd".into(), self.engine.liquidation_gas_usd, limits::usd);
@@ -228,7 +229,9 @@ impl Scenario {
                 ShockKind::Price { price_usd: None, change_pct: Some(c), .. } => {
                     range(at("change_pct"), *c, change);
                 }
-                ShockKind::WriteDown { loss_usd, .. } => range(at("loss_usd"), *loss_usd, limits::usd),
+                ShockKind::WriteDown { loss_usd, .. } => {
+                    range(at("loss_usd"), *loss_usd, limits::usd)
+                }
                 ShockKind::Liquidity { factor, .. } => range(at("factor"), *factor, depth_factor),
                 ShockKind::Oracle { action: OracleAction::Pin, price: Some(p), .. } => {
                     range(at("price"), *p, limits::price);
@@ -304,7 +307,7 @@ impl Scenario {
                         );
                     }
                 }
-                ShockKind::Liquidity { venue, .. } => {
+                ShockKind::Liquidity { venue, .. } | ShockKind::Sell { venue, .. } => {
                     if !known(&venues, venue) {
                         push(
                             at("venue"),
@@ -348,14 +351,6 @@ impl Scenario {
                         Some(_) => {}
                     }
                 }
-                ShockKind::Sell { venue, .. } => {
-                    if !known(&venues, venue) {
-                        push(
-                            at("venue"),
-                            format!("expected a venue of the snapshot, found {venue:?}"),
-                        );
-                    }
-                }
             }
         }
         problems
@@ -363,7 +358,10 @@ impl Scenario {
 
     /// Steps the run takes: `horizon_secs / step_secs`.
     pub const fn steps(&self) -> u64 {
-        if self.step_secs == 0 { 0 } else { self.horizon_secs / self.step_secs }
+        match self.horizon_secs.checked_div(self.step_secs) {
+            Some(steps) => steps,
+            None => 0,
+        }
     }
 
     /// The run's work, steps x entities, against [`MAX_STEPS`] and [`MAX_WORK`].
