@@ -31,7 +31,7 @@ pub mod report;
 pub mod scenario;
 pub mod snapshot;
 
-pub use engine::{Engine, Progress, Quiet, run};
+pub use engine::{Engine, Prepared, Progress, Quiet, run};
 pub use error::{Error, Result};
 pub use report::Report;
 pub use scenario::Scenario;
