@@ -5,11 +5,13 @@ mod analyses;
 mod breakpoints;
 mod graph;
 mod markdown;
+mod risk;
 mod table;
 
 pub(crate) use analyses::{bands, design, position};
 pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::{graph_dot, graph_mermaid};
+pub(crate) use risk::{frontier, risk};
 
 use clap::ValueEnum;
 use faultline_orchestrator::Report;

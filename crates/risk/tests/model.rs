@@ -1,0 +1,67 @@
+//! The `[risk]` model's parsing and checks: bad input names its line or path, what was
+//! expected and what was found.
+
+mod support;
+
+use faultline_orchestrator::snapshot::OracleKindSpec;
+use faultline_risk::RiskModel;
+
+#[test]
+fn the_bundled_models_parse_and_fit_their_scenarios() {
+    let text = include_str!("../../../fixtures/scenarios/stream-elixir-2025-11.risk.toml");
+    let model = RiskModel::from_toml(text).unwrap();
+    let scenario = faultline_orchestrator::Scenario::from_toml(include_str!(
+        "../../../fixtures/scenarios/stream-elixir-2025-11.toml"
+    ))
+    .unwrap();
+    let snapshot = faultline_orchestrator::Snapshot::from_json(include_str!(
+        "../../../fixtures/snapshots/stream-elixir-2025-11.json"
+    ))
+    .unwrap();
+    assert_eq!(model.check(&snapshot, &scenario), vec![]);
+    assert_eq!(model.events.len(), 5);
+    // It round-trips through its own TOML.
+    assert_eq!(RiskModel::from_toml(&model.to_toml()).unwrap(), model);
+}
+
+#[test]
+fn an_unknown_key_names_its_line() {
+    let text = "[risk]\nname = \"x\"\n\n[[risk.assets]]\ntoken = \"weth\"\nhourly_vol = 0.01\nvol = 2\n";
+    let p = RiskModel::from_toml(text).unwrap_err();
+    assert_eq!(p.path, "line 7");
+    assert!(p.message.contains("unknown field `vol`"), "{}", p.message);
+}
+
+#[test]
+fn every_problem_is_listed_with_its_path() {
+    let text = r#"
+[risk]
+name = "bad"
+dof = 1.5
+[[risk.assets]]
+token = "nope"
+hourly_vol = -1
+[[risk.events]]
+name = "a"
+probability = 1.5
+given = "later"
+type = "oracle_frozen"
+oracle = "missing"
+"#;
+    let model = RiskModel::from_toml(text).unwrap();
+    let snapshot = support::snapshot(OracleKindSpec::Market, 1, 1, 8_600);
+    let problems = model.check(&snapshot, &support::scenario(2));
+    let paths: Vec<&str> = problems.iter().map(|p| p.path.as_str()).collect();
+    assert_eq!(
+        paths,
+        [
+            "risk.dof",
+            "risk.assets[0].token",
+            "risk.assets[0].hourly_vol",
+            "risk.events[0].probability",
+            "risk.events[0].given",
+            "risk.events[0].oracle",
+        ]
+    );
+    assert!(problems[1].message.contains("found \"nope\""), "{}", problems[1].message);
+}
