@@ -7,5 +7,6 @@ mod cli;
 mod loop_check;
 mod position;
 mod reports;
+mod risk;
 mod snapshot;
 mod stress;

@@ -65,3 +65,10 @@ oracle = "missing"
     );
     assert!(problems[1].message.contains("found \"nope\""), "{}", problems[1].message);
 }
+
+#[test]
+fn the_committed_json_schema_is_the_generated_one() {
+    let committed = include_str!("../../../fixtures/schema/risk.schema.json");
+    let committed: serde_json::Value = serde_json::from_str(committed).unwrap();
+    assert_eq!(committed, faultline_risk::risk_schema(), "regenerate with `faultline schema risk`");
+}
