@@ -190,8 +190,8 @@ pub(crate) fn frontier(f: &Frontier, format: Format) -> eyre::Result<String> {
     let mut intro = String::new();
     let _ = writeln!(
         intro,
-        "{}: {} of {} against {} <= {} ({} paths, seed {}, common random numbers across values)",
-        f.title, f.parameter, f.entity, f.measure, f.limit, f.paths, f.seed
+        "{}: {} against {} of {} <= {} ({} paths, seed {}, common random numbers across values)",
+        f.title, f.parameter, f.measure, f.entity, f.limit, f.paths, f.seed
     );
     let _ = writeln!(intro, "{}", f.recommendation);
     let section = Section {

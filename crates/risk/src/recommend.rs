@@ -3,10 +3,12 @@
 //! for every candidate, so differences between candidates are the parameter's, not noise), and
 //! the largest value whose measure stays within the limit.
 //!
-//! Every parameter searched here makes risk grow with its value (a higher LLTV, LTV,
-//! liquidation threshold, cap or leverage), so the recommendation is the largest candidate such
-//! that it and every smaller candidate are within the limit; the *confident* recommendation
-//! also asks the one-sided 95% upper bound (`measure + 1.645 se`) to be within it.
+//! The recommendation is the largest candidate within the limit; the *confident* one is the
+//! largest whose one-sided 95% upper bound (`measure + 1.645 se`) is within it. Risk usually
+//! grows with each parameter searched here (a higher LLTV, LTV, liquidation threshold, cap or
+//! leverage), but not always over a live snapshot (a lower LLTV liquidates today's borrowers at
+//! once, into today's depth), so a smaller candidate outside the limit is reported, not
+//! assumed away.
 //!
 //! Measures are exact over the paths of a candidate (the per-path figures of one entity are
 //! kept, so memory grows with the paths: recommendations are meant for thousands of paths).
@@ -178,7 +180,7 @@ pub struct Frontier {
     pub seed: u64,
     /// One point per candidate, ascending.
     pub points: Vec<Point>,
-    /// The largest value within the limit (with every smaller one); `None`: none is.
+    /// The largest value within the limit; `None`: none is.
     pub recommended: Option<Decimal>,
     /// The largest value whose one-sided 95% upper bound is within the limit.
     pub confident: Option<Decimal>,
@@ -200,11 +202,23 @@ fn frontier(
         .into_iter()
         .map(|(value, m, se)| Point { value, measure: m, se, within: m <= limit })
         .collect();
-    let largest = |ok: &dyn Fn(&Point) -> bool| {
-        points.iter().take_while(|p| ok(p)).last().map(|p| p.value)
-    };
+    let largest =
+        |ok: &dyn Fn(&Point) -> bool| points.iter().filter(|p| ok(p)).next_back().map(|p| p.value);
     let recommended = largest(&|p| p.within);
     let confident = largest(&|p| p.measure + 1.645 * p.se <= limit);
+    let outside: Vec<String> = points
+        .iter()
+        .filter(|p| !p.within && recommended.is_some_and(|r| p.value < r))
+        .map(|p| p.value.to_string())
+        .collect();
+    let caveat = if outside.is_empty() {
+        String::new()
+    } else {
+        format!(
+            " Not monotone: the smaller value(s) {} are outside the limit.",
+            outside.join(", ")
+        )
+    };
     let recommendation = match (recommended, confident) {
         (None, _) => format!(
             "No candidate keeps {} within {limit}: lower the smallest value tried.",
@@ -219,7 +233,7 @@ fn frontier(
              one-sided 95% upper bound only {} is; more paths would separate them.",
             c.map_or_else(|| "no candidate".to_owned(), |c| c.to_string())
         ),
-    };
+    } + &caveat;
     Frontier {
         title,
         parameter,
