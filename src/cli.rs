@@ -1,8 +1,9 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    bands::BandsArgs, breakpoints::BreakpointsArgs, graph::GraphArgs, loop_check::LoopArgs,
-    position::PositionArgs, schema::SchemaArgs, risk::RiskArgs, recommend::RecommendArgs, calibrate::CalibrateArgs, snapshot::SnapshotArgs, stress::StressArgs,
+    bands::BandsArgs, breakpoints::BreakpointsArgs, calibrate::CalibrateArgs, graph::GraphArgs,
+    loop_check::LoopArgs, position::PositionArgs, recommend::RecommendArgs, risk::RiskArgs,
+    schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 

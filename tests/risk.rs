@@ -77,7 +77,14 @@ fn calibrate_writes_a_model_that_parses_with_its_window() {
     assert_eq!(committed.assets, model.assets);
     assert_eq!(committed.correlations, model.correlations);
     assert_eq!(committed.dof, model.dof);
-    let out = faultline(&["calibrate", "fixtures/prices/stream-elixir-hourly.csv", "--from", "2025-9-x", "--to", "2025-11-02"]);
+    let out = faultline(&[
+        "calibrate",
+        "fixtures/prices/stream-elixir-hourly.csv",
+        "--from",
+        "2025-9-x",
+        "--to",
+        "2025-11-02",
+    ]);
     assert!(stderr(&out).contains("--from: expected a date YYYY-MM-DD"), "{}", stderr(&out));
 }
 
@@ -107,5 +114,8 @@ fn recommend_prints_a_loop_leverage_frontier_and_its_recommendation() {
     assert!(out.status.success(), "{}", stderr(&out));
     let text = String::from_utf8_lossy(&out.stdout);
     assert!(text.contains("| target leverage | P(insolvent) |"), "{text}");
-    assert!(text.contains("Recommended target leverage") || text.contains("No candidate"), "{text}");
+    assert!(
+        text.contains("Recommended target leverage") || text.contains("No candidate"),
+        "{text}"
+    );
 }

@@ -64,27 +64,40 @@ impl CalibrateArgs {
             bail!("--to ({}) is before --from ({})", self.to, self.from);
         }
         let name = self.prices.display().to_string();
-        let mut reader = csv::Reader::from_path(&self.prices)
-            .wrap_err_with(|| format!("cannot read {name}"))?;
+        let mut reader =
+            csv::Reader::from_path(&self.prices).wrap_err_with(|| format!("cannot read {name}"))?;
         let headers = reader.headers().wrap_err_with(|| format!("{name}: no header row"))?.clone();
         let column = |c: &str| {
             headers.iter().position(|h| h == c).ok_or_else(|| {
-                eyre!("{name}: expected a column {c:?}, found columns {:?}", headers.iter().collect::<Vec<_>>())
+                eyre!(
+                    "{name}: expected a column {c:?}, found columns {:?}",
+                    headers.iter().collect::<Vec<_>>()
+                )
             })
         };
-        let (tc, sc, pc) = (column(&self.token_column)?, column(&self.time_column)?, column(&self.price_column)?);
+        let (tc, sc, pc) =
+            (column(&self.token_column)?, column(&self.time_column)?, column(&self.price_column)?);
         let mut series: BTreeMap<String, Series> = BTreeMap::new();
         for (i, row) in reader.records().enumerate() {
             let line = i + 2;
             let row = row.wrap_err_with(|| format!("{name}: line {line}"))?;
             let field = |c: usize, what: &str| {
-                row.get(c).ok_or_else(|| eyre!("{name}: line {line}: expected a {what}, found none"))
+                row.get(c)
+                    .ok_or_else(|| eyre!("{name}: line {line}: expected a {what}, found none"))
             };
             let t: i64 = field(sc, "time")?.parse().map_err(|_| {
-                eyre!("{name}: line {line}, {}: expected unix seconds, found {:?}", self.time_column, row.get(sc))
+                eyre!(
+                    "{name}: line {line}, {}: expected unix seconds, found {:?}",
+                    self.time_column,
+                    row.get(sc)
+                )
             })?;
             let p: f64 = field(pc, "price")?.parse().map_err(|_| {
-                eyre!("{name}: line {line}, {}: expected a price, found {:?}", self.price_column, row.get(pc))
+                eyre!(
+                    "{name}: line {line}, {}: expected a price, found {:?}",
+                    self.price_column,
+                    row.get(pc)
+                )
             })?;
             series.entry(field(tc, "token")?.to_owned()).or_default().push((t, p));
         }

@@ -116,12 +116,22 @@ impl RecommendArgs {
                 let name = path.display().to_string();
                 let design = from_toml(&files::read(path)?)
                     .map_err(|p| eyre!("{name} is not a valid vault design:\n  {name}: {p}"))?;
-                let prices = LoopPrices { hourly_vol: self.hourly_vol, dof: self.dof, hours: self.hours };
-                loop_frontier(&design, prices, &self.values, measure, self.limit, self.paths, self.seed)
-                    .map_err(|e| eyre!("{name}: {e}"))?
+                let prices =
+                    LoopPrices { hourly_vol: self.hourly_vol, dof: self.dof, hours: self.hours };
+                loop_frontier(
+                    &design,
+                    prices,
+                    &self.values,
+                    measure,
+                    self.limit,
+                    self.paths,
+                    self.seed,
+                )
+                .map_err(|e| eyre!("{name}: {e}"))?
             }
             None => {
-                let scenario = self.scenario.as_deref().ok_or_else(|| eyre!("no scenario given"))?;
+                let scenario =
+                    self.scenario.as_deref().ok_or_else(|| eyre!("no scenario given"))?;
                 let loaded = load(Some(scenario))?;
                 let model = read_model(scenario, self.model.as_deref())?;
                 let (param, owner) = parameter(&self.param)?;

@@ -98,7 +98,8 @@ impl PathProgress for Bar {
 pub(crate) fn parse_shard(text: &str) -> Result<Shard> {
     let bad = || eyre!("--shard: expected K/M with 1 <= K <= M (e.g. 2/4), found {text:?}");
     let (k, m) = text.split_once('/').ok_or_else(bad)?;
-    let (k, m): (u64, u64) = (k.trim().parse().map_err(|_| bad())?, m.trim().parse().map_err(|_| bad())?);
+    let (k, m): (u64, u64) =
+        (k.trim().parse().map_err(|_| bad())?, m.trim().parse().map_err(|_| bad())?);
     if k == 0 || k > m {
         return Err(bad());
     }
@@ -121,7 +122,8 @@ pub(crate) fn read_model(scenario: &Path, model: Option<&Path>) -> Result<RiskMo
             String::new()
         }
     })?;
-    RiskModel::from_toml(&text).map_err(|p| eyre!("{} is not a valid risk model: {p}", path.display()))
+    RiskModel::from_toml(&text)
+        .map_err(|p| eyre!("{} is not a valid risk model: {p}", path.display()))
 }
 
 fn emit(report: &RiskReport, format: Option<Format>, out: Option<&Path>) -> Result<()> {

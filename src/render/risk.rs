@@ -11,18 +11,31 @@ use faultline_risk::{
 };
 use std::fmt::Write;
 
-/// `$1.23M`.
+/// `$1.23M` (a statistic, from f64).
 fn usd(x: f64) -> String {
     let d = rust_decimal::Decimal::from_f64_retain(x).unwrap_or_default().round_dp(2);
     faultline_orchestrator::report::usd(d)
 }
 
+/// `$1.23M` (a threshold, exact).
+fn usd_exact(x: i64) -> String {
+    faultline_orchestrator::report::usd(rust_decimal::Decimal::from(x))
+}
+
 fn est(e: &Estimate) -> String {
-    if e.value == 0.0 && e.se == 0.0 { "0".into() } else { format!("{} ± {}", usd(e.value), usd(e.se)) }
+    if e.value == 0.0 && e.se == 0.0 {
+        "0".into()
+    } else {
+        format!("{} ± {}", usd(e.value), usd(e.se))
+    }
 }
 
 fn quant(q: &Quantile) -> String {
-    if q.high == 0.0 { "0".into() } else { format!("{} [{}, {}]", usd(q.value), usd(q.low), usd(q.high)) }
+    if q.high == 0.0 {
+        "0".into()
+    } else {
+        format!("{} [{}, {}]", usd(q.value), usd(q.low), usd(q.high))
+    }
 }
 
 fn prob(p: &Probability) -> String {
@@ -59,7 +72,8 @@ fn sections(r: &RiskReport) -> (String, Vec<Section>) {
         r.quantile_accuracy * 100.0
     );
     if s.non_converged_paths > 0 {
-        let _ = writeln!(intro, "{} paths had a step that did not converge.", s.non_converged_paths);
+        let _ =
+            writeln!(intro, "{} paths had a step that did not converge.", s.non_converged_paths);
     }
     let _ = writeln!(
         intro,
@@ -73,7 +87,14 @@ fn sections(r: &RiskReport) -> (String, Vec<Section>) {
     let tail = Section {
         title: "Tail per entity".into(),
         header: strs(&[
-            "entity", "kind", "mean loss", "VaR95", "VaR99", "ES99", "P(insolvent)", "P(frozen)",
+            "entity",
+            "kind",
+            "mean loss",
+            "VaR95",
+            "VaR99",
+            "ES99",
+            "P(insolvent)",
+            "P(frozen)",
             "mean bad debt (market / oracle)",
         ]),
         rows: s
@@ -89,7 +110,11 @@ fn sections(r: &RiskReport) -> (String, Vec<Section>) {
                     est(&e.es99_usd),
                     prob(&e.p_insolvent),
                     prob(&e.p_frozen),
-                    format!("{} / {}", est(&e.mean_bad_debt_market_usd), est(&e.mean_bad_debt_oracle_usd)),
+                    format!(
+                        "{} / {}",
+                        est(&e.mean_bad_debt_market_usd),
+                        est(&e.mean_bad_debt_oracle_usd)
+                    ),
                 ]
             })
             .collect(),
@@ -105,7 +130,10 @@ fn sections(r: &RiskReport) -> (String, Vec<Section>) {
                     t.token.clone(),
                     prob(&t.p_depeg),
                     format!("{:.2}%", t.fall_median_pct.value),
-                    format!("{:.2}% [{:.2}, {:.2}]", t.fall_q99_pct.value, t.fall_q99_pct.low, t.fall_q99_pct.high),
+                    format!(
+                        "{:.2}% [{:.2}, {:.2}]",
+                        t.fall_q99_pct.value, t.fall_q99_pct.low, t.fall_q99_pct.high
+                    ),
                 ]
             })
             .collect(),
@@ -113,7 +141,12 @@ fn sections(r: &RiskReport) -> (String, Vec<Section>) {
     let breaks = Section {
         title: "First break".into(),
         header: strs(&["first break", "probability"]),
-        rows: s.first_breaks.iter().take(8).map(|b| vec![b.first_break.clone(), prob(&b.p)]).collect(),
+        rows: s
+            .first_breaks
+            .iter()
+            .take(8)
+            .map(|b| vec![b.first_break.clone(), prob(&b.p)])
+            .collect(),
     };
     let contagion = Section {
         title: "Contagion chains carrying the most expected loss".into(),
@@ -138,7 +171,7 @@ fn sections(r: &RiskReport) -> (String, Vec<Section>) {
             .exceedance
             .iter()
             .filter(|p| p.p.count > 0 || p.loss_above_usd <= 1_000_000)
-            .map(|p| vec![usd(p.loss_above_usd as f64), prob(&p.p)])
+            .map(|p| vec![usd_exact(p.loss_above_usd), prob(&p.p)])
             .collect(),
     };
     (intro, vec![tail, tokens, breaks, contagion, lec])
@@ -179,7 +212,11 @@ pub(crate) fn risk(report: &RiskReport, format: Format) -> eyre::Result<String> 
         return Ok(format!("{}\n", serde_json::to_string_pretty(report)?));
     }
     let (intro, sections) = sections(report);
-    Ok(if format == Format::Markdown { markdown(&intro, &sections) } else { table(&intro, &sections) })
+    Ok(if format == Format::Markdown {
+        markdown(&intro, &sections)
+    } else {
+        table(&intro, &sections)
+    })
 }
 
 /// A recommendation frontier in `format`.
@@ -196,7 +233,12 @@ pub(crate) fn frontier(f: &Frontier, format: Format) -> eyre::Result<String> {
     let _ = writeln!(intro, "{}", f.recommendation);
     let section = Section {
         title: "Frontier".into(),
-        header: vec![f.parameter.clone(), f.measure.clone(), "standard error".into(), "within limit".into()],
+        header: vec![
+            f.parameter.clone(),
+            f.measure.clone(),
+            "standard error".into(),
+            "within limit".into(),
+        ],
         rows: f
             .points
             .iter()
@@ -211,5 +253,9 @@ pub(crate) fn frontier(f: &Frontier, format: Format) -> eyre::Result<String> {
             .collect(),
     };
     let sections = [section];
-    Ok(if format == Format::Markdown { markdown(&intro, &sections) } else { table(&intro, &sections) })
+    Ok(if format == Format::Markdown {
+        markdown(&intro, &sections)
+    } else {
+        table(&intro, &sections)
+    })
 }

@@ -8,10 +8,9 @@ use faultline_risk::{NoProgress, Options, RiskModel, Runner, Shard};
 use std::hint::black_box;
 
 fn paths(c: &mut Criterion) {
-    let snapshot = Snapshot::from_json(include_str!(
-        "../../../fixtures/snapshots/stream-elixir-2025-11.json"
-    ))
-    .expect("the bundled snapshot");
+    let snapshot =
+        Snapshot::from_json(include_str!("../../../fixtures/snapshots/stream-elixir-2025-11.json"))
+            .expect("the bundled snapshot");
     let scenario =
         Scenario::from_toml(include_str!("../../../fixtures/scenarios/stream-elixir-2025-11.toml"))
             .expect("the bundled scenario");

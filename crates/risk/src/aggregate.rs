@@ -208,7 +208,9 @@ impl State {
             .iter()
             .map(|(k, c)| FirstBreak { first_break: k.clone(), p: Probability::new(*c, n) })
             .collect();
-        first_breaks.sort_by(|a, b| b.p.count.cmp(&a.p.count).then_with(|| a.first_break.cmp(&b.first_break)));
+        first_breaks.sort_by(|a, b| {
+            b.p.count.cmp(&a.p.count).then_with(|| a.first_break.cmp(&b.first_break))
+        });
         let total_loss: i128 = self.contagion.values().map(|c| c.loss).sum();
         let mut contagion: Vec<ContagionSummary> = self
             .contagion

@@ -106,7 +106,10 @@ pub fn fit(
             .iter()
             .enumerate()
             .map(|(i, row)| {
-                row.iter().enumerate().map(|(j, r)| if i == j { 1.0 } else { r * shrinkage }).collect()
+                row.iter()
+                    .enumerate()
+                    .map(|(j, r)| if i == j { 1.0 } else { r * shrinkage })
+                    .collect()
             })
             .collect();
         if crate::sample::is_positive_definite(&shrunk) {
@@ -125,11 +128,17 @@ pub fn fit(
     }
     let assets = tokens
         .iter()
-        .map(|(t, _, sd, _)| AssetModel { token: t.clone(), hourly_vol: round(*sd, 6), hourly_drift: 0.0 })
+        .map(|(t, _, sd, _)| AssetModel {
+            token: t.clone(),
+            hourly_vol: round(*sd, 6),
+            hourly_drift: 0.0,
+        })
         .collect();
     let per_token: Vec<String> = tokens
         .iter()
-        .map(|(t, n, sd, k)| format!("{t}: {n} returns, hourly vol {sd:.6}, excess kurtosis {k:.2}"))
+        .map(|(t, n, sd, k)| {
+            format!("{t}: {n} returns, hourly vol {sd:.6}, excess kurtosis {k:.2}")
+        })
         .collect();
     let calibration = format!(
         "faultline calibrate, window {window}: hourly log-returns between observations one hour \
@@ -137,7 +146,11 @@ pub fn fit(
          standardised returns' excess kurtosis {pooled_kurtosis:.3} (nu = 4 + 6/kappa{}); \
          Pearson correlations over common hours{}. {}",
         if dof.is_none() { ", none: normal" } else { "" },
-        if shrinkage < 1.0 { format!(", shrunk by {shrinkage} to be positive definite") } else { String::new() },
+        if shrinkage < 1.0 {
+            format!(", shrunk by {shrinkage} to be positive definite")
+        } else {
+            String::new()
+        },
         per_token.join("; ")
     );
     Ok(Fit {

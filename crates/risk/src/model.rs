@@ -270,10 +270,16 @@ impl RiskModel {
                 push(at("token"), format!("expected each token once, found {:?} again", a.token));
             }
             if !(a.hourly_vol >= 0.0 && a.hourly_vol.is_finite()) {
-                push(at("hourly_vol"), format!("expected a finite number >= 0, found {}", a.hourly_vol));
+                push(
+                    at("hourly_vol"),
+                    format!("expected a finite number >= 0, found {}", a.hourly_vol),
+                );
             }
             if !a.hourly_drift.is_finite() {
-                push(at("hourly_drift"), format!("expected a finite number, found {}", a.hourly_drift));
+                push(
+                    at("hourly_drift"),
+                    format!("expected a finite number, found {}", a.hourly_drift),
+                );
             }
         }
         for (i, c) in self.correlations.iter().enumerate() {
@@ -299,7 +305,10 @@ impl RiskModel {
             if let Some(given) = &e.given
                 && !names.contains(given.as_str())
             {
-                push(at("given"), format!("expected the name of an earlier event, found {given:?}"));
+                push(
+                    at("given"),
+                    format!("expected the name of an earlier event, found {given:?}"),
+                );
             }
             if !names.insert(e.name.as_str()) {
                 push(at("name"), format!("expected a unique name, found {:?} again", e.name));
@@ -309,14 +318,19 @@ impl RiskModel {
             {
                 push(
                     at("at_secs"),
-                    format!("expected a time within the horizon ({}), found {t}", scenario.horizon_secs),
+                    format!(
+                        "expected a time within the horizon ({}), found {t}",
+                        scenario.horizon_secs
+                    ),
                 );
             }
             let (set, id, what, field): (&BTreeSet<&str>, &str, &str, &str) = match &e.kind {
                 EventKind::WriteDown { backing: b, .. } => {
                     (&backing, b, "a holding, loan, opaque or reserve backing item", "backing")
                 }
-                EventKind::RedemptionsFrozen { issuer } => (&issuers, issuer, "an issuer", "issuer"),
+                EventKind::RedemptionsFrozen { issuer } => {
+                    (&issuers, issuer, "an issuer", "issuer")
+                }
                 EventKind::OracleFrozen { oracle } => (&oracles, oracle, "an oracle", "oracle"),
                 EventKind::DepthWithdrawn { venue, .. } => (&venues, venue, "a venue", "venue"),
             };
@@ -345,7 +359,12 @@ impl Severity {
             Self::Fixed { value } => finite(value) && value >= 0.0,
             Self::Uniform { min, max } => finite(min) && finite(max) && 0.0 <= min && min <= max,
             Self::Beta { alpha, beta, scale } => {
-                alpha > 0.0 && beta > 0.0 && finite(alpha) && finite(beta) && finite(scale) && scale >= 0.0
+                alpha > 0.0
+                    && beta > 0.0
+                    && finite(alpha)
+                    && finite(beta)
+                    && finite(scale)
+                    && scale >= 0.0
             }
             Self::Lognormal { median, sigma } => {
                 median > 0.0 && finite(median) && sigma >= 0.0 && finite(sigma)

@@ -61,7 +61,8 @@ pub(crate) fn cents(usd: Decimal) -> i128 {
 
 /// Reads a path's report; `start` holds each token's starting price, `depeg_pct` the threshold.
 pub fn read(report: &Report, start: &BTreeMap<String, Decimal>, depeg_pct: Decimal) -> PathOutcome {
-    let mut out = PathOutcome { non_converged: !report.non_converged_steps.is_empty(), ..Default::default() };
+    let mut out =
+        PathOutcome { non_converged: !report.non_converged_steps.is_empty(), ..Default::default() };
     let mut issuer_insolvent: BTreeMap<&str, bool> = BTreeMap::new();
     let mut low: BTreeMap<&str, Decimal> = BTreeMap::new();
     let mut first_loss: BTreeMap<&str, usize> = BTreeMap::new();
@@ -117,9 +118,10 @@ pub fn read(report: &Report, start: &BTreeMap<String, Decimal>, depeg_pct: Decim
         };
         out.tokens.insert(token.clone(), (cents(fall_pct), fall_pct > depeg_pct));
     }
-    out.first_break = report.first_break.and_then(|id| report.events.get(id)).map(|e| {
-        format!("{}: {}", e.entity, e.kind.name())
-    });
+    out.first_break = report
+        .first_break
+        .and_then(|id| report.events.get(id))
+        .map(|e| format!("{}: {}", e.entity, e.kind.name()));
     out
 }
 

@@ -20,8 +20,7 @@ use crate::sample::{Sampler, decimal_f64, to_decimal};
 use crate::stats::Z95;
 use alloy_primitives::U256;
 use faultline_orchestrator::{
-    Scenario, Snapshot,
-    loop_check,
+    Scenario, Snapshot, loop_check,
     snapshot::{LendingProtocolSpec, Raw},
 };
 use faultline_vaults::design::{Figure, VaultDesign};
@@ -128,7 +127,8 @@ impl Measure {
             Self::ProbLiquidated => prob(paths.iter().filter(|p| p.2).count()),
             Self::MeanLoss => {
                 let mean = losses.iter().sum::<f64>() / n;
-                let var = losses.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
+                let var =
+                    losses.iter().map(|l| (l - mean).powi(2)).sum::<f64>() / (n - 1.0).max(1.0);
                 (mean, (var / n).sqrt())
             }
             Self::Var99 => {
@@ -140,7 +140,8 @@ impl Measure {
                 let k = (n * 0.01).ceil().max(1.0) as usize;
                 let tail = &losses[losses.len() - k.min(losses.len())..];
                 let es = tail.iter().sum::<f64>() / tail.len() as f64;
-                let var_tail = tail.iter().map(|l| (l - es).powi(2)).sum::<f64>() / tail.len() as f64;
+                let var_tail =
+                    tail.iter().map(|l| (l - es).powi(2)).sum::<f64>() / tail.len() as f64;
                 let var = at(n * 0.99);
                 (es, ((var_tail + 0.99 * (es - var).powi(2)) / (n * 0.01)).sqrt())
             }
@@ -188,6 +189,7 @@ pub struct Frontier {
     pub recommendation: String,
 }
 
+#[allow(clippy::too_many_arguments, reason = "one frontier's fields, each named at the call")]
 fn frontier(
     title: String,
     parameter: String,
@@ -202,8 +204,7 @@ fn frontier(
         .into_iter()
         .map(|(value, m, se)| Point { value, measure: m, se, within: m <= limit })
         .collect();
-    let largest =
-        |ok: &dyn Fn(&Point) -> bool| points.iter().filter(|p| ok(p)).next_back().map(|p| p.value);
+    let largest = |ok: &dyn Fn(&Point) -> bool| points.iter().rfind(|p| ok(p)).map(|p| p.value);
     let recommended = largest(&|p| p.within);
     let confident = largest(&|p| p.measure + 1.645 * p.se <= limit);
     let outside: Vec<String> = points
@@ -214,10 +215,7 @@ fn frontier(
     let caveat = if outside.is_empty() {
         String::new()
     } else {
-        format!(
-            " Not monotone: the smaller value(s) {} are outside the limit.",
-            outside.join(", ")
-        )
+        format!(" Not monotone: the smaller value(s) {} are outside the limit.", outside.join(", "))
     };
     let recommendation = match (recommended, confident) {
         (None, _) => format!(
@@ -257,13 +255,13 @@ pub fn apply(snapshot: &Snapshot, parameter: &Parameter, value: Decimal) -> Resu
         expected: expected.into(),
         found,
     };
-    let market_of = |s: &mut Snapshot, id: &str| {
-        s.lending_markets.iter_mut().position(|m| m.id == id)
-    };
+    let market_of =
+        |s: &mut Snapshot, id: &str| s.lending_markets.iter_mut().position(|m| m.id == id);
     match parameter {
         Parameter::MorphoLltv { market } => {
-            let i = market_of(&mut s, market)
-                .ok_or_else(|| invalid("market", "a lending market of the snapshot", market.clone()))?;
+            let i = market_of(&mut s, market).ok_or_else(|| {
+                invalid("market", "a lending market of the snapshot", market.clone())
+            })?;
             let LendingProtocolSpec::MorphoBlue(m) = &mut s.lending_markets[i].protocol else {
                 return Err(invalid("market", "a Morpho Blue market", market.clone()));
             };
@@ -273,17 +271,17 @@ pub fn apply(snapshot: &Snapshot, parameter: &Parameter, value: Decimal) -> Resu
             let wad = (value * Decimal::from(1_000_000_000_000_000_000u64)).trunc();
             m.lltv = Raw(U256::from(wad.mantissa().unsigned_abs()));
         }
-        Parameter::AaveLtv { market, reserve } | Parameter::AaveLiquidationThreshold { market, reserve } => {
-            let i = market_of(&mut s, market)
-                .ok_or_else(|| invalid("market", "a lending market of the snapshot", market.clone()))?;
+        Parameter::AaveLtv { market, reserve }
+        | Parameter::AaveLiquidationThreshold { market, reserve } => {
+            let i = market_of(&mut s, market).ok_or_else(|| {
+                invalid("market", "a lending market of the snapshot", market.clone())
+            })?;
             let LendingProtocolSpec::AaveV3(m) = &mut s.lending_markets[i].protocol else {
                 return Err(invalid("market", "an Aave v3 market", market.clone()));
             };
-            let r = m
-                .reserves
-                .iter_mut()
-                .find(|r| &r.token == reserve)
-                .ok_or_else(|| invalid("reserve", "a reserve token of the market", reserve.clone()))?;
+            let r = m.reserves.iter_mut().find(|r| &r.token == reserve).ok_or_else(|| {
+                invalid("reserve", "a reserve token of the market", reserve.clone())
+            })?;
             let bps = u16::try_from(value.trunc().mantissa())
                 .ok()
                 .filter(|b| *b <= 10_000)
@@ -299,13 +297,12 @@ pub fn apply(snapshot: &Snapshot, parameter: &Parameter, value: Decimal) -> Resu
                 .iter_mut()
                 .find(|v| &v.id == vault)
                 .ok_or_else(|| invalid("vault", "a vault of the snapshot", vault.clone()))?;
-            let cap = v
-                .caps
-                .iter_mut()
-                .find(|c| &c.market == market)
-                .ok_or_else(|| invalid("market", "a market the vault has a cap on", market.clone()))?;
-            let raw = u128::try_from(value.trunc().mantissa())
-                .map_err(|_| invalid("value", "a cap of at least 0 raw units", value.to_string()))?;
+            let cap = v.caps.iter_mut().find(|c| &c.market == market).ok_or_else(|| {
+                invalid("market", "a market the vault has a cap on", market.clone())
+            })?;
+            let raw = u128::try_from(value.trunc().mantissa()).map_err(|_| {
+                invalid("value", "a cap of at least 0 raw units", value.to_string())
+            })?;
             cap.cap = Raw(U256::from(raw));
         }
     }
@@ -397,9 +394,14 @@ pub fn loop_frontier(
     paths: u64,
     seed: u64,
 ) -> Result<Frontier> {
-    let sampler = Sampler::single(prices.hourly_vol, prices.dof, prices.hours).map_err(|message| {
-        Error::Invalid { field: "prices".into(), expected: "a valid law".into(), found: message }
-    })?;
+    let sampler =
+        Sampler::single(prices.hourly_vol, prices.dof, prices.hours).map_err(|message| {
+            Error::Invalid {
+                field: "prices".into(),
+                expected: "a valid law".into(),
+                found: message,
+            }
+        })?;
     // The same depegs for every leverage: common random numbers.
     let depegs: Vec<Figure> = (0..paths)
         .into_par_iter()

@@ -47,7 +47,11 @@ pub fn path_rng(seed: u64, path: u64) -> ChaCha8Rng {
 impl Sampler {
     /// Resolves `model` over the scenario's clock and the snapshot's starting prices (the model
     /// must have passed [`RiskModel::check`]).
-    pub fn new(model: &RiskModel, snapshot: &Snapshot, scenario: &Scenario) -> Result<Self, String> {
+    pub fn new(
+        model: &RiskModel,
+        snapshot: &Snapshot,
+        scenario: &Scenario,
+    ) -> Result<Self, String> {
         let step_hours = scenario.step_secs as f64 / 3600.0;
         let assets = model
             .assets
@@ -59,7 +63,12 @@ impl Sampler {
                     .find(|t| t.id == a.token)
                     .map(|t| decimal_f64(t.price_usd))
                     .unwrap_or(0.0);
-                (a.token.clone(), start, a.hourly_drift * step_hours, a.hourly_vol * step_hours.sqrt())
+                (
+                    a.token.clone(),
+                    start,
+                    a.hourly_drift * step_hours,
+                    a.hourly_vol * step_hours.sqrt(),
+                )
             })
             .collect::<Vec<_>>();
         let n = assets.len();
@@ -80,10 +89,7 @@ impl Sampler {
                 .to_owned()
         })?;
         let chi = match model.dof {
-            Some(dof) => Some((
-                dof,
-                ChiSquared::new(dof).map_err(|e| format!("risk.dof: {e}"))?,
-            )),
+            Some(dof) => Some((dof, ChiSquared::new(dof).map_err(|e| format!("risk.dof: {e}"))?)),
             None => None,
         };
         Ok(Self {
@@ -100,9 +106,13 @@ impl Sampler {
     /// cascade (a loop's collateral), read through [`Sampler::drawdowns`].
     pub fn single(hourly_vol: f64, dof: Option<f64>, hours: u64) -> Result<Self, String> {
         if !(hourly_vol >= 0.0 && hourly_vol.is_finite()) || hours == 0 {
-            return Err(format!("expected a finite volatility >= 0 and at least 1 hour, found {hourly_vol} over {hours}"));
+            return Err(format!(
+                "expected a finite volatility >= 0 and at least 1 hour, found {hourly_vol} over {hours}"
+            ));
         }
-        if let Some(d) = dof && !(d > 2.0 && d.is_finite()) {
+        if let Some(d) = dof
+            && !(d > 2.0 && d.is_finite())
+        {
             return Err(format!("expected degrees of freedom above 2, found {d}"));
         }
         let model = RiskModel {
@@ -172,15 +182,13 @@ impl Sampler {
             let u: f64 = rng.random();
             let when = rng.random_range(0..self.steps.max(1)) * step;
             let severity = match &e.kind {
-                EventKind::WriteDown { loss_usd: s, .. } | EventKind::DepthWithdrawn { fraction: s, .. } => {
-                    draw(s, rng)
-                }
+                EventKind::WriteDown { loss_usd: s, .. }
+                | EventKind::DepthWithdrawn { fraction: s, .. } => draw(s, rng),
                 _ => 0.0,
             };
-            let parent = e
-                .given
-                .as_ref()
-                .map(|g| self.model.events.iter().position(|p| &p.name == g).and_then(|i| fired[i]));
+            let parent = e.given.as_ref().map(|g| {
+                self.model.events.iter().position(|p| &p.name == g).and_then(|i| fired[i])
+            });
             let at = match parent {
                 Some(None) => None,
                 Some(Some(t)) => (u < e.probability).then_some(t),
@@ -196,7 +204,10 @@ impl Sampler {
             match &e.kind {
                 EventKind::WriteDown { backing, .. } => push(
                     at,
-                    ShockKind::WriteDown { backing: backing.clone(), loss_usd: to_decimal(severity, 2) },
+                    ShockKind::WriteDown {
+                        backing: backing.clone(),
+                        loss_usd: to_decimal(severity, 2),
+                    },
                 ),
                 EventKind::RedemptionsFrozen { issuer } => {
                     push(at, ShockKind::Redemptions { issuer: issuer.clone(), frozen: true });
@@ -205,7 +216,8 @@ impl Sampler {
                     }
                 }
                 EventKind::OracleFrozen { oracle } => {
-                    let freeze = |action| ShockKind::Oracle { oracle: oracle.clone(), action, price: None };
+                    let freeze =
+                        |action| ShockKind::Oracle { oracle: oracle.clone(), action, price: None };
                     push(at, freeze(OracleAction::Freeze));
                     if let Some(end) = ends {
                         push(end, freeze(OracleAction::Unfreeze));

@@ -105,7 +105,12 @@ impl Stat {
         let value = self.at_rank(n, rank(nf * q));
         let low = self.at_rank(n, rank(nf * q - spread));
         let high = self.at_rank(n, rank(nf * q + spread));
-        Quantile { value: round2(value), low: round2(low), high: round2(high), se: round2((high - low) / (2.0 * Z95)) }
+        Quantile {
+            value: round2(value),
+            low: round2(low),
+            high: round2(high),
+            se: round2((high - low) / (2.0 * Z95)),
+        }
     }
 
     /// Expected shortfall at level `q`: the mean of the worst `ceil(n(1-q))` paths, with its

@@ -1,6 +1,7 @@
 //! Same inputs, same output, byte for byte: for any thread count and any split into shards
 //! (merged in any order), on the synthetic one-market ecosystem with a market-following
 //! oracle (liquidations through the depth book), fat tails and a random depth withdrawal.
+#![allow(clippy::suboptimal_flops, reason = "closed forms written as in the text")]
 
 mod support;
 
@@ -78,6 +79,7 @@ fn a_different_seed_gives_different_paths() {
     let snapshot = support::snapshot(OracleKindSpec::Market, 1_000, 2_400_000, 8_600);
     let scenario = support::scenario(4);
     let runner = Runner::new(&snapshot, &scenario, &model()).unwrap();
-    let run = |seed| runner.run(&Options { paths: 20, seed, shard: Shard::WHOLE }, &NoProgress).unwrap();
+    let run =
+        |seed| runner.run(&Options { paths: 20, seed, shard: Shard::WHOLE }, &NoProgress).unwrap();
     assert_ne!(run(1).state, run(2).state);
 }

@@ -1,5 +1,6 @@
 //! The `[risk]` model's parsing and checks: bad input names its line or path, what was
 //! expected and what was found.
+#![allow(clippy::suboptimal_flops, reason = "closed forms written as in the text")]
 
 mod support;
 
@@ -26,7 +27,8 @@ fn the_bundled_models_parse_and_fit_their_scenarios() {
 
 #[test]
 fn an_unknown_key_names_its_line() {
-    let text = "[risk]\nname = \"x\"\n\n[[risk.assets]]\ntoken = \"weth\"\nhourly_vol = 0.01\nvol = 2\n";
+    let text =
+        "[risk]\nname = \"x\"\n\n[[risk.assets]]\ntoken = \"weth\"\nhourly_vol = 0.01\nvol = 2\n";
     let p = RiskModel::from_toml(text).unwrap_err();
     assert_eq!(p.path, "line 7");
     assert!(p.message.contains("unknown field `vol`"), "{}", p.message);

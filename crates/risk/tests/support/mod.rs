@@ -38,7 +38,12 @@ fn token(id: &str, decimals: u8, price: i64) -> TokenSpec {
 }
 
 /// The market: `collateral` whole WETH, `debt` whole USDC, LLTV in bps.
-pub(crate) fn snapshot(kind: OracleKindSpec, collateral: u64, debt: u64, lltv_bps: u64) -> Snapshot {
+pub(crate) fn snapshot(
+    kind: OracleKindSpec,
+    collateral: u64,
+    debt: u64,
+    lltv_bps: u64,
+) -> Snapshot {
     let wad = U256::from(10u64).pow(U256::from(18u8));
     let debt_raw = U256::from(debt) * U256::from(1_000_000u64);
     let supply_raw = debt_raw * U256::from(10u8) / U256::from(9u8);
