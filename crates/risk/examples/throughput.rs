@@ -12,10 +12,9 @@ fn main() {
     let paths: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(256);
     let seed: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(1);
     let out = args.next();
-    let snapshot = Snapshot::from_json(include_str!(
-        "../../../fixtures/snapshots/stream-elixir-2025-11.json"
-    ))
-    .expect("the bundled snapshot");
+    let snapshot =
+        Snapshot::from_json(include_str!("../../../fixtures/snapshots/stream-elixir-2025-11.json"))
+            .expect("the bundled snapshot");
     let scenario =
         Scenario::from_toml(include_str!("../../../fixtures/scenarios/stream-elixir-2025-11.toml"))
             .expect("the bundled scenario");

@@ -74,3 +74,53 @@ fn the_committed_json_schema_is_the_generated_one() {
     let committed: serde_json::Value = serde_json::from_str(committed).unwrap();
     assert_eq!(committed, faultline_risk::risk_schema(), "regenerate with `faultline schema risk`");
 }
+
+/// An event with probability p fires on about p·n of n paths (within 4 standard errors), and an
+/// event `given` it fires only with it, at its time.
+#[test]
+fn events_fire_with_their_probabilities() {
+    use faultline_orchestrator::scenario::ShockKind;
+    use faultline_risk::model::{EventKind, EventModel, Severity};
+    let snapshot = support::snapshot(OracleKindSpec::Market, 1, 1, 8_600);
+    let scenario = support::scenario(24);
+    let event = |name: &str, p: f64, given: Option<&str>| EventModel {
+        name: name.into(),
+        probability: p,
+        given: given.map(Into::into),
+        at_secs: None,
+        duration_secs: None,
+        kind: EventKind::DepthWithdrawn {
+            venue: "weth-book".into(),
+            fraction: Severity::Uniform { min: 0.1, max: 0.5 },
+        },
+    };
+    let mut model = RiskModel::from_toml("[risk]\nname = \"events\"\n").unwrap();
+    model.events = vec![event("first", 0.05, None), event("second", 0.5, Some("first"))];
+    assert_eq!(model.check(&snapshot, &scenario), vec![]);
+    let sampler = faultline_risk::sample::Sampler::new(&model, &snapshot, &scenario).unwrap();
+    let n = 4_000u32;
+    let (mut first, mut both) = (0u32, 0u32);
+    for path in 0..n {
+        let shocks: Vec<_> = sampler
+            .scenario(1, u64::from(path))
+            .shocks
+            .into_iter()
+            .filter(|s| matches!(s.kind, ShockKind::Liquidity { .. }))
+            .collect();
+        match shocks.as_slice() {
+            [] => {}
+            [_] => first += 1,
+            [a, b] => {
+                assert_eq!(a.at_secs, b.at_secs);
+                first += 1;
+                both += 1;
+            }
+            _ => panic!("at most two"),
+        }
+    }
+    let se = (0.05f64 * 0.95 / f64::from(n)).sqrt();
+    let p = f64::from(first) / f64::from(n);
+    assert!((p - 0.05).abs() <= 4.0 * se, "{p}");
+    let half = f64::from(both) / f64::from(first);
+    assert!((half - 0.5).abs() <= 4.0 * (0.25 / f64::from(first)).sqrt(), "{half}");
+}
