@@ -7,6 +7,14 @@ use faultline_orchestrator::{Scenario, Snapshot};
 use faultline_risk::{NoProgress, Options, RiskModel, Runner, Shard};
 use std::time::Instant;
 
+#[allow(
+    clippy::cast_precision_loss,
+    reason = "a rate for people, from a path count far below 2^52"
+)]
+fn rate(paths: u64, secs: f64) -> f64 {
+    paths as f64 / secs
+}
+
 fn main() {
     let mut args = std::env::args().skip(1);
     let paths: u64 = args.next().and_then(|a| a.parse().ok()).unwrap_or(256);
@@ -30,7 +38,7 @@ fn main() {
     let secs = started.elapsed().as_secs_f64();
     eprintln!(
         "{paths} paths in {secs:.1} s: {:.1} paths/s on {} threads",
-        paths as f64 / secs,
+        rate(paths, secs),
         rayon::current_num_threads()
     );
     if let Some(out) = out {
