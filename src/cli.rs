@@ -1,8 +1,9 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    bands::BandsArgs, breakpoints::BreakpointsArgs, graph::GraphArgs, loop_check::LoopArgs,
-    position::PositionArgs, schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
+    bands::BandsArgs, breakpoints::BreakpointsArgs, calibrate::CalibrateArgs, graph::GraphArgs,
+    loop_check::LoopArgs, position::PositionArgs, recommend::RecommendArgs, risk::RiskArgs,
+    schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -123,6 +124,14 @@ enum Command {
     /// The vault-design check of a looped vault described in TOML.
     #[command(after_help = examples::LOOP)]
     Loop(LoopArgs),
+    /// Monte Carlo over the cascade: VaR, expected shortfall and probabilities of insolvency,
+    /// depeg and frozen funds per entity, with standard errors (`risk merge` combines shards).
+    Risk(RiskArgs),
+    /// The largest value of one parameter (an LLTV, an Aave LTV, a vault cap, a loop's
+    /// leverage) at which a risk measure stays within a limit, with its frontier.
+    Recommend(RecommendArgs),
+    /// Fit the `[risk]` model's volatilities, tail and correlations from an hourly price CSV.
+    Calibrate(CalibrateArgs),
 }
 
 impl Cli {
@@ -137,6 +146,9 @@ impl Cli {
             Some(Command::Position(args)) => args.run(),
             Some(Command::Loop(args)) => args.run(),
             Some(Command::Snapshot(args)) => args.run(),
+            Some(Command::Risk(args)) => args.run(),
+            Some(Command::Recommend(args)) => args.run(),
+            Some(Command::Calibrate(args)) => args.run(),
             // `arg_required_else_help` prints help for a bare call; only global flags reach here.
             None => eyre::bail!("no command given; see `faultline --help`"),
         }

@@ -9,6 +9,7 @@ mod loop_check;
 mod position;
 mod readme;
 mod reports;
+mod risk;
 mod robustness;
 mod snapshot;
 mod stress;

@@ -2,9 +2,12 @@
 
 pub(crate) mod bands;
 pub(crate) mod breakpoints;
+pub(crate) mod calibrate;
 pub(crate) mod graph;
 pub(crate) mod loop_check;
 pub(crate) mod position;
+pub(crate) mod recommend;
+pub(crate) mod risk;
 pub(crate) mod schema;
 pub(crate) mod snapshot;
 pub(crate) mod stress;

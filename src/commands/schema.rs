@@ -1,4 +1,4 @@
-//! `faultline schema`: the JSON Schemas of the snapshot and report formats.
+//! `faultline schema`: the JSON Schemas of the snapshot, report and risk report formats.
 
 use clap::{Args, ValueEnum};
 
@@ -9,6 +9,8 @@ enum Which {
     Snapshot,
     /// The stress report (`faultline stress --format json` output).
     Report,
+    /// The risk report (`faultline risk --format json` output, `faultline risk merge` input).
+    Risk,
 }
 
 /// Arguments of `faultline schema`.
@@ -24,6 +26,7 @@ impl SchemaArgs {
         let schema = match self.which {
             Which::Snapshot => faultline_orchestrator::snapshot::json_schema(),
             Which::Report => faultline_orchestrator::report::report_schema(),
+            Which::Risk => faultline_risk::risk_schema(),
         };
         crate::files::emit(None, &format!("{}\n", serde_json::to_string_pretty(&schema)?))
     }

@@ -7,11 +7,13 @@ mod digest;
 mod graph;
 pub(crate) mod html;
 mod markdown;
+mod risk;
 mod table;
 
 pub(crate) use analyses::{bands, design, position};
 pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::{graph_dot, graph_mermaid};
+pub(crate) use risk::{frontier, risk};
 
 use clap::ValueEnum;
 use faultline_orchestrator::Report;

@@ -39,7 +39,7 @@ pub mod scenario;
 /// The snapshot format lives in its own crate (`faultline-snapshot`), shared with `onchain`.
 pub use faultline_snapshot as snapshot;
 
-pub use engine::{Engine, Progress, Quiet, run};
+pub use engine::{Engine, Prepared, Progress, Quiet, run};
 pub use error::{Error, Result};
 pub use report::Report;
 pub use scenario::Scenario;

@@ -88,11 +88,11 @@ pub fn run(snapshot: &Snapshot, scenario: &Scenario) -> Result<Report> {
 /// snapshot (the breakpoint search's probes): validating and building a large snapshot costs
 /// about as much as a quiet run over it, and neither depends on the scenario.
 #[derive(Debug, Clone)]
-pub(crate) struct Prepared(World);
+pub struct Prepared(World);
 
 impl Prepared {
     /// Validates `snapshot` and builds its live state, as [`Engine::new`] does.
-    pub(crate) fn new(snapshot: &Snapshot) -> Result<Self> {
+    pub fn new(snapshot: &Snapshot) -> Result<Self> {
         let problems = validate(snapshot);
         if !problems.is_empty() {
             return Err(Error::Snapshot(problems));
@@ -104,7 +104,7 @@ impl Prepared {
 impl<'a> Engine<'a> {
     /// [`Engine::new`] over a snapshot already validated and built into `prepared` (which
     /// must have been built from `snapshot`); the scenario is checked as usual.
-    pub(crate) fn prepared(
+    pub fn prepared(
         snapshot: &'a Snapshot,
         scenario: &'a Scenario,
         prepared: &Prepared,
@@ -120,7 +120,7 @@ impl<'a> Engine<'a> {
     /// [`Engine::prepared`] for a breakpoint probe: the run's report is read only through
     /// `breakpoints::observe`, so its log is lean ([`Log::keeps_miss`]) and it has no contagion
     /// paths. Every event is still recorded with its kind, figures, causes and id.
-    pub(crate) fn probe(
+    pub fn probe(
         snapshot: &'a Snapshot,
         scenario: &'a Scenario,
         prepared: &Prepared,
