@@ -1,8 +1,9 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    bands::BandsArgs, breakpoints::BreakpointsArgs, graph::GraphArgs, loop_check::LoopArgs,
-    position::PositionArgs, schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
+    backtest::BacktestArgs, bands::BandsArgs, breakpoints::BreakpointsArgs, graph::GraphArgs,
+    import::ImportArgs, loop_check::LoopArgs, position::PositionArgs, schema::SchemaArgs,
+    snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -50,12 +51,19 @@ enum Command {
     Position(PositionArgs),
     /// The vault-design check of a looped vault described in TOML.
     Loop(LoopArgs),
+    /// Turn a third-party export of protocol state into a snapshot (and its time series).
+    Import(ImportArgs),
+    /// Run a scenario and compare its per-step figures with an observed series; exit 1 when an
+    /// error is outside the tolerance.
+    Backtest(BacktestArgs),
 }
 
 impl Cli {
     /// Runs the chosen command.
-    pub(crate) fn run(self) -> eyre::Result<()> {
-        match self.command {
+    pub(crate) fn run(self) -> eyre::Result<std::process::ExitCode> {
+        let done = match self.command {
+            Some(Command::Backtest(args)) => return args.run(),
+            Some(Command::Import(args)) => args.run(),
             Some(Command::Stress(args)) => args.run(),
             Some(Command::Breakpoints(args)) => args.run(),
             Some(Command::Graph(args)) => args.run(),
@@ -66,6 +74,7 @@ impl Cli {
             Some(Command::Snapshot(args)) => args.run(),
             // `arg_required_else_help` prints help for a bare call; only global flags reach here.
             None => eyre::bail!("no command given; see `faultline --help`"),
-        }
+        };
+        done.map(|()| std::process::ExitCode::SUCCESS)
     }
 }
