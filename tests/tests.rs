@@ -4,6 +4,7 @@ mod analyses;
 mod bands;
 mod breakpoints;
 mod cli;
+mod import;
 mod loop_check;
 mod position;
 mod reports;
