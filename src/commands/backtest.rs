@@ -17,6 +17,7 @@ use eyre::Result;
 use faultline_orchestrator::{Engine, Quiet, report::SeriesPoint};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
+use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -118,22 +119,26 @@ impl BacktestArgs {
                 self.observed.display()
             );
         }
-        println!(
+        let mut out = String::new();
+        writeln!(
+            out,
             "Backtest of {} against {} (tolerance {}%)",
             report.scenario,
             self.observed.display(),
             self.tolerance
-        );
-        println!();
-        println!(
+        )?;
+        writeln!(out)?;
+        writeln!(
+            out,
             "| entity | metric | points | error at end | mean abs error | largest error (at) | within |"
-        );
-        println!("|---|---|---:|---:|---:|---:|---|");
+        )?;
+        writeln!(out, "|---|---|---:|---:|---:|---:|---|")?;
         let mut failed = false;
         for c in &comparisons {
             let ok = c.max_abs_pct <= self.tolerance;
             failed |= !ok;
-            println!(
+            writeln!(
+                out,
                 "| {} | {} | {} | {}% | {}% | {}% ({}) | {} |",
                 c.entity,
                 c.metric,
@@ -143,16 +148,18 @@ impl BacktestArgs {
                 c.max_abs_pct,
                 c.max_at,
                 if ok { "yes" } else { "NO" }
-            );
+            )?;
         }
         if !missing.is_empty() {
-            println!();
+            writeln!(out)?;
             let list: Vec<String> = missing.iter().map(|(e, m)| format!("{e} {m}")).collect();
-            println!(
+            writeln!(
+                out,
                 "Not compared (not recorded by the run, or no step at their times): {}",
                 list.join(", ")
-            );
+            )?;
         }
+        crate::files::emit(None, &out)?;
         Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
     }
 }

@@ -257,10 +257,13 @@ fn rate_at_target(m: &Market) -> (U256, String) {
 }
 
 /// The snapshot's tokens, markets and oracles.
+pub(crate) type Specs = (Vec<TokenSpec>, Vec<LendingMarketSpec>, Vec<OracleSpec>);
+
+/// Builds the snapshot's tokens, markets and oracles.
 pub(crate) fn to_specs(
     markets: &[Market],
     oracles: &BTreeMap<String, OracleConfig>,
-) -> Result<(Vec<TokenSpec>, Vec<LendingMarketSpec>, Vec<OracleSpec>), ImportError> {
+) -> Result<Specs, ImportError> {
     let mut tokens: BTreeMap<String, TokenSpec> = BTreeMap::new();
     let mut specs = Vec::new();
     let mut oracle_specs = Vec::new();

@@ -107,7 +107,7 @@ pub(crate) fn read(
             );
             continue;
         }
-        if !vaults.contains_key(&address) {
+        if let std::collections::btree_map::Entry::Vacant(slot) = vaults.entry(address) {
             let factory = fields::address(at("factory_address"), &r.factory_address)?;
             let (version, factory_note) = match FACTORIES.iter().find(|(f, ..)| *f == factory) {
                 Some((_, v, name)) => (*v, format!("factory {factory}: {name}")),
@@ -123,15 +123,23 @@ pub(crate) fn read(
                 }
             };
             let id = format!("vault-{}-{}", m.chain, &format!("{address:x}")[..8]);
-            vaults.insert(address, Vault {
+            slot.insert(Vault {
                 id,
                 name: r.vault_name.trim().to_owned(),
                 address,
                 chain_id,
                 version,
                 asset,
-                total_assets: fields::raw(at("vault_total_assets"), &r.vault_total_assets, warnings)?,
-                total_shares: fields::raw(at("vault_total_supply_shares"), &r.vault_total_supply_shares, warnings)?,
+                total_assets: fields::raw(
+                    at("vault_total_assets"),
+                    &r.vault_total_assets,
+                    warnings,
+                )?,
+                total_shares: fields::raw(
+                    at("vault_total_supply_shares"),
+                    &r.vault_total_supply_shares,
+                    warnings,
+                )?,
                 fee: fields::wad_of_fraction(at("vault_fee"), &r.vault_fee)?,
                 listed: Vec::new(),
                 notes: vec![format!(
@@ -181,7 +189,6 @@ pub(crate) fn read(
                 p.supply_shares = shares;
                 p.notes.push(format!("supply shares from {FILE} line {}", row.line));
             }
-            Some(_) => {}
             None if !shares.is_zero() => {
                 m.positions.insert(
                     address,
@@ -193,7 +200,7 @@ pub(crate) fn read(
                     },
                 );
             }
-            None => {}
+            _ => {}
         }
     }
     super::positions::clamp_to_totals(markets, FILE, warnings);
