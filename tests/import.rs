@@ -4,8 +4,10 @@
 use crate::analyses::{faultline, stderr, stdout};
 
 const EXPORT: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/morpho-xusd-deusd");
-const REPLAY: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios/stream-elixir-replay.toml");
-const OBSERVED: &str = concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/observed/stream-elixir-hourly.csv");
+const REPLAY: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/scenarios/stream-elixir-replay.toml");
+const OBSERVED: &str =
+    concat!(env!("CARGO_MANIFEST_DIR"), "/fixtures/observed/stream-elixir-hourly.csv");
 
 #[test]
 fn import_writes_a_valid_snapshot_and_names_each_interpretation() {
@@ -46,7 +48,10 @@ fn the_replay_backtests_against_the_hourly_histories() {
     assert!(matches!(run.status.code(), Some(0 | 1)), "{}", stderr(&run));
     for entity in ["morpho-ethereum-0f956344", "morpho-plume-8d009383"] {
         for metric in ["supply", "borrow", "collateral", "utilisation"] {
-            assert!(text.contains(&format!("| {entity} | {metric} | 410 |")), "{entity} {metric}:\n{text}");
+            assert!(
+                text.contains(&format!("| {entity} | {metric} | 410 |")),
+                "{entity} {metric}:\n{text}"
+            );
         }
     }
     assert!(text.contains("| sdeUSD:ethereum | price | 320 | 0% | 0.00% | 0.00%"), "{text}");
