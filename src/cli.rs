@@ -1,9 +1,10 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    bands::BandsArgs, breakpoints::BreakpointsArgs, calibrate::CalibrateArgs, graph::GraphArgs,
-    loop_check::LoopArgs, position::PositionArgs, recommend::RecommendArgs, risk::RiskArgs,
-    schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
+    backtest::BacktestArgs, bands::BandsArgs, breakpoints::BreakpointsArgs,
+    calibrate::CalibrateArgs, graph::GraphArgs, import::ImportArgs, loop_check::LoopArgs,
+    position::PositionArgs, recommend::RecommendArgs, risk::RiskArgs, schema::SchemaArgs,
+    snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -62,6 +63,31 @@ Examples:
 Examples:
   faultline loop fixtures/vaults/example-loop.toml
   faultline loop fixtures/vaults/example-loop.toml --format json --out loop.json";
+
+    pub(super) const RISK: &str = "\
+Examples:
+  # Monte Carlo over the bundled scenario's [risk] model (stream-elixir-2025-11.risk.toml)
+  faultline risk fixtures/scenarios/stream-elixir-2025-11.toml --paths 20 --seed 1";
+
+    pub(super) const RECOMMEND: &str = "\
+Examples:
+  # The largest leverage of the example looped vault with P(insolvent over 96 h) <= 1%
+  faultline recommend --loop fixtures/vaults/example-loop.toml --param leverage --values 2,4,6 --hourly-vol 0.01 --dof 4 --hours 96 --measure p-insolvent --limit 0.01 --paths 500";
+
+    pub(super) const CALIBRATE: &str = "\
+Examples:
+  faultline calibrate fixtures/prices/stream-elixir-hourly.csv --from 2025-09-23 --to 2025-11-02";
+
+    pub(super) const IMPORT: &str = "\
+Examples:
+  # The Morpho API export of the xUSD/deUSD markets (a copy is bundled) into a snapshot
+  faultline import morpho-export fixtures/morpho-xusd-deusd --out snapshot.json";
+
+    pub(super) const BACKTEST: &str = "\
+Examples:
+  # The replay against the export's hourly histories; a loose tolerance prints the error table
+  # and exits 0 (at --tolerance 5 it exits 1 today: see crates/import/README.md)
+  faultline backtest fixtures/scenarios/stream-elixir-replay.toml --observed fixtures/observed/stream-elixir-hourly.csv --tolerance 100000";
 }
 
 /// Find where DeFi collateral chains break.
@@ -126,18 +152,30 @@ enum Command {
     Loop(LoopArgs),
     /// Monte Carlo over the cascade: VaR, expected shortfall and probabilities of insolvency,
     /// depeg and frozen funds per entity, with standard errors (`risk merge` combines shards).
+    #[command(after_help = examples::RISK)]
     Risk(RiskArgs),
     /// The largest value of one parameter (an LLTV, an Aave LTV, a vault cap, a loop's
     /// leverage) at which a risk measure stays within a limit, with its frontier.
+    #[command(after_help = examples::RECOMMEND)]
     Recommend(RecommendArgs),
     /// Fit the `[risk]` model's volatilities, tail and correlations from an hourly price CSV.
+    #[command(after_help = examples::CALIBRATE)]
     Calibrate(CalibrateArgs),
+    /// Turn a third-party export of protocol state into a snapshot (and its time series).
+    #[command(after_help = examples::IMPORT)]
+    Import(ImportArgs),
+    /// Run a scenario and compare its per-step figures with an observed series; exit 1 when an
+    /// error is outside the tolerance.
+    #[command(after_help = examples::BACKTEST)]
+    Backtest(BacktestArgs),
 }
 
 impl Cli {
     /// Runs the chosen command.
-    pub(crate) fn run(self) -> eyre::Result<()> {
-        match self.command {
+    pub(crate) fn run(self) -> eyre::Result<std::process::ExitCode> {
+        let done = match self.command {
+            Some(Command::Backtest(args)) => return args.run(),
+            Some(Command::Import(args)) => args.run(),
             Some(Command::Stress(args)) => args.run(),
             Some(Command::Breakpoints(args)) => args.run(),
             Some(Command::Graph(args)) => args.run(),
@@ -151,6 +189,7 @@ impl Cli {
             Some(Command::Calibrate(args)) => args.run(),
             // `arg_required_else_help` prints help for a bare call; only global flags reach here.
             None => eyre::bail!("no command given; see `faultline --help`"),
-        }
+        };
+        done.map(|()| std::process::ExitCode::SUCCESS)
     }
 }

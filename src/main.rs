@@ -8,6 +8,7 @@ mod cli;
 mod commands;
 mod files;
 mod render;
+mod series_files;
 
 use clap::Parser;
 use std::process::ExitCode;
@@ -16,7 +17,7 @@ fn main() -> ExitCode {
     let cli = cli::Cli::parse();
     init_tracing(cli.global.verbose);
     match cli.run() {
-        Ok(()) => ExitCode::SUCCESS,
+        Ok(code) => code,
         Err(error) => {
             // Every error names what was wrong and where; print the whole chain of causes.
             eprintln!("error: {error}");

@@ -5,6 +5,7 @@ mod bands;
 mod breakpoints;
 mod cli;
 mod html;
+mod import;
 mod loop_check;
 mod position;
 mod readme;

@@ -1,9 +1,11 @@
 //! One module per subcommand; each owns its arguments and how it reads and writes files.
 
+pub(crate) mod backtest;
 pub(crate) mod bands;
 pub(crate) mod breakpoints;
 pub(crate) mod calibrate;
 pub(crate) mod graph;
+pub(crate) mod import;
 pub(crate) mod loop_check;
 pub(crate) mod position;
 pub(crate) mod recommend;

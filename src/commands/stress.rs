@@ -66,8 +66,11 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Loaded> {
             (path.display().to_string(), text, snapshot_path.display().to_string(), snapshot_text)
         }
     };
-    let scenario = Scenario::from_toml(&scenario_text)
+    let mut scenario = Scenario::from_toml(&scenario_text)
         .map_err(|p| invalid(&scenario_name, "scenario", &[p]))?;
+    // Price paths are files beside the scenario; the orchestrator reads none.
+    let dir = path.and_then(Path::parent).unwrap_or_else(|| Path::new("."));
+    crate::series_files::load_price_paths(&mut scenario, dir)?;
     let snapshot = Snapshot::from_json(&snapshot_text)
         .map_err(|problems| invalid(&snapshot_name, "snapshot", &problems))?;
     let problems = scenario.check(&snapshot);

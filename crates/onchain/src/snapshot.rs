@@ -614,6 +614,7 @@ fn assemble(
                 total_borrow_assets: Raw(m.state.total_borrow_assets),
                 total_borrow_shares: Raw(m.state.total_borrow_shares),
                 fee: Raw(m.state.fee),
+                irm: None,
                 positions: m
                     .positions
                     .iter()
@@ -622,6 +623,7 @@ fn assemble(
                         supply_shares: Raw(pos.supply_shares),
                         borrow_shares: Raw(pos.borrow_shares),
                         collateral: Raw(pos.collateral),
+                        source: None,
                     })
                     .collect(),
             }),

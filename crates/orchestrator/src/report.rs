@@ -37,6 +37,28 @@ pub struct Report {
     pub entities: Vec<EntityLoss>,
     /// For each loss, the chain of events from the shock that started it.
     pub contagion: Vec<ContagionPath>,
+    /// Per-step figures, when the scenario asks for them (`engine.series = true`): what a
+    /// backtest compares with history.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub series: Vec<SeriesPoint>,
+}
+
+/// One figure of one step, once its cascade has settled.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize, JsonSchema)]
+pub struct SeriesPoint {
+    /// The step.
+    pub step: u64,
+    /// Unix time of the step's start, when its shocks apply (the snapshot's time plus the
+    /// step's offset).
+    pub timestamp: u64,
+    /// A snapshot id: a lending market or a token.
+    pub entity: String,
+    /// For a Morpho market: `supply`, `borrow`, `collateral` (whole tokens), `utilisation` (a
+    /// fraction), `bad_debt` (economic, USD) and `realised_bad_debt` (USD); for a token:
+    /// `price` (USD).
+    pub metric: String,
+    /// The figure.
+    pub value: Decimal,
 }
 
 /// One thing that happened.
@@ -606,6 +628,7 @@ mod tests {
             first_break: None,
             entities: Vec::new(),
             contagion: Vec::new(),
+            series: Vec::new(),
         }
     }
 

@@ -58,7 +58,7 @@ proptest! {
             snapshot: "s.json".into(),
             step_secs: step,
             horizon_secs: step * steps,
-            engine: EngineOptions { max_iterations: iterations, liquidation_gas_usd: gas },
+            engine: EngineOptions { max_iterations: iterations, liquidation_gas_usd: gas, series: false },
             shocks,
         };
         let text = toml::to_string(&scenario).unwrap();

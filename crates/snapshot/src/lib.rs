@@ -567,8 +567,26 @@ pub struct MorphoMarketSpec {
     /// Protocol fee, WAD.
     #[serde(default)]
     pub fee: Raw,
+    /// The interest rate model and its state, where known (an import fills it; older
+    /// snapshots leave it out).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irm: Option<MorphoIrmSpec>,
     /// Positions by account.
     pub positions: Vec<MorphoPositionSpec>,
+}
+
+/// A Morpho Blue market's interest rate model (`AdaptiveCurveIrm`) and its state.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+#[serde(deny_unknown_fields)]
+pub struct MorphoIrmSpec {
+    /// The IRM contract (`marketParams.irm`).
+    pub address: RawAddress,
+    /// `rateAtTarget[id]`: the borrow rate at 90% utilisation, WAD per second.
+    pub rate_at_target: Raw,
+    /// `market[id].lastUpdate`: Unix time of the last accrual, seconds.
+    pub last_update: u64,
+    /// Where the state comes from (an export may give only the borrow APY it implies).
+    pub source: Source,
 }
 
 /// One account's Morpho Blue position.
@@ -586,6 +604,10 @@ pub struct MorphoPositionSpec {
     /// Collateral, raw collateral-token units.
     #[serde(default)]
     pub collateral: Raw,
+    /// Where this position comes from, when it differs from the market's source (an import
+    /// names the file and row of each position).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub source: Option<Source>,
 }
 
 /// A token that is a claim on a backing portfolio: a yield-bearing dollar, a vault share.

@@ -244,6 +244,7 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
                 supply_shares: Raw(U256::ZERO),
                 borrow_shares: Raw(shares),
                 collateral: Raw(collateral_raw),
+                source: None,
             });
         }
         // Ten lenders supply the borrowed amount at 90% utilisation.
@@ -258,6 +259,7 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
                 supply_shares: Raw(shares),
                 borrow_shares: Raw(U256::ZERO),
                 collateral: Raw(U256::ZERO),
+                source: None,
             });
         }
         markets.push(LendingMarketSpec {
@@ -274,6 +276,7 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
                 total_borrow_assets: Raw(borrow_assets),
                 total_borrow_shares: Raw(borrow_shares),
                 fee: Raw(U256::ZERO),
+                irm: None,
                 positions,
             }),
             source: synthetic("market and positions"),

@@ -242,6 +242,7 @@ mod tests {
             first_break: None,
             entities: Vec::new(),
             contagion: Vec::new(),
+            series: Vec::new(),
         };
         let entity = |id: &str, kind| Entity { id: id.into(), name: id.into(), kind };
         let entities = [

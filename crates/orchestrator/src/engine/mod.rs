@@ -32,14 +32,15 @@ mod issuers;
 mod lending;
 pub(crate) mod log;
 mod perps;
+mod series;
 mod vaults;
 mod venues;
 mod world;
 
 use crate::{
     Error, Result,
-    report::{EntityLoss, EventKind, REPORT_SCHEMA_VERSION, Report, usd},
-    scenario::{OracleAction, Scenario, ShockKind},
+    report::{EntityLoss, EventKind, REPORT_SCHEMA_VERSION, Report, SeriesPoint, usd},
+    scenario::{OracleAction, Scenario, ShockKind, path_prices},
     snapshot::{Snapshot, validate},
 };
 use faultline_core::{MarketPrice, Observation};
@@ -77,6 +78,8 @@ pub struct Engine<'a> {
     log: Log,
     /// Start price of each active price ramp, by shock index.
     ramps: std::collections::BTreeMap<usize, Decimal>,
+    /// Per-step figures, when the scenario asks for them.
+    series: Vec<SeriesPoint>,
 }
 
 /// Runs `scenario` over `snapshot` and reports what broke.
@@ -114,7 +117,14 @@ impl<'a> Engine<'a> {
             return Err(Error::Scenario(problems));
         }
         let world = prepared.0.clone();
-        Ok(Self { snapshot, scenario, world, log: Log::default(), ramps: Default::default() })
+        Ok(Self {
+            snapshot,
+            scenario,
+            world,
+            log: Log::default(),
+            ramps: Default::default(),
+            series: Vec::new(),
+        })
     }
 
     /// [`Engine::prepared`] for a breakpoint probe: the run's report is read only through
@@ -141,7 +151,14 @@ impl<'a> Engine<'a> {
             return Err(Error::Scenario(problems));
         }
         let world = World::build(snapshot)?;
-        Ok(Self { snapshot, scenario, world, log: Log::default(), ramps: Default::default() })
+        Ok(Self {
+            snapshot,
+            scenario,
+            world,
+            log: Log::default(),
+            ramps: Default::default(),
+            series: Vec::new(),
+        })
     }
 
     /// Runs every step, reporting progress.
@@ -162,6 +179,9 @@ impl<'a> Engine<'a> {
             let settled = self.step(step, now).map_err(|e| self.at_step(step, now, e))?;
             if !settled {
                 non_converged.push(step);
+            }
+            if self.scenario.engine.series {
+                self.record_series(step, now)?;
             }
             progress.step_done(step + 1, steps);
         }
@@ -319,8 +339,13 @@ impl<'a> Engine<'a> {
         let step = self.scenario.step_secs;
         for (index, shock) in self.scenario.shocks.iter().enumerate() {
             let starts_now = shock.at_secs >= now && shock.at_secs < now + step;
-            let ramping = matches!(shock.kind, ShockKind::Price { over_secs, .. }
-                if shock.at_secs < now && now < shock.at_secs + over_secs);
+            let ramping = match shock.kind {
+                ShockKind::Price { over_secs, .. } => {
+                    shock.at_secs < now && now < shock.at_secs + over_secs
+                }
+                ShockKind::PricePath { .. } => shock.at_secs < now,
+                _ => false,
+            };
             if !starts_now && !ramping {
                 continue;
             }
@@ -417,6 +442,16 @@ impl<'a> Engine<'a> {
                 }
                 ShockKind::Funding { venue, market, premium } => {
                     self.set_premium(venue, market, *premium);
+                }
+                ShockKind::PricePath { points, fill, .. } => {
+                    let t = self.snapshot.timestamp.saturating_add(now);
+                    for (token, price) in path_prices(points, *fill, t) {
+                        if let Some(id) = id {
+                            self.log.mark(Quantity::Price(token.clone()), id);
+                        }
+                        let cause = Quantity::Price(token.clone());
+                        self.set_fair(&token, price, &[cause], "price path")?;
+                    }
                 }
                 ShockKind::Sell { venue, amount } => {
                     let token = self.world.venues[venue].base.clone();
@@ -564,6 +599,7 @@ impl<'a> Engine<'a> {
             first_break,
             entities,
             contagion,
+            series: self.series,
         })
     }
 }
@@ -613,6 +649,7 @@ fn shock_entity(kind: &ShockKind) -> String {
         | ShockKind::Sell { venue, .. }
         | ShockKind::Funding { venue, .. } => venue.clone(),
         ShockKind::Oracle { oracle, .. } => oracle.clone(),
+        ShockKind::PricePath { csv, .. } => csv.clone(),
     }
 }
 
@@ -632,5 +669,6 @@ fn describe(kind: &ShockKind) -> String {
         ShockKind::Funding { venue, market, premium } => {
             format!("{venue} {market} funding premium {premium}")
         }
+        ShockKind::PricePath { csv, fill, .. } => format!("prices replayed from {csv} ({fill:?})"),
     }
 }

@@ -60,6 +60,9 @@ pub struct EngineOptions {
     /// What one liquidation costs a liquidator in gas, USD.
     #[serde(default = "EngineOptions::default_gas")]
     pub liquidation_gas_usd: Decimal,
+    /// Record per-step figures in the report ([`crate::report::SeriesPoint`]), for a backtest.
+    #[serde(default, skip_serializing_if = "std::ops::Not::not")]
+    pub series: bool,
 }
 
 impl EngineOptions {
@@ -77,6 +80,7 @@ impl Default for EngineOptions {
         Self {
             max_iterations: Self::default_max_iterations(),
             liquidation_gas_usd: Self::default_gas(),
+            series: false,
         }
     }
 }
@@ -153,6 +157,22 @@ pub enum ShockKind {
         /// Whole tokens sold.
         amount: Decimal,
     },
+    /// Market prices replayed from a series of samples (timestamp, token, USD price), step by
+    /// step from `at_secs` on; oracles then follow by their own kind (a hardcoded oracle stays).
+    /// The step at scenario time `t` reads the samples at Unix time `snapshot.timestamp + t`;
+    /// before a token's first sample its price is left alone, after its last it holds.
+    PricePath {
+        /// The CSV file (`timestamp,symbol,price`, a header, `symbol` a token id of the
+        /// snapshot), relative to the scenario file. The scenario's reader loads it into
+        /// `points`; the orchestrator reads no files.
+        csv: String,
+        /// How steps between samples are priced.
+        #[serde(default)]
+        fill: PathFill,
+        /// The samples, as loaded from `csv`.
+        #[serde(default, skip_serializing_if = "Vec::is_empty")]
+        points: Vec<PricePoint>,
+    },
     /// A perp market's averaged funding premium from now on (Hyperliquid's rule turns it into
     /// hourly payments: `(P + clamp(0.01% - P, ±0.05%)) / 8`, capped at 4%).
     Funding {
@@ -163,6 +183,62 @@ pub enum ShockKind {
         /// The averaged premium per 8-hour interval (`-0.001` = -0.1%).
         premium: Decimal,
     },
+}
+
+/// One sample of a price path.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct PricePoint {
+    /// Unix time, seconds.
+    pub timestamp: u64,
+    /// The token (a token id of the snapshot).
+    pub token: String,
+    /// USD per whole token.
+    pub price_usd: Decimal,
+}
+
+/// How a price path prices the steps between its samples.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum PathFill {
+    /// The last sample at or before the step.
+    #[default]
+    Hold,
+    /// Linear between the samples either side of the step.
+    Interpolate,
+}
+
+/// Each token's price on a path at Unix time `t`, in token order: the last sample at or
+/// before `t` (`Hold`) or the line between it and the next (`Interpolate`); a token whose first
+/// sample is after `t` is left out.
+pub fn path_prices(points: &[PricePoint], fill: PathFill, t: u64) -> Vec<(String, Decimal)> {
+    let mut around: std::collections::BTreeMap<&str, (Option<&PricePoint>, Option<&PricePoint>)> =
+        std::collections::BTreeMap::new();
+    for p in points {
+        let (before, after) = around.entry(p.token.as_str()).or_default();
+        if p.timestamp <= t {
+            if before.is_none_or(|b| b.timestamp <= p.timestamp) {
+                *before = Some(p);
+            }
+        } else if after.is_none_or(|a| a.timestamp > p.timestamp) {
+            *after = Some(p);
+        }
+    }
+    around
+        .into_iter()
+        .filter_map(|(token, (before, after))| {
+            let before = before?;
+            let price = match (fill, after) {
+                (PathFill::Interpolate, Some(after)) if after.timestamp > before.timestamp => {
+                    let span = Decimal::from(after.timestamp - before.timestamp);
+                    let done = Decimal::from(t - before.timestamp);
+                    before.price_usd + (after.price_usd - before.price_usd) * done / span
+                }
+                _ => before.price_usd,
+            };
+            Some((token.to_owned(), price))
+        })
+        .collect()
 }
 
 /// What a scenario does to an oracle.
@@ -351,6 +427,31 @@ impl Scenario {
                         Some(_) => {}
                     }
                 }
+                ShockKind::PricePath { csv, points, .. } => {
+                    if points.is_empty() {
+                        push(
+                            at("points"),
+                            format!("expected price samples (read from {csv:?}), found none"),
+                        );
+                    }
+                    for (j, point) in points.iter().enumerate() {
+                        if !known(&tokens, &point.token) {
+                            push(
+                                format!("shocks[{i}].points[{j}].token"),
+                                format!(
+                                    "expected a token of the snapshot, found {:?}",
+                                    point.token
+                                ),
+                            );
+                        }
+                        if let Err(expected) = limits::price(point.price_usd) {
+                            push(
+                                format!("shocks[{i}].points[{j}].price_usd"),
+                                format!("expected {expected}, found {}", point.price_usd),
+                            );
+                        }
+                    }
+                }
             }
         }
         problems
@@ -413,4 +514,36 @@ fn depth_factor(value: Decimal) -> Result<(), String> {
 /// An averaged funding premium per 8 hours, -1 to 1 (Hyperliquid caps the rate at 4% an hour).
 fn premium_range(value: Decimal) -> Result<(), String> {
     limits::within(value, -Decimal::ONE, Decimal::ONE, "a premium from -1 to 1")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn point(timestamp: u64, token: &str, price: i64) -> PricePoint {
+        PricePoint { timestamp, token: token.into(), price_usd: Decimal::from(price) }
+    }
+
+    #[test]
+    fn a_path_holds_or_interpolates_between_samples() {
+        // a: 10 at t=100, 20 at t=200; b: 5 at t=150 (in any order).
+        let points = [point(200, "a", 20), point(150, "b", 5), point(100, "a", 10)];
+        // Before every sample: nothing. Before b's first sample: only a.
+        assert!(path_prices(&points, PathFill::Hold, 99).is_empty());
+        assert_eq!(path_prices(&points, PathFill::Hold, 125), [("a".into(), Decimal::TEN)]);
+        // At 175, a is three quarters of the way from 100 to 200: 10 + (20 - 10) * 75 / 100.
+        assert_eq!(
+            path_prices(&points, PathFill::Interpolate, 175),
+            [("a".into(), Decimal::new(175, 1)), ("b".into(), Decimal::from(5))]
+        );
+        assert_eq!(
+            path_prices(&points, PathFill::Hold, 175),
+            [("a".into(), Decimal::TEN), ("b".into(), Decimal::from(5))]
+        );
+        // After the last sample both hold.
+        assert_eq!(
+            path_prices(&points, PathFill::Interpolate, 1_000),
+            [("a".into(), Decimal::from(20)), ("b".into(), Decimal::from(5))]
+        );
+    }
 }

@@ -59,18 +59,21 @@ pub(crate) fn snapshot(
         total_borrow_assets: Raw(debt_raw),
         total_borrow_shares: Raw(debt_raw * U256::from(1_000_000u64)),
         fee: Raw(U256::ZERO),
+        irm: None,
         positions: vec![
             MorphoPositionSpec {
                 account: account(1),
                 supply_shares: Raw(U256::ZERO),
                 borrow_shares: Raw(debt_raw * U256::from(1_000_000u64)),
                 collateral: Raw(U256::from(collateral) * wad),
+                source: None,
             },
             MorphoPositionSpec {
                 account: account(2),
                 supply_shares: Raw(supply_raw * U256::from(1_000_000u64)),
                 borrow_shares: Raw(U256::ZERO),
                 collateral: Raw(U256::ZERO),
+                source: None,
             },
         ],
     };
