@@ -5,7 +5,7 @@
 //! Debt is the protocol's debt value at its oracles' prices (USD).
 
 use super::{
-    MarketBands, MarketLevel, OracleMode, PositionBand, kind_name, least_healthy_price, model, mul,
+    MarketBands, MarketLevel, OracleMode, PositionBand, kind_name, least_healthy_price, model,
     whole,
 };
 use crate::{
@@ -144,8 +144,7 @@ pub(super) fn book_bands<M: CascadeMarket>(
         };
         let (mut count, mut collateral, mut debt) = (0, Decimal::ZERO, Decimal::ZERO);
         // Liquidatable at `x`: always, or strictly below its liquidation price.
-        for (root, c, d) in points.iter().filter(|(root, _, _)| root.is_none_or(|r| x < r)) {
-            let _ = root;
+        for (_, c, d) in points.iter().filter(|(root, _, _)| root.is_none_or(|r| x < r)) {
             count += 1;
             collateral = super::add(id, "collateral", collateral, *c)?;
             debt = super::add(id, "debt", debt, *d)?;
@@ -156,7 +155,8 @@ pub(super) fn book_bands<M: CascadeMarket>(
             positions: count,
             collateral,
             debt,
-            debt_usd: mul(id, "debt in USD", debt, Decimal::ONE)?,
+            // The protocol's debt value is already USD.
+            debt_usd: debt,
         });
     }
     Ok(Some(MarketBands {

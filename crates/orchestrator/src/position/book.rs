@@ -138,12 +138,17 @@ pub(super) fn book_report<M: CascadeMarket>(
 /// `part / whole` rounded to 4 places; 0 when `whole` is 0 (the close factor and the bonus as
 /// the outcome shows them).
 fn ratio(part: U256, whole: U256) -> Decimal {
-    let (Ok(p), Ok(w)) = (u128::try_from(part), u128::try_from(whole)) else {
+    let (Ok(p), Ok(w)) = (i128::try_from(part), i128::try_from(whole)) else {
         return Decimal::ZERO;
     };
-    match (Decimal::from_i128_with_scale(p as i128, 0), Decimal::from_i128_with_scale(w as i128, 0))
-    {
-        (_, w) if w.is_zero() => Decimal::ZERO,
-        (p, w) => p.checked_div(w).map_or(Decimal::ZERO, |r| r.round_dp(4)),
+    let (Ok(p), Ok(w)) =
+        (Decimal::try_from_i128_with_scale(p, 0), Decimal::try_from_i128_with_scale(w, 0))
+    else {
+        return Decimal::ZERO;
+    };
+    if w.is_zero() {
+        Decimal::ZERO
+    } else {
+        p.checked_div(w).map_or(Decimal::ZERO, |r| r.round_dp(4))
     }
 }
