@@ -6,7 +6,7 @@
 //! The position comes from a snapshot ([`from_snapshot`]), from figures ([`morpho`]), or from
 //! holdings on the real Aave v3 reserves of a market fixture ([`aave`]). It lives here rather
 //! than in `faultline-lending` because the snapshot path reads markets exactly as the stress
-//! engine builds them ([`crate::models`]); the Aave and Morpho parts only call the lending
+//! engine builds them (`models`); the Aave and Morpho parts only call the lending
 //! crate's public API.
 
 mod book;
