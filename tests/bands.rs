@@ -67,3 +67,29 @@ fn bands_bad_inputs() {
     let err = fails(&["bands", "--asset", "sdeUSD", "--grid", "1"]);
     assert!(err.contains("grid: expected between 2 and 10000 levels, found 1"), "{err}");
 }
+
+/// WETH on the 10-10 snapshot's Aave v3 pool: every borrower with WETH collateral is solved on
+/// the pool's own health factor, so the curve starts with the borrowers liquidatable already and
+/// only grows as WETH falls (its push-feed oracle follows the market).
+#[test]
+fn weth_bands_on_the_ten_ten_aave_pool() {
+    let report = json(&[
+        "bands",
+        "--snapshot",
+        "fixtures/snapshots/ten-ten-2025.json",
+        "--asset",
+        "WETH",
+        "--format",
+        "json",
+    ]);
+    let market = &report["markets"][0];
+    assert_eq!(market["protocol"], "aave_v3");
+    assert_eq!(market["oracle"], "aave-weth-usd");
+    assert_eq!(market["lltv"], "0.83");
+    let levels = market["levels"].as_array().unwrap();
+    let count = |i: usize| levels[i]["positions"].as_u64().unwrap();
+    assert!((1..levels.len()).all(|i| count(i) >= count(i - 1)), "{levels:?}");
+    // A real curve: a 50% fall puts borrowers in play that no fall does.
+    assert!(count(levels.len() - 1) > count(0), "{levels:?}");
+    assert!(market["borrowers"].as_u64().unwrap() > 0);
+}

@@ -60,7 +60,7 @@ pub(crate) struct SnapshotArgs {
     /// The Multicall3 contract calls are batched through.
     #[arg(long, value_name = "ADDRESS", default_value_t = faultline_onchain::MULTICALL3, value_parser = parse_address)]
     multicall: Address,
-    /// The snapshot's name (default: "<chain> block N").
+    /// The snapshot's name (default: "`<chain> block N`").
     #[arg(long)]
     name: Option<String>,
     /// Retries of a failed request (with exponential backoff from 250 ms).

@@ -467,8 +467,9 @@ impl CometMarket {
         Ok(signed(self.base_balance)? - signed(supply)? + signed(borrow)?)
     }
 
-    /// `quoteCollateral(asset, baseAmount)`.
-    pub fn quote_collateral(&self, i: usize, base_amount: U256) -> Result<U256> {
+    /// `quoteCollateral`'s store-front price of asset `i`:
+    /// `mulFactor(price, 1e18 − mulFactor(storeFrontPriceFactor, 1e18 − liquidationFactor))`.
+    fn discounted_price(&self, i: usize) -> Result<(&CometAsset, U256)> {
         let a = self
             .config
             .assets
@@ -476,9 +477,41 @@ impl CometMarket {
             .ok_or_else(|| Error::invalid("asset", "a configured asset index", i))?;
         let discount =
             mul_factor(self.config.store_front_price_factor, FACTOR_SCALE - a.liquidation_factor)?;
-        let discounted = mul_factor(a.price, FACTOR_SCALE - discount)?;
+        Ok((a, mul_factor(a.price, FACTOR_SCALE - discount)?))
+    }
+
+    /// `quoteCollateral(asset, baseAmount)`.
+    pub fn quote_collateral(&self, i: usize, base_amount: U256) -> Result<U256> {
+        let (a, discounted) = self.discounted_price(i)?;
         let numerator = m(m(self.config.base_price, base_amount, "quote")?, a.scale, "quote")?;
         d(d(numerator, discounted, "quote")?, self.config.base_scale, "quote")
+    }
+
+    /// The base amount whose [`Self::quote_collateral`] is at most `collateral` units of asset
+    /// `i`: `⌊collateral · discountedPrice · baseScale / (basePrice · assetScale)⌋`, inverting
+    /// `quoteCollateral`'s `⌊⌊basePrice · baseAmount · assetScale / discountedPrice⌋ /
+    /// baseScale⌋` (each floor can only lower the quote, so the quote stays within
+    /// `collateral`); zero when the base price is zero.
+    pub fn base_for_collateral(&self, i: usize, collateral: U256) -> Result<U256> {
+        let (a, discounted) = self.discounted_price(i)?;
+        let denominator = m(self.config.base_price, a.scale, "buyCollateral base amount")?;
+        if denominator.is_zero() {
+            return Ok(U256::ZERO);
+        }
+        let numerator = m(
+            m(collateral, discounted, "buyCollateral base amount")?,
+            self.config.base_scale,
+            "buyCollateral base amount",
+        )?;
+        d(numerator, denominator, "buyCollateral base amount")
+    }
+
+    /// `getCollateralReserves(asset)`: what the contract holds of asset `i` beyond what users
+    /// have pledged (absorbed collateral nobody has bought yet).
+    pub fn collateral_reserves(&self, i: usize) -> U256 {
+        let held = self.collateral_balance.get(i).copied().unwrap_or_default();
+        let owed = self.total_collateral.get(i).copied().unwrap_or_default();
+        held.saturating_sub(owed)
     }
 
     /// `buyCollateral(asset, minAmount = 0, baseAmount)`: returns the collateral bought.

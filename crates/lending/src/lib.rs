@@ -6,6 +6,8 @@
 //! - [`comet`]: Compound v3 (Comet): collateralisation, `absorb`, the store front, kinked rates.
 //! - [`euler`]: Euler v2 liquidation: ramped LTV, Dutch-auction discount, debt takeover, socialisation.
 //! - [`bands`]: liquidation bands, solving each position's liquidation price once.
+//! - [`cascade`]: what a stress cascade asks of every protocol ([`cascade::CascadeMarket`]):
+//!   borrowers, the liquidation a liquidator would choose, its outcome, where bad debt lands.
 //! - [`metamorpho`]: MetaMorpho v1.0/v1.1 vaults: total assets, fee, bad debt, withdrawable liquidity.
 //! - [`aave`]: Aave v3 with the rounding of v3.3, v3.4 or v3.5+, and the fixture loader.
 //!
@@ -15,6 +17,7 @@
 
 pub mod aave;
 pub mod bands;
+pub mod cascade;
 pub mod comet;
 pub mod error;
 pub mod euler;

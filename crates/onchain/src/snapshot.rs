@@ -78,7 +78,7 @@ pub struct UsdPrice {
 /// What to read.
 #[derive(Debug, Clone)]
 pub struct Request {
-    /// The snapshot's name; `None` for "<chain> block N".
+    /// The snapshot's name; `None` for "`<chain> block N`".
     pub name: Option<String>,
     /// The Morpho Blue contract.
     pub morpho: Address,

@@ -11,7 +11,8 @@ use crate::{
 };
 use alloy_primitives::I256;
 use alloy_primitives::{Address, U256};
-use faultline_core::{Rounding, decimal::from_decimal};
+use faultline_core::{OraclePrice, Price, Rounding};
+use faultline_lending::LendingMarket;
 use faultline_lending::aave::{
     AavePool, AaveVersion, EModeCategory, RateStrategy, Reserve, ReserveConfig, ReserveState, User,
 };
@@ -25,13 +26,13 @@ fn model(entity: &str, error: impl std::error::Error + Send + Sync + 'static) ->
     Error::Model { entity: entity.to_owned(), source: Box::new(error) }
 }
 
-/// Morpho's oracle scale for a collateral priced at `price` loan tokens per whole collateral
-/// token: `price · 10^(36 + loan decimals − collateral decimals)`, rounded down.
-pub(crate) fn morpho_price(entity: &str, price: Decimal, loan: u8, collateral: u8) -> Result<U256> {
-    let scale = 36 + i16::from(loan) - i16::from(collateral);
-    let scale = u8::try_from(scale)
-        .map_err(|_| Error::Overflow { entity: entity.to_owned(), what: "oracle scale" })?;
-    from_decimal(price.max(Decimal::ZERO), scale, Rounding::Down).map_err(|e| model(entity, e))
+/// A decimal price per whole token, exactly (its own scale), as the protocol models' oracle
+/// setters take it (each rounds it into its own oracle scale); negative figures count as zero.
+pub(crate) fn whole_price(entity: &str, value: Decimal) -> Result<Price> {
+    let value = value.max(Decimal::ZERO);
+    let places = u8::try_from(value.scale())
+        .map_err(|_| Error::Overflow { entity: entity.to_owned(), what: "price scale" })?;
+    Price::from_decimal(value, places, Rounding::Down).map_err(|e| model(entity, e))
 }
 
 /// The token's address, or a stand-in derived from its position when it has none (the model
@@ -62,8 +63,12 @@ pub(crate) fn morpho_market(
             }
         })
     };
-    let price =
-        morpho_price(id, answer, decimals(&spec.loan_token)?, decimals(&spec.collateral_token)?)?;
+    let price = faultline_lending::morpho::oracle_price(
+        whole_price(id, answer)?,
+        decimals(&spec.loan_token)?,
+        decimals(&spec.collateral_token)?,
+    )
+    .map_err(|e| model(id, e))?;
     let params = MarketParams {
         loan_token: address_of(snapshot, &spec.loan_token),
         collateral_token: address_of(snapshot, &spec.collateral_token),
@@ -91,12 +96,6 @@ pub(crate) fn morpho_market(
     });
     MorphoMarket::from_positions(params, state, positions, Irm::None, price, snapshot.timestamp)
         .map_err(|e| model(id, e))
-}
-
-/// An Aave oracle answer: USD per whole token with 8 decimals (`AaveOracle`'s base currency),
-/// rounded down.
-pub(crate) fn aave_price(entity: &str, usd: Decimal) -> Result<U256> {
-    from_decimal(usd.max(Decimal::ZERO), 8, Rounding::Down).map_err(|e| model(entity, e))
 }
 
 /// A bitmap of reserve ids (`EModeCategory` collateral and borrowable sets).
@@ -176,7 +175,8 @@ pub(crate) fn aave_pool(
             },
             strategy: flat,
             state,
-            price: aave_price(id, answer(&r.oracle)?)?,
+            // Set below through the pool's own oracle setter.
+            price: U256::ZERO,
         });
     }
     let e_modes = spec
@@ -194,6 +194,10 @@ pub(crate) fn aave_pool(
         .collect();
     let mut pool =
         AavePool::new(version, reserves, e_modes, snapshot.timestamp).map_err(|e| model(id, e))?;
+    for r in &spec.reserves {
+        let price = OraclePrice(whole_price(id, answer(&r.oracle)?)?);
+        pool.set_oracle_price(address_of(snapshot, &r.token), price).map_err(|e| model(id, e))?;
+    }
     let reserve_id = |token: &str| -> Result<u16> {
         spec.reserves
             .iter()
@@ -272,7 +276,8 @@ pub(crate) fn comet_market(
         assets.push(CometAsset {
             asset: address_of(snapshot, &a.token),
             scale: scale_of(id, decimals_of(snapshot, id, &a.token)?)?,
-            price: aave_price(id, answer(&a.oracle)?)?,
+            // Set below through the market's own oracle setter.
+            price: U256::ZERO,
             borrow_collateral_factor: a.borrow_collateral_factor.0,
             liquidate_collateral_factor: a.liquidate_collateral_factor.0,
             liquidation_factor: a.liquidation_factor.0,
@@ -281,7 +286,7 @@ pub(crate) fn comet_market(
     let config = CometConfig {
         base_token: address_of(snapshot, &spec.base_token),
         base_scale: scale_of(id, decimals_of(snapshot, id, &spec.base_token)?)?,
-        base_price: aave_price(id, answer(&spec.base_oracle)?)?,
+        base_price: U256::ZERO,
         store_front_price_factor: spec.store_front_price_factor.0,
         target_reserves: spec.target_reserves.0,
         base_borrow_min: spec.base_borrow_min.0,
@@ -291,6 +296,11 @@ pub(crate) fn comet_market(
     };
     let mut market = CometMarket::new(config, spec.base_balance.0, snapshot.timestamp)
         .map_err(|e| model(id, e))?;
+    let feeds = spec.assets.iter().map(|a| (&a.token, &a.oracle));
+    for (token, oracle) in feeds.chain([(&spec.base_token, &spec.base_oracle)]) {
+        let price = OraclePrice(whole_price(id, answer(oracle)?)?);
+        market.set_oracle_price(address_of(snapshot, token), price).map_err(|e| model(id, e))?;
+    }
     market.set_totals(
         spec.base_supply_index.0,
         spec.base_borrow_index.0,
@@ -317,17 +327,6 @@ pub(crate) fn comet_market(
     Ok(market)
 }
 
-/// An Euler price: unit of account (USD, 18 decimals) per raw unit of a token with `decimals`,
-/// scaled by 1e18 (`getQuote(amount) = amount · price / 1e18`), so `36 − decimals` places,
-/// rounded down.
-pub(crate) fn euler_price(entity: &str, usd: Decimal, decimals: u8) -> Result<U256> {
-    let places = 36u8.checked_sub(decimals).ok_or_else(|| Error::Overflow {
-        entity: entity.to_owned(),
-        what: "token decimals above 36",
-    })?;
-    from_decimal(usd.max(Decimal::ZERO), places, Rounding::Down).map_err(|e| model(entity, e))
-}
-
 /// The account the cascade's Euler liquidators act from (`liquidator` of
 /// [`EulerVault`]): any address no position uses.
 pub(crate) const EULER_LIQUIDATOR: Address = Address::new([0xee; 20]);
@@ -346,7 +345,8 @@ pub(crate) fn euler_vault(
         let decimals = decimals_of(snapshot, id, &c.token)?;
         collaterals.push(EulerCollateral {
             vault: address_of(snapshot, &c.token),
-            price: euler_price(id, answer(&c.oracle)?, decimals)?,
+            // Set below through the vault's own oracle setter.
+            price: U256::ZERO,
             decimals,
             ltv: LtvConfig {
                 borrow_ltv: c.borrow_ltv,
@@ -357,17 +357,17 @@ pub(crate) fn euler_vault(
             },
         });
     }
-    let liability = euler_price(id, answer(&spec.asset_oracle)?, asset_decimals)?;
-    let mut vault = EulerVault::new(
-        Some(liability),
-        collaterals,
-        spec.max_liquidation_discount,
-        snapshot.timestamp,
-    );
+    let mut vault =
+        EulerVault::new(None, collaterals, spec.max_liquidation_discount, snapshot.timestamp);
     vault.socialize_debt = spec.socialize_debt;
     vault.asset = address_of(snapshot, &spec.asset);
     vault.asset_decimals = asset_decimals;
     vault.liquidator = EULER_LIQUIDATOR;
+    let oracles = spec.collaterals.iter().map(|c| (&c.token, &c.oracle));
+    for (token, oracle) in oracles.chain([(&spec.asset, &spec.asset_oracle)]) {
+        let price = OraclePrice(whole_price(id, answer(oracle)?)?);
+        vault.set_oracle_price(address_of(snapshot, token), price).map_err(|e| model(id, e))?;
+    }
     vault.cash = spec.cash.0;
     vault.total_shares = spec.total_shares.0;
     let listed: Vec<&str> = spec.collaterals.iter().map(|c| c.token.as_str()).collect();

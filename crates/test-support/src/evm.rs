@@ -168,7 +168,7 @@ impl Evm {
         self.provider.call(tx).await.map_err(|e| Error::rpc("eth_call", e))
     }
 
-    /// Runs every call against `to` (a contract that inherits `Batch`), [`BATCH_SIZE`] per
+    /// Runs every call against `to` (a contract that inherits `Batch`), `BATCH_SIZE` per
     /// round trip, and returns each outcome in order.
     pub async fn batch(&self, to: Address, calls: &[Bytes]) -> Result<Vec<Outcome>> {
         let mut outcomes = Vec::with_capacity(calls.len());

@@ -151,12 +151,12 @@ impl AaveVersion {
     }
 
     /// aToken `balanceOf`: `rayMul` (≤v3.4) or `rayMulFloor`.
-    fn a_balance(self, scaled: U256, index: U256) -> Result<U256> {
+    pub(crate) fn a_balance(self, scaled: U256, index: U256) -> Result<U256> {
         Ok(ray_mul(scaled, index, self.pick(H, Rounding::Down))?)
     }
 
     /// Variable-debt `balanceOf`: `rayMul` (≤v3.4) or `rayMulCeil`.
-    fn v_balance(self, scaled: U256, index: U256) -> Result<U256> {
+    pub(crate) fn v_balance(self, scaled: U256, index: U256) -> Result<U256> {
         Ok(ray_mul(scaled, index, self.pick(H, Rounding::Up))?)
     }
 

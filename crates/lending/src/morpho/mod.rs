@@ -205,6 +205,20 @@ pub struct MorphoMarket {
     journal: Option<Vec<(Address, Option<Position>)>>,
 }
 
+/// Morpho's oracle scale for `price` loan tokens per whole collateral token (an oracle's
+/// answer): `price · 10^(36 + loan decimals − collateral decimals)`, rounded down as the oracle
+/// contract's scale factor truncates.
+pub fn oracle_price(
+    price: faultline_core::Price,
+    loan_decimals: u8,
+    collateral_decimals: u8,
+) -> Result<U256> {
+    let scale = 36 + i16::from(loan_decimals) - i16::from(collateral_decimals);
+    let scale = u8::try_from(scale)
+        .map_err(|_| Error::invalid("decimals", "an oracle scale within 0..=255", scale))?;
+    Ok(price.rescale(scale, faultline_core::Rounding::Down)?.raw())
+}
+
 impl MorphoMarket {
     /// `createMarket` at time `now`, with the oracle at `price` (loan units per collateral unit
     /// times 1e36). The LLTV must be one governance could enable (`< 1e18`).
@@ -747,7 +761,7 @@ impl MorphoMarket {
         }
     }
 
-    fn liquidation_summary(
+    pub(crate) fn liquidation_summary(
         &self,
         borrower: Address,
         out: &LiquidateOutcome,

@@ -92,9 +92,9 @@ impl Engine<'_> {
             | BackingItemSpec::ReserveFund { value_usd } => *value_usd,
             BackingItemSpec::DeltaNeutralBook { book } => self.book_backing(book)?,
             BackingItemSpec::LendingSupply { market, account } => {
-                let m = &self.world.markets[market];
-                let state = m.morpho.state();
-                let shares = m.morpho.position(account.0).supply_shares;
+                let m = self.world.morpho(market)?.model.market();
+                let state = m.state();
+                let shares = m.position(account.0).supply_shares;
                 let assets =
                     to_assets_down(shares, state.total_supply_assets, state.total_supply_shares)
                         .map_err(|e| super::model(issuer, e))?;
@@ -107,15 +107,15 @@ impl Engine<'_> {
     /// lender, USD: lenders share the market's uncovered debt pro rata to their supply. Issuers'
     /// `LendingSupply` items and vaults' economic value both use it.
     pub(super) fn recoverable_usd(&self, market: &str, assets: U256) -> Result<Decimal> {
-        let m = &self.world.markets[market];
-        let state = m.morpho.state();
-        let loan = &self.world.tokens[&m.loan];
+        let m = self.world.morpho(market)?;
+        let state = m.model.market().state();
+        let loan = &self.world.tokens[&m.loan().token];
         let assets = whole(market, assets, loan.decimals)?;
         let supplied = whole(market, state.total_supply_assets, loan.decimals)?;
         let loss_share = if supplied.is_zero() {
             Decimal::ZERO
         } else {
-            (m.economic_bad_debt_usd / (supplied * loan.price)).min(Decimal::ONE)
+            (m.book.economic_bad_debt_usd / (supplied * loan.price)).min(Decimal::ONE)
         };
         Ok(assets * loan.price * (Decimal::ONE - loss_share))
     }

@@ -1,238 +1,271 @@
-//! Lending markets in the cascade: liquidations by profit-seeking liquidators, the ones that
-//! should have happened and did not, economic bad debt, and lenders who cannot leave.
+//! One lending pass for every protocol, driven through
+//! [`faultline_lending::cascade::CascadeMarket`]: sync the oracles, then for each borrower the
+//! protocol names, its verdicts by the oracle and at market, the liquidation a liquidator would
+//! choose, the preview, the profit gate (an absorption is not gated), execution, the record and
+//! the sale of the seized collateral into its venue; then the market's uncovered debt. A borrower
+//! the market calls liquidatable and the oracle does not, or that nobody can profitably
+//! liquidate, is a missed liquidation. What differs by protocol is in the lending crate; the
+//! protocol hooks left here ([`Protocol`]) are the Morpho lender run and the Comet store front.
 
-use super::at_risk::Candidate;
-use super::world::ScanKey;
 use super::{
     Engine,
     log::Quantity,
-    model, settled, usd,
-    world::{morpho_price, whole},
+    markets::{Kind, Live, Market},
+    model, model_missing, settled, usd,
+    world::whole,
 };
 use crate::{
     Result,
     report::{EventKind, MissReason},
 };
-use alloy_primitives::{Address, U256};
-use faultline_core::math::{Rounding, mul_div};
-use faultline_lending::morpho::{ORACLE_PRICE_SCALE, Position};
+use alloy_primitives::Address;
+use faultline_lending::{
+    Liquidation,
+    cascade::{AaveBook, Amount, BadDebtRule, Candidate, CascadeMarket, Choice, EulerBook, Style},
+};
 use rust_decimal::Decimal;
 
-/// A borrower's position valued at market, USD.
-struct Valued {
+/// A liquidation that should have happened and did not.
+struct Miss {
+    borrower: Address,
+    reason: MissReason,
+    /// Debt, USD at market.
     debt_usd: Decimal,
+    /// Collateral, USD at market.
     collateral_usd: Decimal,
-    /// Healthy by the protocol's oracle.
-    healthy_by_oracle: bool,
-    /// Healthy at the market price.
-    healthy_at_market: bool,
 }
 
-/// A liquidation that should have happened and did not.
-pub(super) struct Miss {
-    pub(super) borrower: Address,
-    pub(super) reason: MissReason,
-    /// Debt, USD at market.
-    pub(super) debt_usd: Decimal,
-    /// Collateral, USD at market.
-    pub(super) collateral_usd: Decimal,
-    /// Why an oracle-above-market miss happened, in the protocol's words ("its oracle still
-    /// reports it healthy"; Aave: "its oracles still report it healthy").
-    pub(super) oracle_says_healthy: &'static str,
+/// What the engine adds to a protocol: its place in the round and the steps around the shared
+/// pass that only it has.
+pub(super) trait Protocol: CascadeMarket + Sized {
+    const KIND: Kind;
+    /// What the pass depends on, when a pass over unchanged inputs can be skipped.
+    fn scan_key(_: &Engine<'_>, _: &Live<Self>) -> Option<super::markets::ScanKey> {
+        None
+    }
+    /// After the borrowers, before the losses (Comet: the store front and its reserves).
+    fn after_visits(_: &mut Engine<'_>, _: &str, _: &mut Live<Self>) -> Result<()> {
+        Ok(())
+    }
+    /// After the losses (Morpho: lenders run, funds frozen).
+    fn after_losses(_: &mut Engine<'_>, _: &str, _: &mut Live<Self>) -> Result<()> {
+        Ok(())
+    }
+}
+
+impl Protocol for AaveBook {
+    const KIND: Kind = Kind::Aave;
+}
+
+impl Protocol for EulerBook {
+    const KIND: Kind = Kind::Euler;
 }
 
 impl Engine<'_> {
-    /// One pass over every market whose inputs moved since its last quiet pass.
+    /// One pass over every lending market, protocol by protocol, each in id order.
     pub(super) fn run_lending(&mut self) -> Result<()> {
-        for id in self.world.markets.keys().cloned().collect::<Vec<_>>() {
-            self.sync_oracle(&id)?;
-            let before = self.scan_key(&id);
-            if self.world.markets[&id].settled_at == Some(before) {
-                continue;
-            }
-            for candidate in self.candidates(&id)? {
-                self.visit_borrower(&id, &candidate)?;
-            }
-            self.account_losses(&id)?;
-            let after = self.scan_key(&id);
-            if let Some(m) = self.world.markets.get_mut(&id) {
-                m.settled_at = (after == before).then_some(after);
-            }
-        }
-        Ok(())
-    }
-
-    fn scan_key(&self, id: &str) -> ScanKey {
-        let m = &self.world.markets[id];
-        ScanKey {
-            oracle: m.morpho.price(),
-            collateral_usd: self.world.tokens[&m.collateral].price,
-            loan_usd: self.world.tokens[&m.loan].price,
-            totals: *m.morpho.state(),
-        }
-    }
-
-    /// The collateral's market price in the loan token, in Morpho's oracle scale.
-    fn market_raw(&self, id: &str) -> Result<U256> {
-        let m = &self.world.markets[id];
-        let loan = &self.world.tokens[&m.loan];
-        let collateral = &self.world.tokens[&m.collateral];
-        let market_price =
-            if loan.price.is_zero() { collateral.price } else { collateral.price / loan.price };
-        morpho_price(id, market_price, loan.decimals, collateral.decimals)
-    }
-
-    /// Borrowers the oracle or the market price calls unhealthy, by the contract's own integer
-    /// health check, in decreasing debt per collateral. The sorted index narrows the check to
-    /// the borrowers near or past the lower of the two prices. Within a pass the set can only
-    /// shrink (a repayment or a bad-debt write-off never raises anyone's debt per share), and a
-    /// borrower pushed under by this pass's own sales is found by the next round.
-    fn candidates(&self, id: &str) -> Result<Vec<Candidate>> {
-        let m = &self.world.markets[id];
-        let (oracle_raw, market_raw) = (m.morpho.price(), self.market_raw(id)?);
-        let lltv = m.morpho.params().lltv;
-        let mut found = Vec::new();
-        for candidate in m.at_risk.at(id, &m.morpho, oracle_raw.min(market_raw), lltv)? {
-            let position = candidate.position;
-            debug_assert_eq!(
-                (position.borrow_shares, position.collateral),
-                {
-                    let p = m.morpho.position(candidate.account);
-                    (p.borrow_shares, p.collateral)
-                },
-                "the index's copy is the market's position"
-            );
-            let debt = m.morpho.debt_of(&position).map_err(|e| model(id, e))?;
-            let unhealthy = |price| -> Result<bool> {
-                Ok(m.morpho.max_borrow_of(&position, price).map_err(|e| model(id, e))? < debt)
+        for id in self.world.market_order.clone() {
+            let mut market = self.world.markets.remove(&id).ok_or_else(|| model_missing(&id))?;
+            let done = match &mut market {
+                Market::Morpho(live) => self.pass(&id, live),
+                Market::Aave(live) => self.pass(&id, live),
+                Market::Comet(live) => self.pass(&id, live),
+                Market::Euler(live) => self.pass(&id, live),
             };
-            if unhealthy(oracle_raw)? || unhealthy(market_raw)? {
-                found.push(candidate);
-            }
-        }
-        Ok(found)
-    }
-
-    /// Gives the market its oracle's current answer, in Morpho's scale.
-    fn sync_oracle(&mut self, id: &str) -> Result<()> {
-        let m = &self.world.markets[id];
-        let answer = self.world.oracles[&m.oracle]
-            .oracle
-            .price()
-            .0
-            .to_decimal()
-            .map_err(|e| model(id, e))?;
-        let loan = self.world.tokens[&m.loan].decimals;
-        let collateral = self.world.tokens[&m.collateral].decimals;
-        let price = morpho_price(id, answer, loan, collateral)?;
-        if let Some(m) = self.world.markets.get_mut(id) {
-            m.morpho.set_price(price);
+            self.world.markets.insert(id, market);
+            done?;
         }
         Ok(())
     }
 
-    /// A borrower's position (as it is now: only its own liquidation changes it) valued at the
-    /// current totals, oracle and market prices.
-    fn value(&self, id: &str, position: &Position) -> Result<Valued> {
-        let m = &self.world.markets[id];
-        let loan = &self.world.tokens[&m.loan];
-        let collateral = &self.world.tokens[&m.collateral];
-        let debt = m.morpho.debt_of(position).map_err(|e| model(id, e))?;
-        let debt_usd = whole(id, debt, loan.decimals)? * loan.price;
-        let collateral_usd =
-            whole(id, position.collateral, collateral.decimals)? * collateral.price;
-        let capacity = |price| m.morpho.max_borrow_of(position, price).map_err(|e| model(id, e));
-        Ok(Valued {
-            debt_usd,
-            collateral_usd,
-            healthy_by_oracle: capacity(m.morpho.price())? >= debt,
-            healthy_at_market: capacity(self.market_raw(id)?)? >= debt,
-        })
-    }
-
-    fn visit_borrower(&mut self, id: &str, candidate: &Candidate) -> Result<()> {
-        let (borrower, position) = (candidate.account, &candidate.position);
-        // A borrower whose miss is already logged is logged once: it needs no valuation, only
-        // the oracle's verdict (the same integer test as `value`'s), since only a liquidation can
-        // still change anything.
-        let valued = if candidate.missed { None } else { Some(self.value(id, position)?) };
-        let m = &self.world.markets[id];
-        let healthy_by_oracle = match &valued {
-            Some(valued) => valued.healthy_by_oracle,
-            None => {
-                let debt = m.morpho.debt_of(position).map_err(|e| model(id, e))?;
-                m.morpho.max_borrow_of(position, m.morpho.price()).map_err(|e| model(id, e))?
-                    >= debt
-            }
-        };
-        let valued = valued.as_ref();
-        let causes = [Quantity::Oracle(m.oracle.clone()), Quantity::Price(m.collateral.clone())];
-        if healthy_by_oracle {
-            if let Some(v) = valued
-                && !v.healthy_at_market
-            {
-                self.miss(id, candidate, MissReason::OracleAboveMarket, valued, &causes);
-            }
+    fn pass<M: Protocol>(&mut self, id: &str, live: &mut Live<M>) -> Result<()> {
+        for (asset, price) in live.oracle_prices(id, &self.world.oracles)? {
+            live.model.set_whole_price(asset, price).map_err(|e| model(id, e))?;
+        }
+        let before = M::scan_key(self, live);
+        if before.is_some() && live.book.settled_at == before {
             return Ok(());
         }
-        let outcome = match m.morpho.max_liquidate(borrower) {
+        let mut at_market = self.at_market(id, live)?;
+        for candidate in live.model.candidates(&at_market).map_err(|e| model(id, e))? {
+            if self.visit(id, live, &candidate, &at_market)? {
+                // A liquidation moved the market (and its sale a price): judge the rest anew.
+                at_market = self.at_market(id, live)?;
+            }
+        }
+        M::after_visits(self, id, live)?;
+        self.account_losses(id, live)?;
+        M::after_losses(self, id, live)?;
+        if before.is_some() {
+            let after = M::scan_key(self, live);
+            live.book.settled_at = if after == before { after } else { None };
+        }
+        Ok(())
+    }
+
+    fn at_market<M: CascadeMarket>(&self, id: &str, live: &Live<M>) -> Result<M::AtMarket> {
+        let prices = live.market_prices(id, &self.world.tokens)?;
+        live.model.at_market(&prices).map_err(|e| model(id, e))
+    }
+
+    /// An amount the protocol reports, in USD at market.
+    pub(super) fn amount_usd<M>(
+        &self,
+        id: &str,
+        live: &Live<M>,
+        amount: Amount,
+    ) -> Result<Decimal> {
+        match amount {
+            Amount::Token(address, raw) => {
+                let a = live.asset(id, address)?;
+                let price = self.world.tokens[&a.token].price;
+                whole(id, raw, a.decimals)?
+                    .checked_mul(price)
+                    .ok_or_else(|| overflow(id, "value at market"))
+            }
+            Amount::Value(raw, decimals) => whole(id, raw, decimals),
+        }
+    }
+
+    /// The causes of a borrower's fate: the collateral it would lose (its oracle, then its
+    /// price), every one for an absorption, then the debt's oracle.
+    fn causes<M: CascadeMarket>(
+        &self,
+        id: &str,
+        live: &Live<M>,
+        borrower: Address,
+        choice: &Choice,
+    ) -> Result<Vec<Quantity>> {
+        let mut causes = Vec::new();
+        for address in live.model.collateral_by_value(borrower).map_err(|e| model(id, e))? {
+            let a = live.asset(id, address)?;
+            if let Some(oracle) = &a.oracle {
+                causes.push(Quantity::Oracle(oracle.clone()));
+            }
+            causes.push(Quantity::Price(a.token.clone()));
+        }
+        if let Some(oracle) = &live.asset(id, choice.debt)?.oracle {
+            causes.push(Quantity::Oracle(oracle.clone()));
+        }
+        Ok(causes)
+    }
+
+    /// Visits one borrower; `true` when a liquidation was executed.
+    fn visit<M: Protocol>(
+        &mut self,
+        id: &str,
+        live: &mut Live<M>,
+        candidate: &Candidate,
+        at_market: &M::AtMarket,
+    ) -> Result<bool> {
+        let borrower = candidate.account;
+        let verdict = live.model.verdict(candidate, at_market).map_err(|e| model(id, e))?;
+        if !verdict.by_oracle && !verdict.at_market {
+            return Ok(false);
+        }
+        let style = live.model.style();
+        // A borrower whose miss is already logged needs no valuation unless an absorption
+        // reports it: only a liquidation can still change anything.
+        let missed = candidate.missed || live.book.missed.contains(&borrower);
+        let valued = if missed && style == Style::ProfitGated {
+            None
+        } else {
+            let (debt, collateral) =
+                live.model.value(candidate, at_market).map_err(|e| model(id, e))?;
+            Some((self.amount_usd(id, live, debt)?, self.amount_usd(id, live, collateral)?))
+        };
+        let Some(choice) = live.model.choose(borrower).map_err(|e| model(id, e))? else {
+            // Debt without collateral: nothing to seize, nothing any liquidator can do.
+            if verdict.by_oracle {
+                self.miss(id, live, candidate, MissReason::Unprofitable, valued, &[]);
+            }
+            return Ok(false);
+        };
+        let causes = self.causes(id, live, borrower, &choice)?;
+        if !verdict.by_oracle {
+            self.miss(id, live, candidate, MissReason::OracleAboveMarket, valued, &causes);
+            return Ok(false);
+        }
+        if style == Style::Absorption {
+            let collateral_usd = valued.map_or(Decimal::ZERO, |(_, c)| c);
+            self.absorb(id, live, candidate, &choice, collateral_usd, &causes)?;
+            return Ok(false);
+        }
+        let outcome = match live.model.preview(borrower, &choice) {
             Ok(found) => found,
-            // The contract would revert (e.g. nothing to seize): nobody can liquidate.
+            // The contract would revert (nothing to seize, the dust rule): nobody can liquidate.
             Err(_) => {
-                self.miss(id, candidate, MissReason::Unprofitable, valued, &causes);
-                return Ok(());
+                self.miss(id, live, candidate, MissReason::Unprofitable, valued, &causes);
+                return Ok(false);
             }
         };
-        let loan = &self.world.tokens[&m.loan];
-        let collateral = &self.world.tokens[&m.collateral];
-        let repaid = whole(id, outcome.repaid_assets, loan.decimals)?;
-        let seized = whole(id, outcome.seized_assets, collateral.decimals)?;
-        let bad_debt = whole(id, outcome.bad_debt_assets, loan.decimals)?;
-        let Some(venue_id) = collateral.venue.clone() else {
-            self.miss(id, candidate, MissReason::NoLiquidity, valued, &causes);
-            return Ok(());
-        };
-        let venue = &self.world.venues[&venue_id];
-        let quote_usd = self.world.tokens[&venue.quote].price;
-        let proceeds = if seized.is_zero() {
-            Decimal::ZERO
-        } else {
-            match venue.venue.quote_sell(seized) {
-                Ok(sale) => sale.proceeds * quote_usd,
-                Err(_) => {
-                    self.miss(id, candidate, MissReason::NoLiquidity, valued, &causes);
-                    return Ok(());
+        let collateral = live.asset(id, choice.collateral)?.clone();
+        let debt = live.asset(id, choice.debt)?.clone();
+        // The liquidator receives the seized collateral less the protocol's fee.
+        let received = outcome.collateral_seized.saturating_sub(outcome.protocol_fee);
+        let sold = whole(id, received, collateral.decimals)?;
+        let repaid = whole(id, outcome.debt_repaid, debt.decimals)?;
+        let venue_id = self.world.tokens[&collateral.token].venue.clone();
+        let proceeds = match (&venue_id, sold.is_zero()) {
+            (_, true) => Decimal::ZERO,
+            (None, false) => {
+                self.miss(id, live, candidate, MissReason::NoLiquidity, valued, &causes);
+                return Ok(false);
+            }
+            (Some(venue_id), false) => {
+                let venue = &self.world.venues[venue_id];
+                let quote_usd = self.world.tokens[&venue.quote].price;
+                match venue.venue.quote_sell(sold) {
+                    Ok(sale) => sale
+                        .proceeds
+                        .checked_mul(quote_usd)
+                        .ok_or_else(|| overflow(id, "sale proceeds"))?,
+                    Err(_) => {
+                        self.miss(id, live, candidate, MissReason::NoLiquidity, valued, &causes);
+                        return Ok(false);
+                    }
                 }
             }
         };
-        let repaid_usd = repaid * loan.price;
-        let bad_debt_usd = bad_debt * loan.price;
+        let debt_usd = self.world.tokens[&debt.token].price;
+        let repaid_usd = repaid.checked_mul(debt_usd).ok_or_else(|| overflow(id, "repaid debt"))?;
         let profit = proceeds - repaid_usd - self.scenario.engine.liquidation_gas_usd;
-        if profit <= Decimal::ZERO {
-            self.miss(id, candidate, MissReason::Unprofitable, valued, &causes);
-            return Ok(());
+        // A liquidation that repays and seizes nothing but writes debt off is a keeper's
+        // clean-up (Euler's zero-repay socialisation): it costs gas and needs no sale.
+        let keeper = outcome.debt_repaid.is_zero()
+            && outcome.collateral_seized.is_zero()
+            && !outcome.bad_debt.is_zero();
+        if profit <= Decimal::ZERO && !keeper {
+            self.miss(id, live, candidate, MissReason::Unprofitable, valued, &causes);
+            return Ok(false);
         }
-        // Execute: the market as the contract leaves it, the collateral sold into the venue.
-        let collateral_token = m.collateral.clone();
-        let name = m.name.clone();
-        if let Some(m) = self.world.markets.get_mut(id) {
-            let done = m.morpho.liquidate_max(borrower).map_err(|e| model(id, e))?;
-            debug_assert_eq!(done, outcome, "the preview is the liquidation");
-            m.at_risk.refresh(candidate.slot, &m.morpho);
-            m.liquidations += 1;
-            m.realised_bad_debt_usd += bad_debt_usd;
-        }
-        // The checksummed address (a keccak hash) is formatted once for the summary and the kind.
-        let who = borrower.to_string();
-        let summary = format!(
-            "{name}: {who} liquidated, {} repaid, {} seized{}",
-            usd(repaid_usd),
-            usd(seized * self.world.tokens[&collateral_token].price),
-            if bad_debt.is_zero() {
-                String::new()
-            } else {
-                format!(", {} bad debt", usd(bad_debt_usd))
+        let rule = live.model.bad_debt_rule();
+        let deficits_before = self.deficit_usd(id, live)?;
+        let done = live.model.execute(candidate, &choice).map_err(|e| model(id, e))?;
+        debug_assert_eq!(done, outcome, "the preview is the liquidation");
+        let bad_debt_usd = match rule {
+            BadDebtRule::Deficit => {
+                (self.deficit_usd(id, live)? - deficits_before).max(Decimal::ZERO)
             }
+            BadDebtRule::InLiquidation | BadDebtRule::Reserves => {
+                whole(id, done.bad_debt, debt.decimals)?
+                    .checked_mul(debt_usd)
+                    .ok_or_else(|| overflow(id, "bad debt"))?
+            }
+        };
+        live.book.liquidations += 1;
+        live.book.realised_bad_debt_usd += bad_debt_usd;
+        let seized_usd = sold * self.world.tokens[&collateral.token].price;
+        let who = borrower.to_string();
+        let summary = liquidated(
+            M::KIND,
+            &live.book.name,
+            &who,
+            repaid_usd,
+            &debt.token,
+            seized_usd,
+            &collateral.token,
+            bad_debt_usd,
         );
         let kind = EventKind::Liquidation {
             borrower: who,
@@ -242,75 +275,129 @@ impl Engine<'_> {
             bad_debt_usd,
         };
         let event = self.log.record(id, kind, &causes, summary);
-        if !bad_debt.is_zero() {
+        if !bad_debt_usd.is_zero() {
             self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
         }
-        if !seized.is_zero() {
+        if let (Some(venue_id), false) = (venue_id, sold.is_zero()) {
             if let Some(v) = self.world.venues.get_mut(&venue_id) {
-                v.venue.sell(seized)?;
+                v.venue.sell(sold)?;
             }
             self.log.mark(Quantity::Liquidity(venue_id.clone()), event);
             self.refresh_price(
-                &collateral_token,
+                &collateral.token,
                 &[Quantity::Liquidity(venue_id)],
                 "liquidation sale",
             )?;
         }
+        Ok(true)
+    }
+
+    /// An absorption: the protocol takes the debt and the collateral; what the collateral,
+    /// credited at the liquidation factor, did not cover falls on its reserves.
+    fn absorb<M: Protocol>(
+        &mut self,
+        id: &str,
+        live: &mut Live<M>,
+        candidate: &Candidate,
+        choice: &Choice,
+        collateral_usd: Decimal,
+        causes: &[Quantity],
+    ) -> Result<()> {
+        let out: Liquidation = live.model.execute(candidate, choice).map_err(|e| model(id, e))?;
+        live.book.liquidations += 1;
+        let base = live.asset(id, choice.debt)?;
+        let base_usd = self.world.tokens[&base.token].price;
+        let bad_debt_usd = whole(id, out.bad_debt, base.decimals)? * base_usd;
+        let repaid_usd = whole(id, out.debt_repaid, base.decimals)? * base_usd;
+        let borrower = candidate.account;
+        let summary = format!(
+            "{}: {borrower} absorbed, {} of debt taken by the protocol against {} of \
+             collateral at market{}",
+            live.book.name,
+            usd(repaid_usd),
+            usd(collateral_usd),
+            if bad_debt_usd.is_zero() {
+                String::new()
+            } else {
+                format!(", {} not covered, taken by reserves", usd(bad_debt_usd))
+            }
+        );
+        let kind = EventKind::Liquidation {
+            borrower: borrower.to_string(),
+            repaid_usd,
+            seized_usd: collateral_usd,
+            profit_usd: Decimal::ZERO,
+            bad_debt_usd,
+        };
+        let event = self.log.record(id, kind, causes, summary);
+        // Every absorption moves the reserves.
+        self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
         Ok(())
     }
 
-    fn miss(
+    /// The market's deficits ([`BadDebtRule::Deficit`]), USD at market.
+    fn deficit_usd<M: CascadeMarket>(&self, id: &str, live: &Live<M>) -> Result<Decimal> {
+        let mut total = Decimal::ZERO;
+        for (asset, deficit) in live.model.deficits().map_err(|e| model(id, e))? {
+            if !deficit.is_zero() {
+                total += self.amount_usd(id, live, Amount::Token(asset, deficit))?;
+            }
+        }
+        Ok(total)
+    }
+
+    fn miss<M: Protocol>(
         &mut self,
         id: &str,
+        live: &mut Live<M>,
         candidate: &Candidate,
         reason: MissReason,
-        valued: Option<&Valued>,
+        valued: Option<(Decimal, Decimal)>,
         causes: &[Quantity],
     ) {
         // `None`: the borrower's miss is already logged (it was not valued again).
-        let Some(valued) = valued else { return };
-        let borrower = candidate.account;
-        let Some(m) = self.world.markets.get_mut(id) else { return };
-        m.at_risk.mark_missed(candidate.slot);
-        if !m.missed.insert(borrower) {
+        let Some((debt_usd, collateral_usd)) = valued else { return };
+        live.model.mark_missed(candidate);
+        if !live.book.missed.insert(candidate.account) {
             return;
         }
-        m.missed_count += 1;
-        let name = m.name.clone();
-        let (debt_usd, collateral_usd) = (valued.debt_usd, valued.collateral_usd);
-        let miss = Miss {
-            borrower,
-            reason,
-            debt_usd,
-            collateral_usd,
-            oracle_says_healthy: "its oracle still reports it healthy",
-        };
-        self.log_miss(id, &name, &miss, causes);
+        live.book.missed_count += 1;
+        let miss = Miss { borrower: candidate.account, reason, debt_usd, collateral_usd };
+        self.log_miss(id, &live.book.name, &miss, M::KIND.oracle_says_healthy(), causes);
     }
 
-    /// Logs a market's uncovered debt (debt over collateral at market) when it grew from `old`
-    /// to `uncovered`, in the words every lending pass uses, as the market's latest loss.
-    pub(super) fn log_uncovered(
-        &mut self,
-        id: &str,
-        name: &str,
-        old: Decimal,
-        uncovered: Decimal,
-        causes: &[Quantity],
-    ) {
+    /// Economic bad debt: debt over collateral at market, as the protocol values both, summed
+    /// over borrowers where positive; logged when it grows.
+    fn account_losses<M: CascadeMarket>(&mut self, id: &str, live: &mut Live<M>) -> Result<()> {
+        let at_market = self.at_market(id, live)?;
+        let amount = live.model.uncovered(&at_market).map_err(|e| model(id, e))?;
+        let uncovered = self.amount_usd(id, live, amount)?;
+        let mut causes: Vec<Quantity> =
+            live.loss_tokens.iter().map(|t| Quantity::Price(t.clone())).collect();
+        causes.push(Quantity::MarketLoss(id.to_owned()));
+        let old = live.book.economic_bad_debt_usd;
+        live.book.economic_bad_debt_usd = uncovered;
         if uncovered <= old || settled(old, uncovered) {
-            return;
+            return Ok(());
         }
-        let summary = format!("{name}: {} of debt uncovered at market", usd(uncovered));
+        let summary = format!("{}: {} of debt uncovered at market", live.book.name, usd(uncovered));
         let kind = EventKind::EconomicBadDebt { total_usd: uncovered };
-        let event = self.log.record(id, kind, causes, summary);
+        let event = self.log.record(id, kind, &causes, summary);
         self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
+        Ok(())
     }
 
     /// Logs a missed liquidation in the words every lending pass uses.
-    pub(super) fn log_miss(&mut self, id: &str, name: &str, miss: &Miss, causes: &[Quantity]) {
+    fn log_miss(
+        &mut self,
+        id: &str,
+        name: &str,
+        miss: &Miss,
+        oracle_says_healthy: &str,
+        causes: &[Quantity],
+    ) {
         let why = match miss.reason {
-            MissReason::OracleAboveMarket => miss.oracle_says_healthy,
+            MissReason::OracleAboveMarket => oracle_says_healthy,
             MissReason::Unprofitable => "no liquidator profits after slippage and gas",
             MissReason::NoLiquidity => "there is no liquidity to sell the collateral into",
         };
@@ -338,149 +425,38 @@ impl Engine<'_> {
         };
         self.log.record(id, kind, causes, summary);
     }
+}
 
-    /// Economic bad debt, in loan-token units first: the sum over borrowers of debt less the
-    /// collateral's worth at the market price (`⌊collateral · price / 1e36⌋`, as Morpho values
-    /// collateral), where positive, then in USD at the loan token's price; and frozen funds.
-    fn account_losses(&mut self, id: &str) -> Result<()> {
-        let market_raw = self.market_raw(id)?;
-        let m = &self.world.markets[id];
-        let mut uncovered_raw = U256::ZERO;
-        let whole_worth = U256::from(1_000_000_000_000_000_000u64);
-        for candidate in m.at_risk.at(id, &m.morpho, market_raw, whole_worth)? {
-            let position = candidate.position;
-            let debt = m.morpho.debt_of(&position).map_err(|e| model(id, e))?;
-            let worth =
-                mul_div(position.collateral, market_raw, ORACLE_PRICE_SCALE, Rounding::Down)
-                    .map_err(|e| model(id, e))?;
-            uncovered_raw += debt.saturating_sub(worth);
-        }
-        let loan = &self.world.tokens[&m.loan];
-        let uncovered = whole(id, uncovered_raw, loan.decimals)? * loan.price;
-        let m = &self.world.markets[id];
-        let causes = [Quantity::Price(m.collateral.clone()), Quantity::MarketLoss(id.to_owned())];
-        let name = m.name.clone();
-        let old = m.economic_bad_debt_usd;
-        if let Some(m) = self.world.markets.get_mut(id) {
-            m.economic_bad_debt_usd = uncovered;
-        }
-        self.log_uncovered(id, &name, old, uncovered, &causes);
+fn overflow(id: &str, what: &'static str) -> crate::Error {
+    crate::Error::Overflow { entity: id.to_owned(), what }
+}
 
-        if uncovered > Decimal::ZERO {
-            self.lenders_run(id)?;
+/// A liquidation's summary in the protocol's words.
+#[allow(clippy::too_many_arguments)]
+fn liquidated(
+    kind: Kind,
+    name: &str,
+    who: &str,
+    repaid_usd: Decimal,
+    debt: &str,
+    seized_usd: Decimal,
+    collateral: &str,
+    bad_debt_usd: Decimal,
+) -> String {
+    let (repaid, seized) = (usd(repaid_usd), usd(seized_usd));
+    let (body, bad_debt) = match kind {
+        Kind::Morpho => (format!("{repaid} repaid, {seized} seized"), "bad debt"),
+        Kind::Euler => (
+            format!("{repaid} {debt} debt taken over and repaid, {seized} {collateral} seized"),
+            "socialised to depositors",
+        ),
+        Kind::Aave | Kind::Comet => {
+            (format!("{repaid} {debt} repaid, {seized} {collateral} seized"), "bad debt")
         }
-
-        let m = &self.world.markets[id];
-        let state = *m.morpho.state();
-        let loan = &self.world.tokens[&m.loan];
-        let supplied = whole(id, state.total_supply_assets, loan.decimals)?;
-        let available = whole(
-            id,
-            state.total_supply_assets.saturating_sub(state.total_borrow_assets),
-            loan.decimals,
-        )?;
-        let frozen = ((supplied - available) * loan.price).max(Decimal::ZERO);
-        let was = m.frozen_usd;
-        if let Some(m) = self.world.markets.get_mut(id) {
-            m.frozen_usd = if available.is_zero() { frozen } else { Decimal::ZERO };
-        }
-        if available.is_zero() && !supplied.is_zero() && was.is_zero() {
-            let summary = format!(
-                "{name}: 100% utilised, {} of lender funds cannot be withdrawn",
-                usd(frozen)
-            );
-            self.log.record(id, EventKind::FundsFrozen { frozen_usd: frozen }, &causes, summary);
-        }
-        Ok(())
-    }
-
-    /// Lenders who see uncovered debt withdraw what liquidity there is, first come first served
-    /// (snapshot order), as the xUSD and deUSD markets' lenders did within hours: whoever is left
-    /// holds a claim on a market at 100% utilisation.
-    fn lenders_run(&mut self, id: &str) -> Result<()> {
-        let Some(m) = self.world.markets.get_mut(id) else { return Ok(()) };
-        let mut withdrawn = alloy_primitives::U256::ZERO;
-        for account in m.accounts.clone() {
-            let state = *m.morpho.state();
-            let available = state.total_supply_assets.saturating_sub(state.total_borrow_assets);
-            if available.is_zero() {
-                break;
-            }
-            let shares = m.morpho.position(account).supply_shares;
-            if shares.is_zero() {
-                continue;
-            }
-            let owned = faultline_core::math::morpho::to_assets_down(
-                shares,
-                state.total_supply_assets,
-                state.total_supply_shares,
-            )
-            .map_err(|e| model(id, e))?;
-            let take = owned.min(available);
-            if take.is_zero() {
-                continue;
-            }
-            m.morpho
-                .withdraw(account, take, alloy_primitives::U256::ZERO)
-                .map_err(|e| model(id, e))?;
-            *m.withdrawn.entry(account).or_default() += take;
-            withdrawn += take;
-        }
-        if withdrawn.is_zero() {
-            return Ok(());
-        }
-        let name = m.name.clone();
-        let loan = &self.world.tokens[&m.loan];
-        let amount = whole(id, withdrawn, loan.decimals)? * loan.price;
-        let summary =
-            format!("{name}: lenders withdraw {} of liquidity as losses appear", usd(amount));
-        let kind = EventKind::LenderRun { withdrawn_usd: amount };
-        let event = self.log.record(id, kind, &[Quantity::MarketLoss(id.to_owned())], summary);
-        self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
-        Ok(())
-    }
-
-    /// Holders whose trigger is crossed sell everything into their venue.
-    pub(super) fn run_holders(&mut self) -> Result<()> {
-        for index in 0..self.world.holders.len() {
-            let holder = &self.world.holders[index];
-            if holder.sold
-                || self.world.tokens[&holder.spec.token].price >= holder.spec.sell_below_usd
-            {
-                continue;
-            }
-            let spec = holder.spec.clone();
-            let venue = self
-                .world
-                .venues
-                .get_mut(&spec.venue)
-                .ok_or_else(|| super::model_missing(&spec.venue))?;
-            let sale = venue.venue.sell(spec.amount)?;
-            let quote_usd = self.world.tokens[&self.world.venues[&spec.venue].quote].price;
-            self.world.holders[index].sold = true;
-            let proceeds_usd = sale.proceeds * quote_usd;
-            let summary = format!(
-                "{} sells {} {} below ${} for {}",
-                spec.id,
-                spec.amount,
-                spec.token,
-                spec.sell_below_usd,
-                usd(proceeds_usd)
-            );
-            let kind = EventKind::TriggeredSale {
-                holder: spec.id.clone(),
-                amount: spec.amount,
-                proceeds_usd,
-            };
-            let event =
-                self.log.record(&spec.id, kind, &[Quantity::Price(spec.token.clone())], summary);
-            self.log.mark(Quantity::Liquidity(spec.venue.clone()), event);
-            self.refresh_price(
-                &spec.token,
-                &[Quantity::Liquidity(spec.venue.clone())],
-                "holder sale",
-            )?;
-        }
-        Ok(())
+    };
+    if bad_debt_usd.is_zero() {
+        format!("{name}: {who} liquidated, {body}")
+    } else {
+        format!("{name}: {who} liquidated, {body}, {} {bad_debt}", usd(bad_debt_usd))
     }
 }

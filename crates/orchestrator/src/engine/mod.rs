@@ -6,31 +6,31 @@
 //!    token's fair price falls to its true NAV when the truth is below it (an informed market
 //!    prices the truth, whatever the issuer reports);
 //! 2. oracles observe the market (a hardcoded oracle ignores it);
-//! 3. lending markets: every borrower the protocol's oracle calls unhealthy is liquidated by a
-//!    profit-seeking liquidator if the bonus beats slippage and gas, the seized collateral sold
-//!    into its venue (moving its price); a borrower unhealthy at market but not by the oracle is
-//!    a missed liquidation; debt not covered at market is economic bad debt, and lenders of a
-//!    market at 100% utilisation cannot leave;
-//! 4. Aave v3 pools likewise, by the pool's own health factor (see `aave`);
-//! 5. Compound v3 markets by Comet's rules: absorption, reserves, `buyCollateral` (see `comet`);
-//! 6. Euler v2 vaults by the vault's rules: discounted debt takeover, socialisation (see `euler`);
-//! 7. perp venues: the liquidation waterfall and ADL, and the delta-neutral books whose hedges
+//! 3. lending markets, Morpho Blue, then Aave v3, Compound v3 and Euler v2, each by one shared
+//!    pass (`lending`) over the protocol's own rules (`faultline_lending::cascade`): every
+//!    borrower the protocol's oracle calls liquidatable is liquidated by a profit-seeking
+//!    liquidator if the bonus beats slippage and gas (Comet absorbs without a profit gate), the
+//!    seized collateral sold into its venue (moving its price); a borrower liquidatable at market
+//!    but not by the oracle is a missed liquidation; debt not covered at market is economic bad
+//!    debt. Morpho lenders run and can be frozen at 100% utilisation (`morpho`); Comet sells
+//!    absorbed collateral through its store front (`comet`);
+//! 4. perp venues: the liquidation waterfall and ADL, and the delta-neutral books whose hedges
 //!    it closes (see `perps`);
-//! 8. MetaMorpho vaults: share price by the contract's rule and economic value per share from
+//! 5. MetaMorpho vaults: share price by the contract's rule and economic value per share from
 //!    their markets (see `vaults`);
-//! 9. holders whose sell trigger is crossed sell into their venue.
+//! 6. holders whose sell trigger is crossed sell into their venue (`holders`).
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
 //! same inputs give the same report bit for bit.
 
-mod aave;
-mod at_risk;
 mod comet;
-mod euler;
+mod holders;
 mod issuers;
 mod lending;
 pub(crate) mod log;
+pub(crate) mod markets;
+mod morpho;
 mod perps;
 mod series;
 mod vaults;
@@ -80,6 +80,17 @@ pub struct Engine<'a> {
     ramps: std::collections::BTreeMap<usize, Decimal>,
     /// Per-step figures, when the scenario asks for them.
     series: Vec<SeriesPoint>,
+}
+
+/// Every lending market of a validated snapshot as the engine builds it, in snapshot order (for
+/// the one-shot analyses: bands, position).
+pub(crate) fn live_markets(snapshot: &Snapshot) -> Result<Vec<markets::Market>> {
+    let mut world = World::build(snapshot)?;
+    snapshot
+        .lending_markets
+        .iter()
+        .map(|m| world.markets.remove(&m.id).ok_or_else(|| model_missing(&m.id)))
+        .collect()
 }
 
 /// Runs `scenario` over `snapshot` and reports what broke.
@@ -221,9 +232,6 @@ impl<'a> Engine<'a> {
             self.revalue_issuers()?;
             self.observe_oracles(now)?;
             self.run_lending()?;
-            self.run_aave()?;
-            self.run_comet()?;
-            self.run_euler()?;
             self.run_perps(now)?;
             self.run_vaults()?;
             self.run_holders()?;
@@ -239,16 +247,8 @@ impl<'a> Engine<'a> {
         let w = &self.world;
         let mut f: Vec<Decimal> = w.tokens.values().map(|t| t.price).collect();
         f.extend(w.issuers.values().map(|i| i.nav));
-        f.extend(w.markets.values().flat_map(|m| {
-            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
-        }));
-        f.extend(w.aave.values().flat_map(|m| {
-            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
-        }));
-        f.extend(w.comet.values().flat_map(|m| {
-            [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
-        }));
-        f.extend(w.euler.values().flat_map(|m| {
+        f.extend(w.market_order.iter().flat_map(|id| {
+            let m = w.markets[id].book();
             [m.economic_bad_debt_usd, m.realised_bad_debt_usd, Decimal::from(m.liquidations)]
         }));
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
@@ -498,7 +498,8 @@ impl<'a> Engine<'a> {
     fn report(self, steps: u64, non_converged: Vec<u64>) -> Result<Report> {
         let w = &self.world;
         let mut entities = Vec::new();
-        for (id, m) in &w.markets {
+        for id in &w.market_order {
+            let m = w.markets[id].book();
             entities.push(EntityLoss {
                 entity: id.clone(),
                 name: m.name.clone(),
@@ -510,57 +511,6 @@ impl<'a> Engine<'a> {
                 frozen_usd: m.frozen_usd,
                 liquidations: m.liquidations,
                 missed_liquidations: m.missed_count,
-            });
-        }
-        for (id, m) in &w.aave {
-            entities.push(EntityLoss {
-                entity: id.clone(),
-                name: m.name.clone(),
-                kind: "lending_market".into(),
-                bad_debt_usd: m.realised_bad_debt_usd,
-                economic_bad_debt_usd: m.economic_bad_debt_usd,
-                nav_lost_usd: Decimal::ZERO,
-                price_change_pct: Decimal::ZERO,
-                frozen_usd: Decimal::ZERO,
-                liquidations: m.liquidations,
-                missed_liquidations: m.missed_count,
-            });
-        }
-        let comet_euler = w
-            .comet
-            .iter()
-            .map(|(id, m)| {
-                (
-                    id,
-                    &m.name,
-                    m.realised_bad_debt_usd,
-                    m.economic_bad_debt_usd,
-                    m.liquidations,
-                    m.missed_count,
-                )
-            })
-            .chain(w.euler.iter().map(|(id, m)| {
-                (
-                    id,
-                    &m.name,
-                    m.realised_bad_debt_usd,
-                    m.economic_bad_debt_usd,
-                    m.liquidations,
-                    m.missed_count,
-                )
-            }));
-        for (id, name, bad_debt_usd, economic_bad_debt_usd, liquidations, missed) in comet_euler {
-            entities.push(EntityLoss {
-                entity: id.clone(),
-                name: name.clone(),
-                kind: "lending_market".into(),
-                bad_debt_usd,
-                economic_bad_debt_usd,
-                nav_lost_usd: Decimal::ZERO,
-                price_change_pct: Decimal::ZERO,
-                frozen_usd: Decimal::ZERO,
-                liquidations,
-                missed_liquidations: missed,
             });
         }
         for (id, i) in &w.issuers {

@@ -215,12 +215,14 @@ impl Engine<'_> {
         let mut idle = v.idle_start;
         let mut now = U256::ZERO;
         for (market, cap) in v.withdraw_queue.iter().zip(&v.caps) {
-            let live = &self.world.markets[market];
+            let live = self.world.morpho(market)?;
+            let morpho = live.model.market();
             vault
-                .enable_market(slim(market, &live.morpho, v.address)?, *cap)
+                .enable_market(slim(market, morpho, v.address)?, *cap)
                 .map_err(|e| model(id, e))?;
-            idle = idle.saturating_add(live.withdrawn.get(&v.address).copied().unwrap_or_default());
-            now = now.max(live.morpho.now());
+            idle = idle
+                .saturating_add(live.book.withdrawn.get(&v.address).copied().unwrap_or_default());
+            now = now.max(morpho.now());
         }
         if !idle.is_zero() {
             vault

@@ -1,20 +1,17 @@
 //! The live state of a run, built from a validated snapshot.
 
+use super::markets::{Live, Market};
 use super::venues::LiveVenue;
-pub(crate) use crate::models::morpho_price;
 use crate::{
     Error, Result,
     snapshot::{
-        AaveMarketSpec, BackingItemSpec, HolderSpec, LendingProtocolSpec, OracleKindSpec,
-        RedemptionModeSpec, Snapshot, VenueModelSpec,
+        BackingItemSpec, HolderSpec, OracleKindSpec, RedemptionModeSpec, Snapshot, VenueModelSpec,
     },
 };
-use alloy_primitives::Address;
 use faultline_core::{Oracle, OracleKind, Price, Rounding, U256, decimal::to_decimal};
-use faultline_lending::{aave::AavePool, morpho::MorphoMarket};
 use faultline_liquidity::{Pair, depth::DepthLevel};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::BTreeMap;
 
 /// Oracle answers are kept with this many decimals.
 pub(crate) const ORACLE_DECIMALS: u8 = 18;
@@ -50,114 +47,6 @@ pub(crate) struct VenueState {
     pub(crate) quote: String,
     pub(crate) venue: LiveVenue,
     pub(crate) half_life: Option<u64>,
-}
-
-/// One reserve of a live Aave pool.
-#[derive(Debug, Clone)]
-pub(crate) struct AaveReserveLive {
-    pub(crate) token: String,
-    pub(crate) oracle: String,
-    pub(crate) asset: Address,
-    pub(crate) decimals: u8,
-}
-
-/// An Aave v3 pool and the cascade's bookkeeping on it.
-#[derive(Debug, Clone)]
-pub(crate) struct AaveLive {
-    pub(crate) name: String,
-    pub(crate) pool: AavePool,
-    /// Reserves in id order.
-    pub(crate) reserves: Vec<AaveReserveLive>,
-    /// Accounts with debt at the start, in snapshot order.
-    pub(crate) borrowers: Vec<Address>,
-    /// Borrowers whose missed liquidation has been logged (logged once each).
-    pub(crate) missed: BTreeSet<Address>,
-    pub(crate) missed_count: u64,
-    pub(crate) liquidations: u64,
-    pub(crate) realised_bad_debt_usd: Decimal,
-    pub(crate) economic_bad_debt_usd: Decimal,
-}
-
-impl AaveLive {
-    fn build(
-        snapshot: &Snapshot,
-        id: &str,
-        name: &str,
-        spec: &AaveMarketSpec,
-        oracles: &BTreeMap<String, OracleState>,
-    ) -> Result<Self> {
-        let answer = |oracle: &str| -> Result<Decimal> {
-            let state = oracles.get(oracle).ok_or_else(|| Error::Invalid {
-                field: format!("{id}: reserves.oracle"),
-                expected: "an oracle of the snapshot".into(),
-                found: oracle.to_owned(),
-            })?;
-            state.oracle.price().0.to_decimal().map_err(|e| model(id, e))
-        };
-        let pool = crate::models::aave_pool(snapshot, id, spec, &answer)?;
-        let reserves = spec
-            .reserves
-            .iter()
-            .map(|r| AaveReserveLive {
-                token: r.token.clone(),
-                oracle: r.oracle.clone(),
-                asset: crate::models::address_of(snapshot, &r.token),
-                decimals: r.decimals,
-            })
-            .collect();
-        Ok(Self {
-            name: name.to_owned(),
-            pool,
-            reserves,
-            borrowers: spec
-                .positions
-                .iter()
-                .filter(|p| p.debt.iter().any(|d| !d.amount.0.is_zero()))
-                .map(|p| p.account.0)
-                .collect(),
-            missed: BTreeSet::new(),
-            missed_count: 0,
-            liquidations: 0,
-            realised_bad_debt_usd: Decimal::ZERO,
-            economic_bad_debt_usd: Decimal::ZERO,
-        })
-    }
-}
-
-/// A Morpho Blue market and the cascade's bookkeeping on it.
-#[derive(Debug, Clone)]
-pub(crate) struct MarketLive {
-    pub(crate) name: String,
-    pub(crate) morpho: MorphoMarket,
-    pub(crate) loan: String,
-    pub(crate) collateral: String,
-    pub(crate) oracle: String,
-    /// Accounts with a position, in snapshot order.
-    pub(crate) accounts: Vec<Address>,
-    /// Borrowers whose missed liquidation has been logged (logged once each).
-    pub(crate) missed: BTreeSet<Address>,
-    pub(crate) missed_count: u64,
-    pub(crate) liquidations: u64,
-    pub(crate) realised_bad_debt_usd: Decimal,
-    pub(crate) economic_bad_debt_usd: Decimal,
-    pub(crate) frozen_usd: Decimal,
-    /// What the market's last pass saw, when that pass changed nothing: a later round that sees
-    /// the same inputs would find the same, so it skips the market.
-    pub(crate) settled_at: Option<ScanKey>,
-    /// Borrowers sorted once by debt per collateral.
-    pub(crate) at_risk: super::at_risk::AtRisk,
-    /// Assets each lender took out in lender runs, raw loan units (a vault holds them idle).
-    pub(crate) withdrawn: BTreeMap<Address, U256>,
-}
-
-/// Everything a lending pass over one market depends on: the oracle's answer, the market prices
-/// of both tokens and the market's totals (positions change only through the totals).
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub(crate) struct ScanKey {
-    pub(crate) oracle: U256,
-    pub(crate) collateral_usd: Decimal,
-    pub(crate) loan_usd: Decimal,
-    pub(crate) totals: faultline_lending::morpho::MarketState,
 }
 
 /// One backing item, live.
@@ -197,13 +86,10 @@ pub(crate) struct World {
     pub(crate) tokens: BTreeMap<String, TokenState>,
     pub(crate) oracles: BTreeMap<String, OracleState>,
     pub(crate) venues: BTreeMap<String, VenueState>,
-    pub(crate) markets: BTreeMap<String, MarketLive>,
-    /// Aave v3 pools.
-    pub(crate) aave: BTreeMap<String, AaveLive>,
-    /// Compound v3 (Comet) markets.
-    pub(crate) comet: BTreeMap<String, super::comet::CometLive>,
-    /// Euler v2 vaults.
-    pub(crate) euler: BTreeMap<String, super::euler::EulerLive>,
+    /// Lending markets of every protocol.
+    pub(crate) markets: BTreeMap<String, Market>,
+    /// Market ids in the order the passes visit them: by protocol, then by id.
+    pub(crate) market_order: Vec<String>,
     pub(crate) issuers: BTreeMap<String, IssuerLive>,
     pub(crate) holders: Vec<HolderLive>,
     /// Issuers in the order their NAVs are computed (snapshot order).
@@ -314,56 +200,11 @@ impl World {
         }
 
         let mut markets = BTreeMap::new();
-        let mut aave = BTreeMap::new();
-        let (mut comet, mut euler) = (BTreeMap::new(), BTreeMap::new());
         for m in &snapshot.lending_markets {
-            let spec = match &m.protocol {
-                LendingProtocolSpec::MorphoBlue(spec) => spec,
-                LendingProtocolSpec::AaveV3(spec) => {
-                    aave.insert(
-                        m.id.clone(),
-                        AaveLive::build(snapshot, &m.id, &m.name, spec, &oracles)?,
-                    );
-                    continue;
-                }
-                LendingProtocolSpec::CompoundV3(spec) => {
-                    let live =
-                        super::comet::CometLive::build(snapshot, &m.id, &m.name, spec, &oracles)?;
-                    comet.insert(m.id.clone(), live);
-                    continue;
-                }
-                LendingProtocolSpec::EulerV2(spec) => {
-                    let live =
-                        super::euler::EulerLive::build(snapshot, &m.id, &m.name, spec, &oracles)?;
-                    euler.insert(m.id.clone(), live);
-                    continue;
-                }
-            };
-            let answer =
-                oracles[&spec.oracle].oracle.price().0.to_decimal().map_err(|e| model(&m.id, e))?;
-            let morpho = crate::models::morpho_market(snapshot, &m.id, spec, answer)?;
-            let at_risk = super::at_risk::AtRisk::build(&m.id, &morpho)?;
-            markets.insert(
-                m.id.clone(),
-                MarketLive {
-                    name: m.name.clone(),
-                    morpho,
-                    loan: spec.loan_token.clone(),
-                    collateral: spec.collateral_token.clone(),
-                    oracle: spec.oracle.clone(),
-                    accounts: spec.positions.iter().map(|p| p.account.0).collect(),
-                    missed: BTreeSet::new(),
-                    missed_count: 0,
-                    liquidations: 0,
-                    realised_bad_debt_usd: Decimal::ZERO,
-                    economic_bad_debt_usd: Decimal::ZERO,
-                    frozen_usd: Decimal::ZERO,
-                    settled_at: None,
-                    at_risk,
-                    withdrawn: BTreeMap::new(),
-                },
-            );
+            markets.insert(m.id.clone(), super::markets::build(snapshot, m, &oracles)?);
         }
+        let mut market_order: Vec<String> = markets.keys().cloned().collect();
+        market_order.sort_by_key(|id| markets.get(id).map(Market::kind));
 
         let oracle_answer = |id: &str| -> Result<Decimal> {
             let state = oracles.get(id).ok_or_else(|| super::model_missing(id))?;
@@ -405,9 +246,7 @@ impl World {
             oracles,
             venues,
             markets,
-            aave,
-            comet,
-            euler,
+            market_order,
             issuers,
             holders: snapshot
                 .holders
@@ -422,6 +261,20 @@ impl World {
                 .map(|v| Ok((v.id.clone(), super::vaults::VaultLive::build(snapshot, v)?)))
                 .collect::<Result<_>>()?,
         })
+    }
+}
+
+impl World {
+    /// The Morpho Blue market `id`.
+    pub(crate) fn morpho(&self, id: &str) -> Result<&Live<faultline_lending::cascade::MorphoBook>> {
+        match self.markets.get(id) {
+            Some(Market::Morpho(live)) => Ok(live),
+            _ => Err(Error::Invalid {
+                field: format!("{id}: market"),
+                expected: "a Morpho Blue market of the snapshot".into(),
+                found: id.to_owned(),
+            }),
+        }
     }
 }
 

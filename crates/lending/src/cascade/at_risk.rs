@@ -15,15 +15,15 @@
 //! Each entry also carries a copy of the borrower's borrow shares and collateral, the only parts
 //! of a position the health test reads, so a round walks one contiguous vector instead of looking
 //! every candidate up in the market's map. In a run only a liquidation changes them (lenders'
-//! withdrawals touch supply shares); the engine writes the market's position back into the entry
-//! after each one ([`AtRisk::refresh`]), and a property test checks the copies against the market
+//! withdrawals touch supply shares); [`super::MorphoBook`] writes the market's position back into the
+//! entry after each one ([`AtRisk::refresh`]), and a property test checks the copies against the market
 //! through a sequence of liquidations. An entry also remembers that its missed liquidation has
 //! been logged, so a borrower missed in one round is not valued again only to be skipped.
 
 use crate::Result;
+use crate::morpho::{MorphoMarket, Position};
 use alloy_primitives::{Address, U256};
 use faultline_core::math::{Rounding, mul_div, mul_div_full};
-use faultline_lending::morpho::{MorphoMarket, Position};
 
 const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
 
@@ -44,19 +44,21 @@ struct Entry {
 /// A borrower the index returns: its slot (for [`AtRisk::refresh`] and
 /// [`AtRisk::mark_missed`]), its account and its position's debt side.
 #[derive(Debug, Clone, Copy)]
-pub(crate) struct Candidate {
-    pub(crate) slot: usize,
-    pub(crate) account: Address,
+pub struct Candidate {
+    /// Where the entry sits in the index.
+    pub slot: usize,
+    /// The borrower.
+    pub account: Address,
     /// Borrow shares and collateral as the market holds them; supply shares are zero (the
     /// health test does not read them).
-    pub(crate) position: Position,
+    pub position: Position,
     /// Its missed liquidation has been logged.
-    pub(crate) missed: bool,
+    pub missed: bool,
 }
 
 /// Borrowers by decreasing debt per collateral.
 #[derive(Debug, Clone, Default)]
-pub(crate) struct AtRisk {
+pub struct AtRisk {
     /// Largest key first.
     entries: Vec<Entry>,
     /// The smallest non-zero collateral among borrowers (bounds the rounding slack).
@@ -79,7 +81,7 @@ fn ratio(borrow_shares: U256, collateral: U256) -> faultline_core::Result<U256> 
 
 impl AtRisk {
     /// Sorts the market's borrowers once.
-    pub(crate) fn build(entity: &str, market: &MorphoMarket) -> Result<Self> {
+    pub fn build(market: &MorphoMarket) -> Result<Self> {
         let mut entries = Vec::new();
         let mut min_collateral = U256::MAX;
         // Any order: the entries are sorted below by a total order.
@@ -91,7 +93,7 @@ impl AtRisk {
                 U256::MAX
             } else {
                 min_collateral = min_collateral.min(p.collateral);
-                ratio(p.borrow_shares, p.collateral).map_err(|e| super::model(entity, e))?
+                ratio(p.borrow_shares, p.collateral)?
             };
             entries.push(Entry {
                 key,
@@ -109,9 +111,8 @@ impl AtRisk {
     /// Every borrower with debt that may fail `⌊⌊c·price/1e36⌋·ltv/1e18⌋ ≥ debt` (a superset,
     /// largest ratio first). `ltv` is the LLTV for health, or `1e18` for "debt above the
     /// collateral's worth".
-    pub(crate) fn at(
+    pub fn at(
         &self,
-        entity: &str,
         market: &MorphoMarket,
         price: U256,
         ltv: U256,
@@ -119,7 +120,7 @@ impl AtRisk {
         let state = market.state();
         let shares = state.total_borrow_shares + faultline_core::math::morpho::VIRTUAL_SHARES;
         let assets = state.total_borrow_assets + faultline_core::math::morpho::VIRTUAL_ASSETS;
-        let err = |e| super::model(entity, e);
+        let err = crate::Error::Arithmetic;
         // Lower bounds throughout: every floor below only lowers the threshold.
         let scaled = mul_div_full(price, ltv, WAD * WAD, Rounding::Down).map_err(err)?;
         let threshold = mul_div_full(scaled, shares, assets, Rounding::Down).map_err(err)?;
@@ -151,7 +152,7 @@ impl AtRisk {
 
     /// Copies the market's position of the borrower in `slot` back into the index, after an
     /// operation that changed it (a liquidation).
-    pub(crate) fn refresh(&mut self, slot: usize, market: &MorphoMarket) {
+    pub fn refresh(&mut self, slot: usize, market: &MorphoMarket) {
         if let Some(e) = self.entries.get_mut(slot) {
             let p = market.position(e.account);
             e.borrow_shares = p.borrow_shares;
@@ -159,8 +160,21 @@ impl AtRisk {
         }
     }
 
+    /// The borrower in `slot`: its account, the debt side of its position (supply shares zero)
+    /// and whether its missed liquidation has been logged.
+    pub fn entry(&self, slot: usize) -> Option<(Address, Position, bool)> {
+        self.entries.get(slot).map(|e| {
+            let position = Position {
+                supply_shares: U256::ZERO,
+                borrow_shares: e.borrow_shares,
+                collateral: e.collateral,
+            };
+            (e.account, position, e.missed)
+        })
+    }
+
     /// Remembers that the missed liquidation of the borrower in `slot` has been logged.
-    pub(crate) fn mark_missed(&mut self, slot: usize) {
+    pub fn mark_missed(&mut self, slot: usize) {
         if let Some(e) = self.entries.get_mut(slot) {
             e.missed = true;
         }
@@ -170,7 +184,7 @@ impl AtRisk {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use faultline_lending::morpho::{Irm, MarketParams, MarketState, Position};
+    use crate::morpho::{Irm, MarketParams, MarketState};
     use proptest::prelude::*;
     use std::collections::{BTreeMap, BTreeSet};
 
@@ -267,7 +281,7 @@ mod tests {
                 .collect();
             let market = MorphoMarket::from_state(params, state, book.clone(), Irm::None, price, 0)
                 .unwrap();
-            let index = AtRisk::build("m", &market).unwrap();
+            let index = AtRisk::build(&market).unwrap();
             check_superset(&index, &market, &book, price, lltv);
         }
 
@@ -322,9 +336,9 @@ mod tests {
             let low = price - price * U256::from(fall_bps) / U256::from(10_000u64);
             let mut market =
                 MorphoMarket::from_state(params, state, book, Irm::None, low, 0).unwrap();
-            let mut index = AtRisk::build("m", &market).unwrap();
+            let mut index = AtRisk::build(&market).unwrap();
             let chosen: Vec<Candidate> = index
-                .at("m", &market, low, lltv)
+                .at(&market, low, lltv)
                 .unwrap()
                 .zip(&liquidate)
                 .filter(|(_, go)| **go)
@@ -342,7 +356,7 @@ mod tests {
             let current: BTreeMap<Address, Position> =
                 market.positions().map(|(a, p)| (a, *p)).collect();
             check_superset(&index, &market, &current, low, lltv);
-            for c in index.at("m", &market, low, WAD).unwrap() {
+            for c in index.at(&market, low, WAD).unwrap() {
                 prop_assert!(!c.position.borrow_shares.is_zero());
                 prop_assert_eq!(c.position.collateral, market.position(c.account).collateral);
             }
@@ -360,7 +374,7 @@ mod tests {
     ) {
         for ltv in [lltv, WAD] {
             let returned: BTreeSet<Address> =
-                index.at("m", market, price, ltv).unwrap().map(|c| c.account).collect();
+                index.at(market, price, ltv).unwrap().map(|c| c.account).collect();
             for (account, p) in book {
                 let debt = market.debt_of(p).unwrap();
                 let worth = mul_div(p.collateral, price, WAD * WAD, Rounding::Down).unwrap();

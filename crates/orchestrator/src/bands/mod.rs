@@ -14,8 +14,12 @@
 //! those oracles where they are (what would really happen); [`OracleMode::FollowsMarket`] moves
 //! every oracle with the price (what the positions' collateralisation says).
 
+mod book;
+
+pub(crate) use book::{answer_raw, liquidation_price, unit_decimals};
+
 use crate::{
-    Error, Result, models,
+    Error, Result, engine, models,
     snapshot::{LendingProtocolSpec, MorphoMarketSpec, OracleKindSpec, Snapshot, TokenSpec},
 };
 use alloy_primitives::{Address, U256};
@@ -72,12 +76,11 @@ pub struct BandsReport {
     pub price_usd: Decimal,
     /// How oracles were moved.
     pub oracle_mode: OracleMode,
-    /// Every market that takes the asset as collateral and whose protocol bands cover (Morpho
-    /// Blue), in snapshot order.
+    /// Every market that takes the asset as collateral, in snapshot order.
     pub markets: Vec<MarketBands>,
-    /// Markets that also take the asset as collateral but whose protocol bands do not cover yet
-    /// (`aave_v3`, `compound_v3`, `euler_v2`), as `id (protocol)`: their positions are not in
-    /// the levels.
+    /// Markets that take the asset as collateral but that bands do not cover, as `id
+    /// (protocol)`; every protocol is covered now, so this is empty (kept for readers of the
+    /// JSON).
     pub not_covered: Vec<String>,
     /// All markets together, level by level.
     pub combined: Vec<CombinedLevel>,
@@ -90,9 +93,10 @@ pub struct MarketBands {
     pub market: String,
     /// Its readable name.
     pub name: String,
-    /// The protocol (`morpho_blue`).
+    /// The protocol (`morpho_blue`, `aave_v3`, `compound_v3`, `euler_v2`).
     pub protocol: String,
-    /// The token lent (a token id).
+    /// The token lent (a token id); `usd` for a market that values debt across tokens in USD
+    /// (Aave, Comet, Euler: debt figures are then the protocol's debt value).
     pub loan_token: String,
     /// The oracle (an oracle id).
     pub oracle: String,
@@ -102,7 +106,7 @@ pub struct MarketBands {
     pub oracle_moves: bool,
     /// The oracle's answer now, loan tokens per whole collateral token (as the market reads it).
     pub oracle_price: Decimal,
-    /// Liquidation LTV.
+    /// Liquidation LTV (the asset's liquidation threshold or factor outside Morpho).
     pub lltv: Decimal,
     /// Borrowers (accounts with debt).
     pub borrowers: usize,
@@ -212,7 +216,7 @@ pub(crate) fn morpho_quote(entity: &str, raw: U256, loan: u8, collateral: u8) ->
 /// `None` when healthy at none.
 pub(crate) fn least_healthy_price(
     guess: U256,
-    healthy: impl Fn(U256) -> Result<bool>,
+    mut healthy: impl FnMut(U256) -> Result<bool>,
 ) -> Result<Option<U256>> {
     if healthy(U256::ZERO)? {
         return Ok(Some(U256::ZERO));
@@ -431,18 +435,6 @@ fn morpho_bands(
     })
 }
 
-/// The error for an asset a market of a protocol without bands takes as collateral.
-fn unsupported(asset: &str, protocol: &str, market: &str) -> Error {
-    invalid(
-        "asset",
-        format!(
-            "an asset of Morpho Blue markets only (bands are not yet supported for {protocol}; \
-             {market} takes it as collateral)"
-        ),
-        asset,
-    )
-}
-
 /// The liquidation bands of `asset` (a token id) across every lending market of `snapshot` that
 /// takes it as collateral. An asset no market takes as collateral is an error naming the ones
 /// that are.
@@ -450,53 +442,68 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
     let token = token(snapshot, asset, "asset")?;
     let falls_bps = falls(options)?;
     let mut markets = Vec::new();
-    let mut not_covered = Vec::new();
-    for m in &snapshot.lending_markets {
-        // One arm per protocol; a new protocol adds its own solve here.
-        match &m.protocol {
-            LendingProtocolSpec::MorphoBlue(spec) => {
-                if spec.collateral_token == asset {
-                    markets.push(morpho_bands(
-                        snapshot,
-                        &m.id,
-                        &m.name,
-                        spec,
-                        &falls_bps,
-                        options.oracle,
-                    )?);
+    let live = engine::live_markets(snapshot)?;
+    for (m, market) in snapshot.lending_markets.iter().zip(&live) {
+        use engine::markets::Market;
+        let found = match market {
+            // Morpho has its exact solve on the oracle's own scale.
+            Market::Morpho(_) => match &m.protocol {
+                LendingProtocolSpec::MorphoBlue(spec) if spec.collateral_token == asset => {
+                    Some(morpho_bands(snapshot, &m.id, &m.name, spec, &falls_bps, options.oracle)?)
                 }
-            }
-            LendingProtocolSpec::AaveV3(spec) => {
-                if spec.reserves.iter().any(|r| r.token == asset && r.liquidation_threshold != 0) {
-                    not_covered.push((m.id.clone(), "aave_v3"));
-                }
-            }
-            LendingProtocolSpec::CompoundV3(spec) => {
-                if spec.assets.iter().any(|a| a.token == asset) {
-                    not_covered.push((m.id.clone(), "compound_v3"));
-                }
-            }
-            LendingProtocolSpec::EulerV2(spec) => {
-                if spec.collaterals.iter().any(|c| c.token == asset) {
-                    not_covered.push((m.id.clone(), "euler_v2"));
-                }
-            }
-        }
-    }
-    if markets.is_empty()
-        && let Some((market, protocol)) = not_covered.first()
-    {
-        return Err(unsupported(asset, protocol, market));
+                _ => None,
+            },
+            Market::Aave(l) => book::book_bands(
+                snapshot,
+                &m.id,
+                &m.name,
+                "aave_v3",
+                l,
+                token,
+                &falls_bps,
+                options.oracle,
+            )?,
+            Market::Comet(l) => book::book_bands(
+                snapshot,
+                &m.id,
+                &m.name,
+                "compound_v3",
+                l,
+                token,
+                &falls_bps,
+                options.oracle,
+            )?,
+            Market::Euler(l) => book::book_bands(
+                snapshot,
+                &m.id,
+                &m.name,
+                "euler_v2",
+                l,
+                token,
+                &falls_bps,
+                options.oracle,
+            )?,
+        };
+        markets.extend(found);
     }
     if markets.is_empty() {
         let mut taken: Vec<&str> = snapshot
             .lending_markets
             .iter()
-            .filter_map(|m| match &m.protocol {
-                LendingProtocolSpec::MorphoBlue(spec) => Some(spec.collateral_token.as_str()),
-                LendingProtocolSpec::AaveV3(_)
-                | LendingProtocolSpec::CompoundV3(_)
-                | LendingProtocolSpec::EulerV2(_) => None,
+            .flat_map(|m| match &m.protocol {
+                LendingProtocolSpec::MorphoBlue(spec) => vec![spec.collateral_token.as_str()],
+                LendingProtocolSpec::AaveV3(spec) => spec
+                    .reserves
+                    .iter()
+                    .filter(|r| r.liquidation_threshold != 0)
+                    .map(|r| r.token.as_str())
+                    .collect(),
+                LendingProtocolSpec::CompoundV3(spec) => {
+                    spec.assets.iter().map(|a| a.token.as_str()).collect()
+                }
+                LendingProtocolSpec::EulerV2(spec) => {
+                    spec.collaterals.iter().map(|c| c.token.as_str()).collect()
+                }
             })
             .collect();
         taken.sort_unstable();
@@ -539,10 +546,7 @@ pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result
         price_usd: token.price_usd,
         oracle_mode: options.oracle,
         markets,
-        not_covered: not_covered
-            .iter()
-            .map(|(id, protocol)| format!("{id} ({protocol})"))
-            .collect(),
+        not_covered: Vec::new(),
         combined,
     })
 }

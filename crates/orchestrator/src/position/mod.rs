@@ -6,13 +6,15 @@
 //! The position comes from a snapshot ([`from_snapshot`]), from figures ([`morpho`]), or from
 //! holdings on the real Aave v3 reserves of a market fixture ([`aave`]). It lives here rather
 //! than in `faultline-lending` because the snapshot path reads markets exactly as the stress
-//! engine builds them ([`crate::models`]); the Aave and Morpho parts only call the lending
+//! engine builds them (`models`); the Aave and Morpho parts only call the lending
 //! crate's public API.
+
+mod book;
 
 use crate::{
     Error, Result,
     bands::{morpho_point, morpho_quote, mul, whole},
-    models,
+    engine, models,
     snapshot::{LendingProtocolSpec, Snapshot},
 };
 use alloy_primitives::{Address, U256};
@@ -365,21 +367,25 @@ pub fn from_snapshot(
             };
             morpho_report(&built, account, &names, Some(account))
         }
-        LendingProtocolSpec::AaveV3(_) => Err(invalid(
-            "market",
-            "a Morpho Blue market (position is not yet supported for aave_v3)",
-            market,
-        )),
-        LendingProtocolSpec::CompoundV3(_) => Err(invalid(
-            "market",
-            "a Morpho Blue market (position is not yet supported for compound_v3)",
-            market,
-        )),
-        LendingProtocolSpec::EulerV2(_) => Err(invalid(
-            "market",
-            "a Morpho Blue market (position is not yet supported for euler_v2)",
-            market,
-        )),
+        LendingProtocolSpec::AaveV3(_)
+        | LendingProtocolSpec::CompoundV3(_)
+        | LendingProtocolSpec::EulerV2(_) => {
+            let index = snapshot.lending_markets.iter().position(|m| m.id == market).unwrap_or(0);
+            let live = engine::live_markets(snapshot)?;
+            let (id, name) = (market, spec.name.as_str());
+            match live.get(index) {
+                Some(engine::markets::Market::Aave(l)) => {
+                    book::book_report(snapshot, id, name, "aave_v3", l, account)
+                }
+                Some(engine::markets::Market::Comet(l)) => {
+                    book::book_report(snapshot, id, name, "compound_v3", l, account)
+                }
+                Some(engine::markets::Market::Euler(l)) => {
+                    book::book_report(snapshot, id, name, "euler_v2", l, account)
+                }
+                _ => Err(invalid("market", "a lending market of the snapshot", market)),
+            }
+        }
     }
 }
 
@@ -419,12 +425,12 @@ pub fn morpho(input: &MorphoInput) -> Result<PositionReport> {
     let shares = debt.checked_mul(U256::from(1_000_000u32)).ok_or_else(|| {
         invalid("debt", "an amount that fits 256 bits as borrow shares", input.debt)
     })?;
-    let price = models::morpho_price(
-        entity,
-        input.collateral_price,
+    let price = faultline_lending::morpho::oracle_price(
+        models::whole_price(entity, input.collateral_price)?,
         input.loan_decimals,
         input.collateral_decimals,
-    )?;
+    )
+    .map_err(m)?;
     let (loan_token, collateral_token) = (Address::with_last_byte(1), Address::with_last_byte(2));
     let params = MarketParams {
         loan_token,

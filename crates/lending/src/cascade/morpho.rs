@@ -1,0 +1,228 @@
+//! Morpho Blue in the cascade: the largest liquidation `liquidate` allows (every borrow share, or
+//! all the collateral, which realises the rest as bad debt written off to suppliers), found
+//! through the at-risk index instead of a scan of every position.
+
+use super::{
+    Amount, BadDebtRule, Candidate, CascadeMarket, Choice, Holdings, Style, Verdict,
+    at_risk::AtRisk,
+};
+use crate::{
+    Error, LendingMarket, Liquidation, Result,
+    morpho::{MorphoMarket, ORACLE_PRICE_SCALE, Position},
+};
+use alloy_primitives::{Address, U256};
+use faultline_core::{
+    Price, Rounding,
+    math::{morpho::to_assets_down, mul_div},
+};
+
+const WAD: U256 = U256::from_limbs([1_000_000_000_000_000_000, 0, 0, 0]);
+
+/// A Morpho Blue market, its tokens' decimals and its borrowers indexed by debt per collateral.
+#[derive(Debug, Clone)]
+pub struct MorphoBook {
+    market: MorphoMarket,
+    loan_decimals: u8,
+    collateral_decimals: u8,
+    index: AtRisk,
+    /// Accounts with a position, in snapshot order (lenders leave in this order).
+    accounts: Vec<Address>,
+}
+
+impl MorphoBook {
+    /// The market with its tokens' decimals; `accounts` in the order lenders act.
+    pub fn new(
+        market: MorphoMarket,
+        loan_decimals: u8,
+        collateral_decimals: u8,
+        accounts: Vec<Address>,
+    ) -> Result<Self> {
+        let index = AtRisk::build(&market)?;
+        Ok(Self { market, loan_decimals, collateral_decimals, index, accounts })
+    }
+
+    /// The contract model.
+    pub const fn market(&self) -> &MorphoMarket {
+        &self.market
+    }
+
+    /// Morpho's oracle scale for `price` loan tokens per whole collateral token:
+    /// `price · 10^(36 + loan decimals − collateral decimals)`, rounded down.
+    pub fn oracle_scale(&self, price: Price) -> Result<U256> {
+        crate::morpho::oracle_price(price, self.loan_decimals, self.collateral_decimals)
+    }
+
+    fn position(&self, candidate: &Candidate) -> Position {
+        match self.index.entry(candidate.slot) {
+            Some((account, position, _)) if account == candidate.account => position,
+            _ => self.market.position(candidate.account),
+        }
+    }
+
+    /// Lenders who see losses withdraw what liquidity there is, first come first served
+    /// (snapshot order): returns each lender's withdrawal, raw loan units.
+    pub fn lenders_run(&mut self) -> Result<Vec<(Address, U256)>> {
+        let mut out = Vec::new();
+        for &account in &self.accounts {
+            let state = *self.market.state();
+            let available = state.total_supply_assets.saturating_sub(state.total_borrow_assets);
+            if available.is_zero() {
+                break;
+            }
+            let shares = self.market.position(account).supply_shares;
+            if shares.is_zero() {
+                continue;
+            }
+            let owned =
+                to_assets_down(shares, state.total_supply_assets, state.total_supply_shares)?;
+            let take = owned.min(available);
+            if take.is_zero() {
+                continue;
+            }
+            self.market.withdraw(account, take, U256::ZERO)?;
+            out.push((account, take));
+        }
+        Ok(out)
+    }
+}
+
+impl CascadeMarket for MorphoBook {
+    /// The collateral's market price in Morpho's oracle scale.
+    type AtMarket = U256;
+
+    fn model(&self) -> &dyn LendingMarket {
+        &self.market
+    }
+
+    fn borrowers(&self) -> Vec<Address> {
+        let m = &self.market;
+        self.accounts.iter().copied().filter(|a| !m.position(*a).borrow_shares.is_zero()).collect()
+    }
+
+    fn liquidatable(&self, borrower: Address) -> Result<bool> {
+        self.market.is_liquidatable(borrower)
+    }
+
+    fn holdings(&self, borrower: Address) -> Result<Holdings> {
+        let params = self.market.params();
+        let collateral = self.market.position(borrower).collateral;
+        Ok(Holdings {
+            collateral: vec![(params.collateral_token, collateral)],
+            debt: vec![(params.loan_token, self.market.borrowed(borrower)?)],
+        })
+    }
+
+    fn liquidation_ltv(&self, asset: Address) -> Result<Option<U256>> {
+        let params = self.market.params();
+        Ok((asset == params.collateral_token).then_some(params.lltv))
+    }
+
+    fn style(&self) -> Style {
+        Style::ProfitGated
+    }
+
+    fn bad_debt_rule(&self) -> BadDebtRule {
+        BadDebtRule::InLiquidation
+    }
+
+    fn priced_assets(&self) -> Vec<Address> {
+        vec![self.market.params().collateral_token]
+    }
+
+    fn set_whole_price(&mut self, asset: Address, price: Price) -> Result<()> {
+        let collateral = self.market.params().collateral_token;
+        if asset != collateral {
+            return Err(Error::invalid("asset", "the market's collateral token", asset));
+        }
+        let raw = self.oracle_scale(price)?;
+        self.market.set_price(raw);
+        Ok(())
+    }
+
+    fn at_market(&self, prices: &[(Address, Price)]) -> Result<U256> {
+        let collateral = self.market.params().collateral_token;
+        let price = prices
+            .iter()
+            .find(|(a, _)| *a == collateral)
+            .ok_or_else(|| Error::invalid("prices", "the collateral's price", collateral))?;
+        self.oracle_scale(price.1)
+    }
+
+    /// Borrowers the oracle or the market price calls unhealthy, by the contract's own integer
+    /// health check, in decreasing debt per collateral. The index narrows the check to the
+    /// borrowers near or past the lower of the two prices. Within a pass the set can only
+    /// shrink (a repayment or a bad-debt write-off never raises anyone's debt per share).
+    fn candidates(&self, at_market: &U256) -> Result<Vec<Candidate>> {
+        let m = &self.market;
+        let (oracle, market) = (m.price(), *at_market);
+        let lltv = m.params().lltv;
+        let mut found = Vec::new();
+        for c in self.index.at(m, oracle.min(market), lltv)? {
+            let debt = m.debt_of(&c.position)?;
+            let unhealthy =
+                |price| -> Result<bool> { Ok(m.max_borrow_of(&c.position, price)? < debt) };
+            if unhealthy(oracle)? || unhealthy(market)? {
+                found.push(Candidate { account: c.account, slot: c.slot, missed: c.missed });
+            }
+        }
+        Ok(found)
+    }
+
+    fn verdict(&self, candidate: &Candidate, at_market: &U256) -> Result<Verdict> {
+        let position = self.position(candidate);
+        let m = &self.market;
+        let debt = m.debt_of(&position)?;
+        Ok(Verdict {
+            by_oracle: m.max_borrow_of(&position, m.price())? < debt,
+            at_market: m.max_borrow_of(&position, *at_market)? < debt,
+        })
+    }
+
+    fn value(&self, candidate: &Candidate, _: &U256) -> Result<(Amount, Amount)> {
+        let position = self.position(candidate);
+        let params = self.market.params();
+        Ok((
+            Amount::Token(params.loan_token, self.market.debt_of(&position)?),
+            Amount::Token(params.collateral_token, position.collateral),
+        ))
+    }
+
+    fn collateral_by_value(&self, _: Address) -> Result<Vec<Address>> {
+        Ok(vec![self.market.params().collateral_token])
+    }
+
+    fn choose(&self, _: Address) -> Result<Option<Choice>> {
+        let params = self.market.params();
+        Ok(Some(Choice { collateral: params.collateral_token, debt: params.loan_token }))
+    }
+
+    fn preview(&self, borrower: Address, choice: &Choice) -> Result<Liquidation> {
+        self.market.max_liquidation(borrower, choice.collateral, choice.debt)
+    }
+
+    fn execute(&mut self, candidate: &Candidate, _: &Choice) -> Result<Liquidation> {
+        let out = self.market.liquidate_max(candidate.account)?;
+        self.index.refresh(candidate.slot, &self.market);
+        self.market.liquidation_summary(candidate.account, &out)
+    }
+
+    fn mark_missed(&mut self, candidate: &Candidate) {
+        self.index.mark_missed(candidate.slot);
+    }
+
+    /// In loan-token units: the sum over borrowers of debt less the collateral's worth at the
+    /// market price (`⌊collateral · price / 1e36⌋`, as Morpho values collateral), where positive.
+    fn uncovered(&self, at_market: &U256) -> Result<Amount> {
+        let m = &self.market;
+        let mut total = U256::ZERO;
+        for c in self.index.at(m, *at_market, WAD)? {
+            let debt = m.debt_of(&c.position)?;
+            let worth =
+                mul_div(c.position.collateral, *at_market, ORACLE_PRICE_SCALE, Rounding::Down)?;
+            total = total
+                .checked_add(debt.saturating_sub(worth))
+                .ok_or(faultline_core::Error::Overflow { op: "uncovered debt" })?;
+        }
+        Ok(Amount::Token(m.params().loan_token, total))
+    }
+}
