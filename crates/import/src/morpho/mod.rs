@@ -145,7 +145,8 @@ pub fn import(
 
     let timestamp =
         options.at.unwrap_or_else(|| markets.iter().map(|m| m.state_timestamp).max().unwrap_or(0));
-    let (tokens, lending_markets, oracles_out) = markets::to_specs(&markets, &oracle_rows)?;
+    let (mut tokens, lending_markets, mut oracles_out) = markets::to_specs(&markets, &oracle_rows)?;
+    floor_zero_prices(&mut tokens, &mut oracles_out, &mut warnings);
     let description = format!(
         "Imported by `faultline import morpho-export` from the {ORIGIN}: {} markets, {} \
          positions, {} MetaMorpho vaults.{}",
@@ -178,6 +179,39 @@ pub fn import(
         vaults: vaults::to_specs(&vault_list, &markets)?,
     };
     Ok(Imported { snapshot, price_path, observed, warnings: warnings.0 })
+}
+
+/// The export prices some collapsed tokens (and the oracles reading them) at exactly 0, which no
+/// run can value against (a percentage change from 0, NAV per unit); faultline's smallest price,
+/// [`limits::MIN_PRICE_USD`] (1e-12 USD), stands in for them, each with a warning naming it.
+fn floor_zero_prices(
+    tokens: &mut [faultline_orchestrator::snapshot::TokenSpec],
+    oracles: &mut [faultline_orchestrator::snapshot::OracleSpec],
+    warnings: &mut Warnings,
+) {
+    use faultline_core::limits;
+    for token in tokens.iter_mut().filter(|t| t.price_usd.is_zero()) {
+        warnings.file(
+            "markets.csv",
+            format!(
+                "token {} priced 0; taken as {} USD, the smallest price faultline accepts",
+                token.id,
+                limits::MIN_PRICE_USD
+            ),
+        );
+        token.price_usd = limits::MIN_PRICE_USD;
+    }
+    for oracle in oracles.iter_mut().filter(|o| o.price.is_zero()) {
+        warnings.file(
+            "markets.csv",
+            format!(
+                "oracle {} answers 0; taken as {}, the smallest price faultline accepts",
+                oracle.id,
+                limits::MIN_PRICE_USD
+            ),
+        );
+        oracle.price = limits::MIN_PRICE_USD;
+    }
 }
 
 /// A source naming a file and line of the export.
