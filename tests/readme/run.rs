@@ -20,6 +20,10 @@ pub(crate) const PLACEHOLDERS: &[(&str, &str)] = &[
 /// scratch directory of this test instead of the work tree.
 pub(crate) const WRITTEN: &[&str] = &["--out", "--record", "--log-cache"];
 
+/// Flags that name files written by one subcommand only: `import` writes its price path and
+/// observed series where `--prices` and `--observed` say (`backtest --observed` reads a file).
+pub(crate) const WRITTEN_BY: &[(&str, &[&str])] = &[("import", &["--prices", "--observed"])];
+
 /// Flags that need a JSON-RPC node, and why this test does not give it one. A command with one
 /// runs with the node replaced by an address where nothing listens and no retry: it must then fail
 /// only for want of the node (every other flag as printed is accepted), never for its flags.
@@ -193,8 +197,13 @@ fn scratch() -> PathBuf {
 fn execute(plan: &Plan) -> Ran {
     let dir = scratch();
     let mut args = plan.args.clone();
+    let subcommand = args.first().cloned().unwrap_or_default();
+    let written = WRITTEN.iter().chain(
+        WRITTEN_BY.iter().filter(|(name, _)| *name == subcommand).flat_map(|(_, flags)| *flags),
+    );
+    let written: Vec<&str> = written.copied().collect();
     for i in 0..args.len() {
-        for flag in WRITTEN {
+        for flag in &written {
             if args[i] == *flag && i + 1 < args.len() && Path::new(&args[i + 1]).is_relative() {
                 args[i + 1] = dir.join(&args[i + 1]).display().to_string();
             } else if let Some(value) = args[i].strip_prefix(&format!("{flag}="))
