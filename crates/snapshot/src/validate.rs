@@ -89,13 +89,14 @@ fn ids<'a>(
 }
 
 /// Most entities (see [`entities`]) a snapshot may hold: at [`BYTES_PER_ENTITY`] each, about
-/// 2 GB of live state, which a run copies once more per breakpoint probe thread.
+/// 3 GB of live state, which a run copies once more per breakpoint probe thread.
 pub const MAX_ENTITIES: u64 = 5_000_000;
 
 /// Memory one entity (a lending position, a perp account, a token...) takes once parsed and
-/// built into the engine's live state, bytes; measured on a snapshot of 1M Morpho positions
-/// (README, "Limits"): peak resident memory over the position count, rounded up.
-pub const BYTES_PER_ENTITY: u64 = 400;
+/// built into the engine's live state, bytes. Measured (README, "Limits"): the bundled
+/// Stream/Elixir scenario on its snapshot with one Morpho market grown to 1M positions peaked at
+/// 553 MB resident through `faultline stress`; 553 bytes per position, rounded up.
+pub const BYTES_PER_ENTITY: u64 = 600;
 
 /// How many entities `snapshot` holds: tokens, oracles, venues, markets and their positions,
 /// issuers and their backing, holders, perp venues with their accounts and positions, books and
