@@ -23,6 +23,11 @@
               figure is computed from them); formulas are written as in the texts they cite"
 )]
 
+/// The README's examples, compiled and run as doc tests (not part of the API).
+#[cfg(doctest)]
+#[doc = include_str!("../README.md")]
+struct ReadmeExamples;
+
 pub mod aggregate;
 pub mod calibrate;
 pub mod error;
