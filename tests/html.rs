@@ -329,6 +329,19 @@ async fn the_html_reports_render_in_chromium() {
         (&["graph", "--format", "html"], &p("graph.html")),
         (&["bands", "--asset", "sdeUSD", "--format", "html"], &p("bands.html")),
         (&breakpoints, &p("breakpoints.html")),
+        (&["loop", "fixtures/vaults/example-loop.toml", "--format", "html"], &p("loop.html")),
+        (
+            &[
+                "position",
+                "--market",
+                "morpho-eth-sdeusd-usdc",
+                "--account",
+                "0x1597E4B7cF6D2877A1d690b6088668afDb045763",
+                "--format",
+                "html",
+            ],
+            &p("position.html"),
+        ),
     ]);
 
     let hostile = hostile_inputs(dir.path());
@@ -353,6 +366,15 @@ async fn the_html_reports_render_in_chromium() {
         screenshot(&client, None).await?;
         open(&client, &p("breakpoints.html"), 1).await?;
         screenshot(&client, None).await?;
+        // The table reports: a page of tables, each with rows (no charts).
+        for page in ["loop.html", "position.html"] {
+            open(&client, &p(page), 0).await?;
+            let rows = js(&client, "return Array.from(document.querySelectorAll('table')).map(t => t.querySelectorAll('tbody tr').length);").await;
+            let rows = rows.as_array().cloned().unwrap_or_default();
+            if rows.is_empty() || rows.iter().any(|r| r.as_u64().unwrap_or(0) == 0) {
+                return Err(format!("{page}: tables without rows: {rows:?}"));
+            }
+        }
         // Markup in snapshot names stays text in the browser too: no element it would create.
         faultline(&[(&["stress", hostile.to_str().unwrap_or(""), "--format", "html"], &p("hostile.html"))]);
         open(&client, &p("hostile.html"), 4).await?;

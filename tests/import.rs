@@ -58,3 +58,50 @@ fn the_replay_backtests_against_the_hourly_histories() {
     let outside = text.lines().any(|l| l.ends_with("| NO |"));
     assert_eq!(run.status.code(), Some(if outside { 1 } else { 0 }));
 }
+
+/// The same backtest as JSON (each comparison's verdict is its largest error against the
+/// tolerance, and the exit code is their conjunction) and as an HTML page with the same rows.
+#[test]
+fn the_backtest_writes_json_and_an_html_page() {
+    let run = faultline(&[
+        "backtest",
+        REPLAY,
+        "--observed",
+        OBSERVED,
+        "--tolerance",
+        "5",
+        "--format",
+        "json",
+    ]);
+    let json: serde_json::Value = serde_json::from_str(&stdout(&run)).expect("JSON");
+    let comparisons = json["comparisons"].as_array().expect("comparisons");
+    assert!(!comparisons.is_empty());
+    let mut all_within = true;
+    for c in comparisons {
+        let largest: f64 = c["max_abs_pct"].as_str().expect("a decimal string").parse().unwrap();
+        let within = c["within"].as_bool().expect("within");
+        assert_eq!(within, largest <= 5.0, "{c}");
+        all_within &= within;
+    }
+    assert_eq!(json["within"].as_bool(), Some(all_within));
+    assert_eq!(run.status.code(), Some(if all_within { 0 } else { 1 }));
+
+    let dir = tempfile::tempdir().unwrap();
+    let page = dir.path().join("backtest.html");
+    let run = faultline(&[
+        "backtest",
+        REPLAY,
+        "--observed",
+        OBSERVED,
+        "--tolerance",
+        "5",
+        "--format",
+        "html",
+        "--out",
+        page.to_str().unwrap(),
+    ]);
+    assert!(matches!(run.status.code(), Some(0 | 1)), "{}", stderr(&run));
+    let html = std::fs::read_to_string(&page).unwrap();
+    assert!(html.starts_with("<!DOCTYPE html>"), "{}", &html[..80.min(html.len())]);
+    assert_eq!(html.matches("<tr>").count(), comparisons.len() + 1, "a header and one row each");
+}

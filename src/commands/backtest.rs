@@ -1,5 +1,6 @@
-//! `faultline backtest SCENARIO --observed FILE [--tolerance PCT]`: run a scenario with its
-//! per-step series on and compare each modelled figure with an observed one.
+//! `faultline backtest SCENARIO --observed FILE [--tolerance PCT] [--format F] [--out FILE]`:
+//! run a scenario with its per-step series on and compare each modelled figure with an observed
+//! one.
 //!
 //! The observed file is CSV with a header `timestamp,entity,metric,value`: Unix seconds, a
 //! snapshot id (a lending market or a token), a metric the run records (`supply`, `borrow`,
@@ -11,13 +12,18 @@
 //! when any largest error is above the tolerance (so are the end and mean errors, which cannot
 //! exceed it). Observed metrics the run does not record are listed as not compared.
 
-use crate::{commands::stress, series_files};
+use crate::{
+    commands::stress,
+    files,
+    render::{self, Format},
+    series_files,
+};
 use clap::Args;
 use eyre::Result;
 use faultline_orchestrator::{Engine, Quiet, report::SeriesPoint};
 use rust_decimal::Decimal;
+use serde::Serialize;
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -32,10 +38,34 @@ pub(crate) struct BacktestArgs {
     /// The largest error allowed, in percent.
     #[arg(long, default_value = "5")]
     tolerance: Decimal,
+    /// Output format; a table on a terminal, Markdown otherwise.
+    #[arg(long, value_enum)]
+    format: Option<Format>,
+    /// Write to this file (whole or not at all) instead of standard output.
+    #[arg(long)]
+    out: Option<PathBuf>,
+}
+
+/// A backtest's outcome: what was compared, each comparison, and what could not be.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
+pub(crate) struct Backtest {
+    /// The scenario's name.
+    pub(crate) scenario: String,
+    /// The observed file, as given.
+    pub(crate) observed: String,
+    /// The largest error allowed, percent.
+    pub(crate) tolerance_pct: Decimal,
+    /// Whether every comparison is within the tolerance.
+    pub(crate) within: bool,
+    /// Each (entity, metric) compared.
+    pub(crate) comparisons: Vec<Comparison>,
+    /// Observed (entity, metric) pairs not compared: not recorded by the run, or no step at
+    /// their times.
+    pub(crate) not_compared: Vec<(String, String)>,
 }
 
 /// The comparison of one entity's metric.
-#[derive(Debug, Clone, PartialEq, Eq)]
+#[derive(Debug, Clone, PartialEq, Eq, Serialize)]
 pub(crate) struct Comparison {
     pub(crate) entity: String,
     pub(crate) metric: String,
@@ -49,6 +79,8 @@ pub(crate) struct Comparison {
     pub(crate) max_abs_pct: Decimal,
     /// When the largest error was.
     pub(crate) max_at: u64,
+    /// Whether the largest error is within the tolerance.
+    pub(crate) within: bool,
 }
 
 /// `(model - observed) / |observed|` in percent.
@@ -64,6 +96,7 @@ fn error_pct(model: Decimal, observed: Decimal) -> Decimal {
 pub(crate) fn compare(
     series: &[SeriesPoint],
     observed: &BTreeMap<(String, String), BTreeMap<u64, Decimal>>,
+    tolerance: Decimal,
 ) -> (Vec<Comparison>, Vec<(String, String)>) {
     let mut model: BTreeMap<(&str, &str), BTreeMap<u64, Decimal>> = BTreeMap::new();
     for p in series {
@@ -97,6 +130,7 @@ pub(crate) fn compare(
             mean_abs_pct: (sum / Decimal::from(errors.len())).round_dp(2),
             max_abs_pct: max.round_dp(2),
             max_at,
+            within: max.round_dp(2) <= tolerance,
         });
     }
     (out, missing)
@@ -112,55 +146,28 @@ impl BacktestArgs {
             let value = series_files::decimal(&self.observed, line, "value", &row.value)?;
             observed.entry((row.entity, row.metric)).or_default().insert(row.timestamp, value);
         }
-        let (comparisons, missing) = compare(&report.series, &observed);
+        let (comparisons, not_compared) = compare(&report.series, &observed, self.tolerance);
         if comparisons.is_empty() {
             eyre::bail!(
                 "{}: no observed figure falls on a step of the run (ids and step times must match)",
                 self.observed.display()
             );
         }
-        let mut out = String::new();
-        writeln!(
-            out,
-            "Backtest of {} against {} (tolerance {}%)",
-            report.scenario,
-            self.observed.display(),
-            self.tolerance
-        )?;
-        writeln!(out)?;
-        writeln!(
-            out,
-            "| entity | metric | points | error at end | mean abs error | largest error (at) | within |"
-        )?;
-        writeln!(out, "|---|---|---:|---:|---:|---:|---|")?;
-        let mut failed = false;
-        for c in &comparisons {
-            let ok = c.max_abs_pct <= self.tolerance;
-            failed |= !ok;
-            writeln!(
-                out,
-                "| {} | {} | {} | {}% | {}% | {}% ({}) | {} |",
-                c.entity,
-                c.metric,
-                c.points,
-                c.end_pct,
-                c.mean_abs_pct,
-                c.max_abs_pct,
-                c.max_at,
-                if ok { "yes" } else { "NO" }
-            )?;
-        }
-        if !missing.is_empty() {
-            writeln!(out)?;
-            let list: Vec<String> = missing.iter().map(|(e, m)| format!("{e} {m}")).collect();
-            writeln!(
-                out,
-                "Not compared (not recorded by the run, or no step at their times): {}",
-                list.join(", ")
-            )?;
-        }
-        crate::files::emit(None, &out)?;
-        Ok(if failed { ExitCode::from(1) } else { ExitCode::SUCCESS })
+        let backtest = Backtest {
+            scenario: report.scenario,
+            observed: self.observed.display().to_string(),
+            tolerance_pct: self.tolerance,
+            within: comparisons.iter().all(|c| c.within),
+            comparisons,
+            not_compared,
+        };
+        let format = self.format.unwrap_or_else(|| Format::default_for(self.out.as_deref()));
+        let text = match format {
+            Format::Json => format!("{}\n", serde_json::to_string_pretty(&backtest)?),
+            _ => render::backtest(&backtest, format),
+        };
+        files::emit(self.out.as_deref(), &text)?;
+        Ok(if backtest.within { ExitCode::SUCCESS } else { ExitCode::from(1) })
     }
 }
 
@@ -195,12 +202,15 @@ mod tests {
             .collect(),
         );
         observed.insert(("m".to_owned(), "price".to_owned()), BTreeMap::from([(1, Decimal::ONE)]));
-        let (c, missing) = compare(&series, &observed);
+        let (c, missing) = compare(&series, &observed, Decimal::TEN);
         assert_eq!(c.len(), 1);
         assert_eq!(c[0].points, 3, "time 9 has no step and is not compared");
         assert_eq!(c[0].end_pct, Decimal::ZERO);
         assert_eq!(c[0].mean_abs_pct, Decimal::new(667, 2), "(10 + 10 + 0) / 3");
         assert_eq!((c[0].max_abs_pct, c[0].max_at), (Decimal::TEN, 1));
+        assert!(c[0].within, "a largest error of 10% is within a 10% tolerance");
+        let (c, _) = compare(&series, &observed, Decimal::new(999, 2));
+        assert!(!c[0].within, "but not within 9.99%");
         assert_eq!(missing, [("m".to_owned(), "price".to_owned())]);
     }
 

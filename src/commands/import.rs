@@ -22,7 +22,7 @@ pub(crate) struct ImportArgs {
 enum ImportKind {
     /// A Morpho API export directory (markets.csv, oracle_configs.csv, borrower_positions.csv,
     /// and when present plume_oracles.csv, plume_borrower_positions.csv, vaults.csv,
-    /// vault_allocations.csv, asset_prices_hourly.csv, <chain>_market_history_hourly.csv).
+    /// vault_allocations.csv, asset_prices_hourly.csv, `<chain>_market_history_hourly.csv`).
     MorphoExport(MorphoExportArgs),
 }
 

@@ -1,7 +1,12 @@
-//! The one-shot analyses (`bands`, `position`, `loop`) for people: each is a few titled grids,
-//! drawn as terminal tables or as Markdown from the same rows.
+//! The one-shot analyses (`bands`, `position`, `loop`, `backtest`) for people: each is a few titled grids,
+//! drawn as terminal tables, Markdown or an HTML page from the same rows.
 
-use super::{Format, usd};
+use super::{
+    Format,
+    html::{Block, tables},
+    usd,
+};
+use crate::commands::backtest::Backtest;
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use faultline_orchestrator::{
     bands::{BandsReport, MarketBands},
@@ -11,40 +16,63 @@ use faultline_orchestrator::{
 use rust_decimal::Decimal;
 use std::fmt::Write;
 
-/// Text laid out for one format.
-struct Doc {
+/// Text laid out for one format (HTML gathers blocks and makes the page at the end).
+pub(super) struct Doc {
     format: Format,
     out: String,
+    title: String,
+    blocks: Vec<Block>,
 }
 
 impl Doc {
-    const fn new(format: Format) -> Self {
-        Self { format, out: String::new() }
+    pub(super) const fn new(format: Format) -> Self {
+        Self { format, out: String::new(), title: String::new(), blocks: Vec::new() }
     }
 
-    fn title(&mut self, text: &str) {
+    /// The finished text.
+    pub(super) fn finish(self) -> String {
+        if self.format == Format::Html { tables(&self.title, &self.blocks) } else { self.out }
+    }
+
+    pub(super) fn title(&mut self, text: &str) {
+        if self.format == Format::Html {
+            text.clone_into(&mut self.title);
+            return;
+        }
         let _ = match self.format {
             Format::Markdown => writeln!(self.out, "# {text}\n"),
             _ => writeln!(self.out, "{text}"),
         };
     }
 
-    fn heading(&mut self, text: &str) {
+    pub(super) fn heading(&mut self, text: &str) {
+        if self.format == Format::Html {
+            self.blocks.push(Block::Heading(text.to_owned()));
+            return;
+        }
         let _ = match self.format {
             Format::Markdown => writeln!(self.out, "\n## {text}\n"),
             _ => writeln!(self.out, "\n{text}"),
         };
     }
 
-    fn line(&mut self, text: &str) {
+    pub(super) fn line(&mut self, text: &str) {
+        if self.format == Format::Html {
+            self.blocks.push(Block::Text(text.to_owned()));
+            return;
+        }
         let _ = match self.format {
             Format::Markdown => writeln!(self.out, "{text}\n"),
             _ => writeln!(self.out, "{text}"),
         };
     }
 
-    fn grid(&mut self, header: &[&str], rows: &[Vec<String>]) {
+    pub(super) fn grid(&mut self, header: &[&str], rows: &[Vec<String>]) {
         match self.format {
+            Format::Html => self.blocks.push(Block::Grid {
+                header: header.iter().map(|&h| h.to_owned()).collect(),
+                rows: rows.to_vec(),
+            }),
             Format::Markdown => {
                 let _ = writeln!(self.out, "| {} |", header.join(" | "));
                 let _ = writeln!(self.out, "|{}", "---|".repeat(header.len()));
@@ -198,7 +226,7 @@ pub(crate) fn bands(report: &BandsReport, format: Format) -> String {
             .collect();
         doc.grid(&["fall", "oracle", "positions", "collateral", "debt", "debt $"], &rows);
     }
-    doc.out
+    doc.finish()
 }
 
 /// One position: health, holdings with liquidation prices, the largest liquidation.
@@ -296,7 +324,7 @@ pub(crate) fn position(report: &PositionReport, format: Format) -> String {
             &rows,
         );
     }
-    doc.out
+    doc.finish()
 }
 
 /// The vault-design check.
@@ -367,5 +395,50 @@ pub(crate) fn design(report: &LoopReport, format: Format) -> String {
         ],
         &rows,
     );
-    doc.out
+    doc.finish()
+}
+
+/// A backtest: the error table, then what could not be compared.
+pub(crate) fn backtest(report: &Backtest, format: Format) -> String {
+    let mut doc = Doc::new(format);
+    doc.title(&format!(
+        "Backtest of {} against {} (tolerance {}%)",
+        report.scenario, report.observed, report.tolerance_pct
+    ));
+    let rows: Vec<Vec<String>> = report
+        .comparisons
+        .iter()
+        .map(|c| {
+            vec![
+                c.entity.clone(),
+                c.metric.clone(),
+                c.points.to_string(),
+                format!("{}%", c.end_pct),
+                format!("{}%", c.mean_abs_pct),
+                format!("{}% ({})", c.max_abs_pct, c.max_at),
+                if c.within { "yes".into() } else { "NO".into() },
+            ]
+        })
+        .collect();
+    doc.grid(
+        &[
+            "entity",
+            "metric",
+            "points",
+            "error at end",
+            "mean abs error",
+            "largest error (at)",
+            "within",
+        ],
+        &rows,
+    );
+    if !report.not_compared.is_empty() {
+        let list: Vec<String> =
+            report.not_compared.iter().map(|(e, m)| format!("{e} {m}")).collect();
+        doc.line(&format!(
+            "Not compared (not recorded by the run, or no step at their times): {}",
+            list.join(", ")
+        ));
+    }
+    doc.finish()
 }

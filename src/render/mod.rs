@@ -10,7 +10,7 @@ mod markdown;
 mod risk;
 mod table;
 
-pub(crate) use analyses::{bands, design, position};
+pub(crate) use analyses::{backtest, bands, design, position};
 pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::{graph_dot, graph_mermaid};
 pub(crate) use risk::{frontier, risk};

@@ -1,8 +1,11 @@
 //! Risk reports and recommendation frontiers for people: the tail table per entity, tokens,
-//! first breaks, contagion chains and the loss-exceedance curve, as a terminal table or
-//! Markdown; JSON for programs (and for `faultline risk merge`).
+//! first breaks, contagion chains and the loss-exceedance curve, as a terminal table, Markdown
+//! or an HTML page; JSON for programs (and for `faultline risk merge`).
 
-use super::Format;
+use super::{
+    Format,
+    html::{Block, tables},
+};
 use comfy_table::{Table, presets::UTF8_FULL_CONDENSED};
 use faultline_risk::{
     RiskReport,
@@ -206,17 +209,35 @@ fn table(intro: &str, sections: &[Section]) -> String {
     out
 }
 
+/// The page: the intro's first line as its title, its other lines as paragraphs, then each
+/// section's heading and table.
+fn page(intro: &str, sections: &[Section]) -> String {
+    let mut lines = intro.lines().filter(|l| !l.trim().is_empty());
+    let title = lines.next().unwrap_or_default();
+    let mut blocks: Vec<Block> = lines.map(|l| Block::Text(l.to_owned())).collect();
+    for s in sections {
+        blocks.push(Block::Heading(s.title.clone()));
+        blocks.push(Block::Grid { header: s.header.clone(), rows: s.rows.clone() });
+    }
+    tables(title, &blocks)
+}
+
+/// The report for people in `format` (JSON is the caller's).
+fn lay_out(intro: &str, sections: &[Section], format: Format) -> String {
+    match format {
+        Format::Markdown => markdown(intro, sections),
+        Format::Html => page(intro, sections),
+        Format::Table | Format::Json => table(intro, sections),
+    }
+}
+
 /// A risk report in `format`.
 pub(crate) fn risk(report: &RiskReport, format: Format) -> eyre::Result<String> {
     if format == Format::Json {
         return Ok(format!("{}\n", serde_json::to_string_pretty(report)?));
     }
     let (intro, sections) = sections(report);
-    Ok(if format == Format::Markdown {
-        markdown(&intro, &sections)
-    } else {
-        table(&intro, &sections)
-    })
+    Ok(lay_out(&intro, &sections, format))
 }
 
 /// A recommendation frontier in `format`.
@@ -252,10 +273,5 @@ pub(crate) fn frontier(f: &Frontier, format: Format) -> eyre::Result<String> {
             })
             .collect(),
     };
-    let sections = [section];
-    Ok(if format == Format::Markdown {
-        markdown(&intro, &sections)
-    } else {
-        table(&intro, &sections)
-    })
+    Ok(lay_out(&intro, &[section], format))
 }

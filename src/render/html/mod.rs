@@ -1,5 +1,5 @@
 //! The HTML reports: one self-contained page per report kind (`stress`, `breakpoints`,
-//! `bands`, `graph`) that opens offline in any browser. Everything is inline (style, script,
+//! `bands`, `graph`, and the table reports) that opens offline in any browser. Everything is inline (style, script,
 //! charts as SVG drawn here); a Content-Security-Policy forbids every request. All text goes
 //! through maud, which escapes it, so names in a snapshot cannot inject markup.
 
@@ -15,11 +15,13 @@ mod page;
 mod provenance;
 mod stress;
 mod svg;
+mod tables;
 
 pub(crate) use bands::bands;
 pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::graph;
 pub(crate) use stress::{Inputs, stress};
+pub(crate) use tables::{Block, tables};
 
 use faultline_orchestrator::report::{Event, Report};
 use maud::{Markup, html};

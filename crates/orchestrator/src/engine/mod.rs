@@ -139,7 +139,7 @@ impl<'a> Engine<'a> {
     }
 
     /// [`Engine::prepared`] for a breakpoint probe: the run's report is read only through
-    /// `breakpoints::observe`, so its log is lean ([`Log::keeps_miss`]) and it has no contagion
+    /// `breakpoints::observe`, so its log is lean (`Log::keeps_miss`) and it has no contagion
     /// paths. Every event is still recorded with its kind, figures, causes and id.
     pub fn probe(
         snapshot: &'a Snapshot,
