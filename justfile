@@ -56,6 +56,6 @@ demo:
 ci:
     bash .ci/run
 
-# Every fuzz target (fuzz/, cargo-fuzz on nightly) for SECS seconds each, seeded from fixtures/.
+# Every fuzz target (fuzz/, cargo-fuzz on the stable toolchain) for SECS seconds each, seeded from fixtures/.
 fuzz SECS="60":
     bash fuzz/run {{SECS}}

@@ -174,7 +174,11 @@ fuzz_target!(|input: Input| {
         snapshot: String::new(),
         step_secs,
         horizon_secs: steps * step_secs,
-        engine: EngineOptions { max_iterations: 64, liquidation_gas_usd: input.gas.decimal() },
+        engine: EngineOptions {
+            max_iterations: 64,
+            liquidation_gas_usd: input.gas.decimal(),
+            series: false,
+        },
         shocks,
     };
     let _ = faultline_orchestrator::run(&snapshot, &scenario);
