@@ -12,38 +12,38 @@ use rust_decimal::Decimal;
 use std::fmt::Write;
 
 /// Text laid out for one format.
-struct Doc {
+pub(super) struct Doc {
     format: Format,
-    out: String,
+    pub(super) out: String,
 }
 
 impl Doc {
-    const fn new(format: Format) -> Self {
+    pub(super) const fn new(format: Format) -> Self {
         Self { format, out: String::new() }
     }
 
-    fn title(&mut self, text: &str) {
+    pub(super) fn title(&mut self, text: &str) {
         let _ = match self.format {
             Format::Markdown => writeln!(self.out, "# {text}\n"),
             _ => writeln!(self.out, "{text}"),
         };
     }
 
-    fn heading(&mut self, text: &str) {
+    pub(super) fn heading(&mut self, text: &str) {
         let _ = match self.format {
             Format::Markdown => writeln!(self.out, "\n## {text}\n"),
             _ => writeln!(self.out, "\n{text}"),
         };
     }
 
-    fn line(&mut self, text: &str) {
+    pub(super) fn line(&mut self, text: &str) {
         let _ = match self.format {
             Format::Markdown => writeln!(self.out, "{text}\n"),
             _ => writeln!(self.out, "{text}"),
         };
     }
 
-    fn grid(&mut self, header: &[&str], rows: &[Vec<String>]) {
+    pub(super) fn grid(&mut self, header: &[&str], rows: &[Vec<String>]) {
         match self.format {
             Format::Markdown => {
                 let _ = writeln!(self.out, "| {} |", header.join(" | "));

@@ -8,7 +8,9 @@
 //!
 //! - cumulative claims against the real assets and the amplification per layer;
 //! - the *insolvency write-down*: the smallest fraction `w` of every real asset written off at
-//!   which an entity (or a layer, summed) owes more than its assets are worth.
+//!   which an entity (or a layer, summed) owes more than its assets are worth. Cash in hand (a
+//!   lender's idle deposits) counts as real but is not written down: the write-down is of what
+//!   the tokens are backed by.
 //!
 //! Valuation under a write-down `w` (a clearing in the manner of Eisenberg and Noe): real
 //! assets are worth `(1 - w)` of their book; an entity's *recovery* is `min(1, assets /
@@ -76,8 +78,11 @@ pub struct Entity {
     pub ratio_label: String,
     /// USD it owes: tokens at reported NAV, or its depositors' supply.
     pub nominal: Decimal,
-    /// USD of real assets (not claims on other entities), at book.
+    /// USD of real assets (not claims on other entities), at book: what a write-down hits.
     pub exogenous: Decimal,
+    /// USD of cash in hand (a lender's idle deposits): real, but held at par under a
+    /// write-down.
+    pub cash: Decimal,
     /// Its claims on other entities.
     pub claims: Vec<Claim>,
 }
@@ -134,7 +139,8 @@ fn validate(entities: &[Entity]) -> Result<BTreeMap<&str, usize>> {
         }
     }
     for e in entities {
-        for (field, value) in [("nominal", e.nominal), ("exogenous", e.exogenous)] {
+        for (field, value) in [("nominal", e.nominal), ("exogenous", e.exogenous), ("cash", e.cash)]
+        {
             if value < Decimal::ZERO {
                 return Err(Error::invalid(format!("{}.{field}", e.name), "USD >= 0", value));
             }
@@ -195,7 +201,7 @@ fn value(
         }
         other => other,
     };
-    let mut total = mul(e.exogenous, keep, op).map_err(named)?;
+    let mut total = add(mul(e.exogenous, keep, op).map_err(named)?, e.cash, op).map_err(named)?;
     for c in &e.claims {
         let r = index.get(c.on.as_str()).and_then(|&j| recovery.get(j)).copied();
         let r = r.unwrap_or(Decimal::ONE);
@@ -231,7 +237,7 @@ pub fn analyse(entities: &[Entity]) -> Result<PyramidView> {
     validate(entities)?;
     let mut graph = BackingGraph::new();
     for e in entities {
-        graph.add_node(&e.name, e.nominal, e.exogenous)?;
+        graph.add_node(&e.name, e.nominal, add(e.exogenous, e.cash, "pyramid::analyse")?)?;
         for c in &e.claims {
             graph.add_claim(&e.name, &c.on, c.face)?;
         }

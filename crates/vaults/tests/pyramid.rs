@@ -20,6 +20,7 @@ fn entity(name: &str, nominal: &str, exogenous: &str, claims: &[(&str, &str, &st
         ratio_label: String::new(),
         nominal: d(nominal),
         exogenous: d(exogenous),
+        cash: Decimal::ZERO,
         claims: claims
             .iter()
             .map(|(on, face, cover)| Claim { on: (*on).into(), face: d(face), cover: d(cover) })
