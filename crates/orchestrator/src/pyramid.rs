@@ -416,8 +416,7 @@ fn loop_of(cycle: &[String], entities: &[Entity]) -> Option<LoopLine> {
     let mut at = cycle.first()?.as_str();
     for _ in 0..cycle.len() {
         let e = by_name.get(at)?;
-        let inside: Vec<&Claim> =
-            e.claims.iter().filter(|c| cycle.iter().any(|m| *m == c.on)).collect();
+        let inside: Vec<&Claim> = e.claims.iter().filter(|c| cycle.contains(&c.on)).collect();
         let [next] = inside.as_slice() else { return None };
         members.push(e);
         at = next.on.as_str();
