@@ -3,8 +3,8 @@
 use crate::commands::{
     backtest::BacktestArgs, bands::BandsArgs, breakpoints::BreakpointsArgs,
     calibrate::CalibrateArgs, graph::GraphArgs, import::ImportArgs, loop_check::LoopArgs,
-    position::PositionArgs, recommend::RecommendArgs, risk::RiskArgs, schema::SchemaArgs,
-    snapshot::SnapshotArgs, stress::StressArgs,
+    position::PositionArgs, pyramid::PyramidArgs, recommend::RecommendArgs, risk::RiskArgs,
+    schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
 };
 use clap::{Args, Parser, Subcommand};
 
@@ -63,6 +63,13 @@ Examples:
 Examples:
   faultline loop fixtures/vaults/example-loop.toml
   faultline loop fixtures/vaults/example-loop.toml --format json --out loop.json";
+
+    pub(super) const PYRAMID: &str = "\
+Examples:
+  # The bundled Stream/Elixir pyramid, with the reported $1.9M -> $14.5M and $170M/$530M
+  # set against its loop
+  faultline pyramid
+  faultline pyramid fixtures/snapshots/ten-ten-2025.json --format json";
 
     pub(super) const RISK: &str = "\
 Examples:
@@ -150,6 +157,11 @@ enum Command {
     /// The vault-design check of a looped vault described in TOML.
     #[command(after_help = examples::LOOP)]
     Loop(LoopArgs),
+    /// The inverted pyramid of a snapshot's backing graph: per layer who minted what against
+    /// what, cumulative claims against the real assets, amplification, and the write-down of the
+    /// real assets that breaks each layer; reported figures set against its loop.
+    #[command(after_help = examples::PYRAMID)]
+    Pyramid(PyramidArgs),
     /// Monte Carlo over the cascade: VaR, expected shortfall and probabilities of insolvency,
     /// depeg and frozen funds per entity, with standard errors (`risk merge` combines shards).
     #[command(after_help = examples::RISK)]
@@ -183,6 +195,7 @@ impl Cli {
             Some(Command::Bands(args)) => args.run(),
             Some(Command::Position(args)) => args.run(),
             Some(Command::Loop(args)) => args.run(),
+            Some(Command::Pyramid(args)) => args.run(),
             Some(Command::Snapshot(args)) => args.run(),
             Some(Command::Risk(args)) => args.run(),
             Some(Command::Recommend(args)) => args.run(),

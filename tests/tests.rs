@@ -8,6 +8,7 @@ mod html;
 mod import;
 mod loop_check;
 mod position;
+mod pyramid;
 mod readme;
 mod reports;
 mod risk;

@@ -8,6 +8,7 @@ pub(crate) mod graph;
 pub(crate) mod import;
 pub(crate) mod loop_check;
 pub(crate) mod position;
+pub(crate) mod pyramid;
 pub(crate) mod recommend;
 pub(crate) mod risk;
 pub(crate) mod schema;

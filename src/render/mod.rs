@@ -7,12 +7,14 @@ mod digest;
 mod graph;
 pub(crate) mod html;
 mod markdown;
+mod pyramid;
 mod risk;
 mod table;
 
 pub(crate) use analyses::{backtest, bands, design, position};
 pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::{graph_dot, graph_mermaid};
+pub(crate) use pyramid::pyramid;
 pub(crate) use risk::{frontier, risk};
 
 use clap::ValueEnum;

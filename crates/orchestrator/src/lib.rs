@@ -12,6 +12,8 @@
 //! - [`bands`]: liquidation bands of one collateral asset across every lending market.
 //! - [`position`]: one position's health, liquidation prices and largest liquidation now.
 //! - [`loop_check`]: the vault-design check of a looped vault described in TOML.
+//! - [`pyramid`]: the inverted pyramid of a snapshot, layer by layer, its loops and reported
+//!   figures set against them.
 //! - [`json`]: the reports' JSON text, shared by the CLI and the Python bindings.
 //! - [`graph`]: the collateral and backing dependency graph, with its cycles.
 //! - [`breakpoints`]: the smallest shock of one driver at which each entity first takes a loss
@@ -34,6 +36,7 @@ pub mod json;
 pub mod loop_check;
 pub(crate) mod models;
 pub mod position;
+pub mod pyramid;
 pub mod report;
 pub mod scenario;
 /// The snapshot format lives in its own crate (`faultline-snapshot`), shared with `onchain`.

@@ -8,6 +8,10 @@
 //!   reserves, cash) and the prices and [`NavRule`] they are valued under.
 //! - [`graph`]: the backing graph across issuers: cycles (Tarjan), exogenous backing against
 //!   nominal claims, amplification and the layers of the inverted pyramid; the minting loop.
+//! - [`pyramid`]: the inverted pyramid layer by layer: who minted what against what, at what
+//!   ratio, cumulative claims against the real assets, and the write-down that breaks each layer.
+//! - [`reach`]: whether a reported figure is within a minting loop's reach, and in how many
+//!   rounds.
 //! - [`issuer`]: an issuer's reported and true NAV, write-downs, redemptions step by step.
 //! - [`loops`]: looped positions: leverage (closed form and iterated), net yield, health, the
 //!   liquidation trigger under each oracle kind, unwind cost through a venue, survival at 100%
@@ -29,6 +33,8 @@ pub mod error;
 pub mod graph;
 pub mod issuer;
 pub mod loops;
+pub mod pyramid;
+pub mod reach;
 pub mod redemption;
 
 pub use backing::{BackingItem, BackingKind, NavRule, Prices};
