@@ -88,14 +88,25 @@ impl Engine<'_> {
             if holder.sold_in == Some(step) {
                 continue;
             }
-            let holder = &mut self.world.holders[index];
+            let holder = &self.world.holders[index];
             if !holder.below {
-                // The crossing: every tranche until the price comes back names the event that
-                // moved the price below the trigger.
-                holder.below = true;
-                let trigger = Quantity::Trigger(holder.id.clone());
-                self.log.inherit(trigger, &Quantity::Price(holder.token.clone()));
+                // The crossing: every tranche until the price comes back names the last price
+                // move from at or above the trigger to below it (or, with none, the price's own
+                // last cause).
+                let (id, token, trigger) =
+                    (holder.id.clone(), holder.token.clone(), holder.trigger);
+                let crossing = self.log.events.iter().rev().find(|e| {
+                    e.entity == token
+                        && matches!(e.kind, EventKind::PriceMove { from_usd, to_usd }
+                            if from_usd >= trigger && to_usd < trigger)
+                });
+                match crossing.map(|e| e.id) {
+                    Some(event) => self.log.mark(Quantity::Trigger(id), event),
+                    None => self.log.inherit(Quantity::Trigger(id), &Quantity::Price(token)),
+                }
+                self.world.holders[index].below = true;
             }
+            let holder = &self.world.holders[index];
             let amount = holder.per_step.min(holder.left);
             let (id, token, venue_id) =
                 (holder.id.clone(), holder.token.clone(), holder.venue.clone());
