@@ -71,7 +71,7 @@ pub struct FlowRow {
 impl FlowRow {
     /// Seconds from a snapshot taken at Unix time `start`: `at_secs`, or `timestamp - start`
     /// (`None` for a timestamp before the snapshot, or a row with neither).
-    pub fn offset(&self, start: u64) -> Option<u64> {
+    pub const fn offset(&self, start: u64) -> Option<u64> {
         match (self.at_secs, self.timestamp) {
             (Some(at), _) => Some(at),
             (None, Some(t)) => t.checked_sub(start),
