@@ -4,6 +4,7 @@ mod analyses;
 mod bands;
 mod breakpoints;
 mod cli;
+mod flows;
 mod html;
 mod import;
 mod loop_check;

@@ -68,9 +68,10 @@ pub(crate) fn load(path: Option<&Path>) -> Result<Loaded> {
     };
     let mut scenario = Scenario::from_toml(&scenario_text)
         .map_err(|p| invalid(&scenario_name, "scenario", &[p]))?;
-    // Price paths are files beside the scenario; the orchestrator reads none.
+    // Price paths and flow series are files beside the scenario; the orchestrator reads none.
     let dir = path.and_then(Path::parent).unwrap_or_else(|| Path::new("."));
     crate::series_files::load_price_paths(&mut scenario, dir)?;
+    crate::series_files::load_flows(&mut scenario, &scenario_name, dir)?;
     let snapshot = Snapshot::from_json(&snapshot_text)
         .map_err(|problems| invalid(&snapshot_name, "snapshot", &problems))?;
     let problems = scenario.check(&snapshot);

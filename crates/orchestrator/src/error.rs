@@ -56,6 +56,16 @@ pub enum Error {
         /// Why the step failed.
         source: Box<Self>,
     },
+    /// A row of a scenario's flow series could not trade.
+    #[error("flow {flow}, {row}: {source}")]
+    Flow {
+        /// The flow's id.
+        flow: String,
+        /// Where the row is (`row 3`, `etf.csv line 5`).
+        row: String,
+        /// Why it could not trade.
+        source: Box<Self>,
+    },
     /// A figure overflowed the cascade's decimal arithmetic.
     #[error("{entity}: {what} overflowed")]
     Overflow {

@@ -167,7 +167,7 @@ pub enum EventKind {
         /// How far below zero the reserves stand, USD at market.
         deficit_usd: Decimal,
     },
-    /// A holder's sell trigger fired and it sold.
+    /// A holder's sell trigger fired and it sold (all at once, or one tranche).
     TriggeredSale {
         /// The holder.
         holder: String,
@@ -175,6 +175,27 @@ pub enum EventKind {
         amount: Decimal,
         /// Proceeds, USD.
         proceeds_usd: Decimal,
+        /// Which sale of the holder this is, from 1.
+        #[serde(default)]
+        tranche: u32,
+        /// Whole tokens the holder still holds after it.
+        #[serde(default)]
+        left: Decimal,
+    },
+    /// A row of a scenario's flow series bought or sold into a venue.
+    Flow {
+        /// The flow's id.
+        flow: String,
+        /// Where the row is: `row 3` inline, `etf.csv line 5` from a file.
+        row: String,
+        /// Who traded (the row's entity).
+        party: String,
+        /// The token traded.
+        token: String,
+        /// Whole tokens: positive bought, negative sold.
+        amount: Decimal,
+        /// What the trade cost (a buy) or fetched (a sale), USD.
+        value_usd: Decimal,
     },
     /// A perp position was liquidated.
     PerpLiquidation {
@@ -335,6 +356,7 @@ impl EventKind {
             Self::LenderRun { .. } => "lender_run",
             Self::Redemptions { .. } => "redemptions",
             Self::TriggeredSale { .. } => "triggered_sale",
+            Self::Flow { .. } => "flow",
             Self::PerpLiquidation { .. } => "perp_liquidation",
             Self::Adl { .. } => "adl",
             Self::InsurancePaid { .. } => "insurance_paid",

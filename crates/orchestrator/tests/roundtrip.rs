@@ -60,6 +60,8 @@ proptest! {
             horizon_secs: step * steps,
             engine: EngineOptions { max_iterations: iterations, liquidation_gas_usd: gas, series: false },
             shocks,
+            holders: Vec::new(),
+            flows: Vec::new(),
         };
         let text = toml::to_string(&scenario).unwrap();
         prop_assert_eq!(Scenario::from_toml(&text).unwrap(), scenario);

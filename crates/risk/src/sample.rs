@@ -134,6 +134,8 @@ impl Sampler {
             horizon_secs: hours * 3600,
             engine: Default::default(),
             shocks: Vec::new(),
+            holders: Vec::new(),
+            flows: Vec::new(),
         };
         let chi = match dof {
             Some(d) => Some((d, ChiSquared::new(d).map_err(|e| e.to_string())?)),

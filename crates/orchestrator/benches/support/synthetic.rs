@@ -328,5 +328,7 @@ pub(crate) fn eth_crash(fall_pct: i64) -> Scenario {
         horizon_secs: 3600,
         engine: EngineOptions::default(),
         shocks: vec![shock("weth"), shock("wsteth")],
+        holders: Vec::new(),
+        flows: Vec::new(),
     }
 }

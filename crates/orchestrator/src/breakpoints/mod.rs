@@ -8,7 +8,7 @@
 //! (`issuer:<issuer>[/<backing item>]`), or `s` of a venue's depth is withdrawn
 //! (`venue:<venue>`), all at t = 0. Each probe is one ordinary [`engine::run`](crate::engine::run)
 //! over the scenario's snapshot, clock and engine options with the driver's shocks added. By
-//! default the scenario's own shocks are dropped, so the breakpoints measure the driver alone;
+//! default the scenario's own shocks (and flow series) are dropped, so the breakpoints measure the driver alone;
 //! with [`Options::keep_shocks`] they stay as a baseline and the breakpoints measure how much of
 //! the driver it takes on top of them.
 //!
@@ -254,7 +254,9 @@ pub fn search_with(
     let plan = driver.plan(snapshot)?;
     let mut base = scenario.clone();
     if !options.keep_shocks {
+        // Flow series are exogenous like shocks and go with them; holders stay (they react).
         base.shocks.clear();
+        base.flows.clear();
     }
     let entities = observe::entities(snapshot);
     // Check both inputs once, so a bad snapshot or scenario is reported as such, not per run.

@@ -31,6 +31,8 @@ pub(crate) enum Quantity {
     Hedge(String),
     /// A perp venue's losses (insurance drawn, bad debt).
     PerpLoss(String),
+    /// A holder's sell trigger: the price move that crossed it.
+    Trigger(String),
 }
 
 /// The log under construction.

@@ -18,13 +18,18 @@
 //!    it closes (see `perps`);
 //! 5. MetaMorpho vaults: share price by the contract's rule and economic value per share from
 //!    their markets (see `vaults`);
-//! 6. holders whose sell trigger is crossed sell into their venue (`holders`).
+//! 6. holders whose sell trigger is crossed sell into their venue (`holders`), a snapshot's all
+//!    at once, a scenario's one tranche per step.
+//!
+//! A step's flow rows (`flows`: ETF flows, treasury trades, dated buys and sells) trade into their
+//! venues after its shocks, before the rounds.
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
 //! same inputs give the same report bit for bit.
 
 mod comet;
+mod flows;
 mod holders;
 mod issuers;
 mod lending;
@@ -127,7 +132,8 @@ impl<'a> Engine<'a> {
         if !problems.is_empty() {
             return Err(Error::Scenario(problems));
         }
-        let world = prepared.0.clone();
+        let mut world = prepared.0.clone();
+        world.holders.extend(scenario.holders.iter().map(holders::HolderLive::from_scenario));
         Ok(Self {
             snapshot,
             scenario,
@@ -161,7 +167,8 @@ impl<'a> Engine<'a> {
         if !problems.is_empty() {
             return Err(Error::Scenario(problems));
         }
-        let world = World::build(snapshot)?;
+        let mut world = World::build(snapshot)?;
+        world.holders.extend(scenario.holders.iter().map(holders::HolderLive::from_scenario));
         Ok(Self {
             snapshot,
             scenario,
@@ -206,6 +213,7 @@ impl<'a> Engine<'a> {
             self.recover_venues(self.scenario.step_secs)?;
         }
         self.apply_shocks(now)?;
+        self.apply_flows(now)?;
         self.pay_funding(now, self.scenario.step_secs)?;
         self.cascade(now)
     }

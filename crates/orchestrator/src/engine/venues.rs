@@ -133,6 +133,14 @@ impl LiveVenue {
         Ok(())
     }
 
+    /// Buys `amount` whole base tokens; the sale's `proceeds` are the quote tokens paid.
+    pub(crate) fn buy_for(&mut self, amount: Decimal) -> Result<Sale> {
+        let raw = self.raw_base(amount)?;
+        let id = self.id().to_owned();
+        let quote = self.venue_mut().execute(Side::Buy, raw).map_err(|e| liquidity(&id, e))?;
+        self.sale(quote)
+    }
+
     /// A copy of the venue as a perp venue's order book: its liquidation orders are priced on
     /// the copy, then replayed here with [`LiveVenue::sell`] and [`LiveVenue::buy`].
     pub(crate) fn boxed(&self) -> Box<dyn faultline_liquidity::Venue> {

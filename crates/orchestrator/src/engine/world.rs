@@ -4,9 +4,7 @@ use super::markets::{Live, Market};
 use super::venues::LiveVenue;
 use crate::{
     Error, Result,
-    snapshot::{
-        BackingItemSpec, HolderSpec, OracleKindSpec, RedemptionModeSpec, Snapshot, VenueModelSpec,
-    },
+    snapshot::{BackingItemSpec, OracleKindSpec, RedemptionModeSpec, Snapshot, VenueModelSpec},
 };
 use faultline_core::{Oracle, OracleKind, Price, Rounding, U256, decimal::to_decimal};
 use faultline_liquidity::{Pair, depth::DepthLevel};
@@ -73,13 +71,6 @@ pub(crate) struct IssuerLive {
     pub(crate) start_nav: Decimal,
 }
 
-/// A holder with a sell trigger.
-#[derive(Debug, Clone)]
-pub(crate) struct HolderLive {
-    pub(crate) spec: HolderSpec,
-    pub(crate) sold: bool,
-}
-
 /// Everything live in a run.
 #[derive(Debug, Clone)]
 pub(crate) struct World {
@@ -91,7 +82,7 @@ pub(crate) struct World {
     /// Market ids in the order the passes visit them: by protocol, then by id.
     pub(crate) market_order: Vec<String>,
     pub(crate) issuers: BTreeMap<String, IssuerLive>,
-    pub(crate) holders: Vec<HolderLive>,
+    pub(crate) holders: Vec<super::holders::HolderLive>,
     /// Issuers in the order their NAVs are computed (snapshot order).
     pub(crate) issuer_order: Vec<String>,
     /// Perp venues and delta-neutral books.
@@ -251,7 +242,7 @@ impl World {
             holders: snapshot
                 .holders
                 .iter()
-                .map(|h| HolderLive { spec: h.clone(), sold: false })
+                .map(super::holders::HolderLive::from_snapshot)
                 .collect(),
             issuer_order: snapshot.issuers.iter().map(|i| i.id.clone()).collect(),
             perp,

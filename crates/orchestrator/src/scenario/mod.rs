@@ -18,8 +18,17 @@
 //! loss_usd = "93000000"
 //! ```
 //!
+//! Holders that sell in tranches below a trigger ([`holders`]) and series of dated flows into
+//! venues ([`flows`]) sit beside the shocks.
+//!
 //! Parsing is strict (unknown keys are errors, reported with their line); [`Scenario::check`]
 //! then checks every reference against the snapshot and reports all problems with their paths.
+
+pub mod flows;
+pub mod holders;
+
+pub use flows::{Flow, FlowRow};
+pub use holders::ScenarioHolder;
 
 use crate::snapshot::{BackingItemSpec, Problem, Snapshot, entities};
 use faultline_core::limits;
@@ -48,6 +57,12 @@ pub struct Scenario {
     /// Shocks, in any order; each applies at the start of the step containing `at_secs`.
     #[serde(default)]
     pub shocks: Vec<Shock>,
+    /// Holders with a sell trigger who sell in tranches ([`holders`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub holders: Vec<ScenarioHolder>,
+    /// Series of dated buys and sells into venues ([`flows`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub flows: Vec<Flow>,
 }
 
 /// How the cascade is solved.
@@ -454,6 +469,8 @@ impl Scenario {
                 }
             }
         }
+        problems.extend(holders::check(self, snapshot));
+        problems.extend(flows::check(self, snapshot));
         problems
     }
 

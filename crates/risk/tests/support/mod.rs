@@ -132,6 +132,8 @@ pub(crate) fn scenario(steps: u64) -> Scenario {
         horizon_secs: 3600 * steps,
         engine: EngineOptions::default(),
         shocks: Vec::new(),
+        holders: Vec::new(),
+        flows: Vec::new(),
     }
 }
 
