@@ -180,6 +180,8 @@ fuzz_target!(|input: Input| {
             series: false,
         },
         shocks,
+        holders: Vec::new(),
+        flows: Vec::new(),
     };
     let _ = faultline_orchestrator::run(&snapshot, &scenario);
 });
