@@ -1,7 +1,7 @@
 //! Holders with a sell trigger: once the token trades below it, they sell everything into their
 //! venue, moving its price.
 
-use super::{Engine, log::Quantity, model_missing, usd};
+use super::{Engine, log::Quantity, usd};
 use crate::{Result, report::EventKind};
 
 impl Engine<'_> {
@@ -15,23 +15,33 @@ impl Engine<'_> {
                 continue;
             }
             let spec = holder.spec.clone();
-            let venue =
-                self.world.venues.get_mut(&spec.venue).ok_or_else(|| model_missing(&spec.venue))?;
-            let sale = venue.venue.sell(spec.amount)?;
+            // A book that cannot take it all leaves the holder with the rest (an `unsold` event).
+            let seller = super::venues::Seller {
+                id: &spec.id,
+                who: &spec.id,
+                consequence: "the holder is left holding them",
+            };
+            let sale = self.sell_into(
+                &spec.venue,
+                spec.amount,
+                seller,
+                None,
+                &[Quantity::Price(spec.token.clone())],
+            )?;
             let quote_usd = self.world.tokens[&self.world.venues[&spec.venue].quote].price;
             self.world.holders[index].sold = true;
             let proceeds_usd = sale.proceeds * quote_usd;
             let summary = format!(
                 "{} sells {} {} below ${} for {}",
                 spec.id,
-                spec.amount,
+                sale.sold,
                 spec.token,
                 spec.sell_below_usd,
                 usd(proceeds_usd)
             );
             let kind = EventKind::TriggeredSale {
                 holder: spec.id.clone(),
-                amount: spec.amount,
+                amount: sale.sold,
                 proceeds_usd,
             };
             let event =
