@@ -417,6 +417,42 @@ impl Venue {
         Ok(Health { equity: self.cross_equity(holder)?, maintenance })
     }
 
+    /// What an account's cross margin would have to hold were `added` (signed: negative adds to
+    /// a short) traded on `market` at its mark: `(equity, required)`, where `required` sums, over
+    /// its cross positions after the trade, the initial margin of each at its tier's highest
+    /// leverage (the maintenance margin where the venue states no leverage), and never less
+    /// than the maintenance margin. A trade at the mark leaves equity where it is. An account
+    /// with `equity >= required` may open the trade; a venue refuses it otherwise.
+    pub fn margin_to_open(
+        &self,
+        account: AccountId,
+        market: &str,
+        added: Decimal,
+    ) -> Result<(Decimal, Decimal)> {
+        let holder =
+            self.accounts.get(&account).ok_or_else(|| Error::unknown("account", account))?;
+        let mut sizes: BTreeMap<&str, Decimal> = holder
+            .positions
+            .iter()
+            .filter(|(_, p)| p.isolated_margin.is_none())
+            .map(|(m, p)| (m.as_str(), p.size))
+            .collect();
+        let size = sizes.entry(market).or_insert(Decimal::ZERO);
+        *size = add(*size, added)?;
+        let mut required = Decimal::ZERO;
+        for (symbol, size) in sizes {
+            let m = self.market(symbol)?;
+            let notional = mul(size.abs(), m.mark)?;
+            let maintenance = m.schedule.maintenance_margin(notional)?;
+            let initial = match m.schedule.tier_for(notional).max_leverage {
+                Some(leverage) => crate::margin::initial_margin(notional, leverage)?,
+                None => maintenance,
+            };
+            required = add(required, initial.max(maintenance))?;
+        }
+        Ok((self.cross_equity(holder)?, required))
+    }
+
     /// An isolated position's health (`None` for a cross or missing position).
     pub fn isolated_health(&self, account: AccountId, market: &str) -> Result<Option<Health>> {
         let Some(position) = self.accounts.get(&account).and_then(|a| a.positions.get(market))

@@ -85,6 +85,9 @@ pub(crate) struct BookLive {
     pub(crate) rehedge_after_secs: Option<u64>,
     /// Underlyings whose hedge is lost, with when it was.
     pub(crate) unhedged: BTreeMap<String, u64>,
+    /// Underlyings whose re-hedge the short account's margin could not carry, with the size
+    /// left unhedged when that was logged (logged again only when it changes).
+    pub(crate) short_of_margin: BTreeMap<String, Decimal>,
     pub(crate) start_value: Decimal,
 }
 
@@ -307,6 +310,7 @@ fn build_book(spec: &BookSpec, tokens: &BTreeMap<String, TokenState>) -> BookLiv
         leg_tokens: spec.longs.iter().map(|l| (l.name.clone(), l.token.clone())).collect(),
         rehedge_after_secs: spec.rules.rehedge_after_secs,
         unhedged: BTreeMap::new(),
+        short_of_margin: BTreeMap::new(),
         start_value: Decimal::ZERO,
     }
 }
@@ -407,7 +411,7 @@ impl Engine<'_> {
                         }
                     }
                     Action::BufferExhausted { missing: m, .. } => missing += m,
-                    Action::Rehedge { .. } => {}
+                    Action::Rehedge { .. } | Action::RehedgeShortOfMargin { .. } => {}
                 }
             }
             let causes = self.leg_prices(&id);
@@ -449,23 +453,35 @@ impl Engine<'_> {
             *venue.order_book_mut(&m.symbol).map_err(|e| perp(id, e))? = copy;
         }
         let venue = self.world.perp.venues.get_mut(id).ok_or_else(|| super::model_missing(id))?;
+        // Each account's cross-margin markets before the liquidations close them: a move in any
+        // of them moves the account's equity, so each is a cause of its liquidation.
+        let mut cross: BTreeMap<AccountId, Vec<String>> = BTreeMap::new();
+        for account in venue.account_ids().collect::<Vec<_>>() {
+            if let Some(a) = venue.account(account) {
+                let held = a.positions.iter().filter(|(_, p)| p.isolated_margin.is_none());
+                cross.insert(account, held.map(|(m, _)| m.clone()).collect());
+            }
+        }
         let events = venue.liquidate().map_err(|e| perp(id, e))?;
         // The venue reports a position closed by ADL only through the fills against it; log the
         // bankrupt position's liquidation once, before its first fill, so the fills name it.
-        let mut bankrupt: BTreeMap<AccountId, (String, Side, Decimal, Decimal)> = BTreeMap::new();
+        // Per bankrupt position, i.e. per account and market: a cross-margin account bankrupt on
+        // two markets has two positions closed, each of its own size.
+        let mut bankrupt: BTreeMap<(AccountId, String), (Side, Decimal, Decimal)> = BTreeMap::new();
         for event in &events {
             if let PerpEvent::Adl { bankrupt: b, market, side, size: closed, price, .. } = event {
                 let entry = bankrupt
-                    .entry(*b)
-                    .or_insert_with(|| (market.clone(), side.opposite(), Decimal::ZERO, *price));
-                entry.2 += closed;
+                    .entry((*b, market.clone()))
+                    .or_insert_with(|| (side.opposite(), Decimal::ZERO, *price));
+                entry.1 += closed;
             }
         }
         let mut moved: Vec<(String, String)> = Vec::new();
         for event in events {
-            if let PerpEvent::Adl { bankrupt: b, .. } = &event
-                && let Some((market, side, closed, price)) = bankrupt.remove(b)
+            if let PerpEvent::Adl { bankrupt: b, market, .. } = &event
+                && let Some((side, closed, price)) = bankrupt.remove(&(*b, market.clone()))
             {
+                let market = market.clone();
                 let adl = PerpEvent::Liquidation {
                     account: *b,
                     market,
@@ -476,9 +492,9 @@ impl Engine<'_> {
                     route: Route::Adl,
                     fee: Decimal::ZERO,
                 };
-                self.record_perp_event(id, &markets, adl)?;
+                self.record_perp_event(id, &markets, &cross, adl)?;
             }
-            if let Some(hit) = self.record_perp_event(id, &markets, event)?
+            if let Some(hit) = self.record_perp_event(id, &markets, &cross, event)?
                 && !moved.contains(&hit)
             {
                 moved.push(hit);
@@ -495,6 +511,7 @@ impl Engine<'_> {
         &mut self,
         id: &str,
         markets: &[PerpMarketLive],
+        cross: &BTreeMap<AccountId, Vec<String>>,
         event: PerpEvent,
     ) -> Result<Option<(String, String)>> {
         let market_of = |symbol: &str| {
@@ -524,6 +541,14 @@ impl Engine<'_> {
                     .unwrap_or_default();
                 let m = market_of(&market)?;
                 causes.push(Quantity::Price(m.token.clone()));
+                // Cross margin: a move in any market the account holds moves its equity (the
+                // BTC leg of a book falls with ETH's rise), and so does what last happened to
+                // the account (a re-hedge, a leg closed before).
+                let held = cross.get(&account).map(Vec::as_slice).unwrap_or_default();
+                for other in held.iter().filter(|o| **o != market) {
+                    causes.push(Quantity::Price(market_of(other)?.token));
+                }
+                causes.push(Quantity::PerpAccount(id.to_owned(), account));
                 let route_name = match route {
                     Route::Book => "book",
                     Route::Backstop => "backstop vault",
@@ -707,13 +732,14 @@ impl Engine<'_> {
                     (false, Some(_)) => {
                         if let Some(book) = self.world.perp.books.get_mut(&id) {
                             book.unhedged.remove(&underlying);
+                            book.short_of_margin.remove(&underlying);
                         }
                     }
                     (false, None) => {}
                 }
             }
             if reopen {
-                self.rehedge(&id)?;
+                self.rehedge(&id, now)?;
             }
         }
         Ok(())
@@ -745,25 +771,70 @@ impl Engine<'_> {
         Ok(())
     }
 
-    fn rehedge(&mut self, id: &str) -> Result<()> {
+    fn rehedge(&mut self, id: &str, now: u64) -> Result<()> {
         let state = &mut self.world.perp;
         let live = state.books.get_mut(id).ok_or_else(|| super::model_missing(id))?;
         let actions = live.book.rehedge(&mut state.venues).map_err(|e| book_error(id, e))?;
         live.unhedged.clear();
         let name = live.name.clone();
+        let accounts: BTreeMap<(String, String), AccountId> = live
+            .book
+            .shorts
+            .iter()
+            .map(|l| ((l.venue.clone(), l.market.clone()), l.account))
+            .collect();
         for action in actions {
-            let Action::Rehedge { venue, market, short_added, price } = action else { continue };
-            if let Some(v) = state.live.get_mut(&venue) {
-                v.activity += 1;
+            match action {
+                Action::Rehedge { venue, market, short_added, price } => {
+                    if let Some(v) = self.world.perp.live.get_mut(&venue) {
+                        v.activity += 1;
+                    }
+                    let summary = format!(
+                        "{name} reopens its hedge: short {} {market} more at ${}",
+                        size(short_added),
+                        price.round_dp(2)
+                    );
+                    let account = accounts.get(&(venue.clone(), market.clone())).copied();
+                    let kind = EventKind::Rehedged { underlying: market, short_added, price };
+                    let event =
+                        self.log.record(id, kind, &[Quantity::Hedge(id.to_owned())], summary);
+                    self.log.mark(Quantity::Hedge(id.to_owned()), event);
+                    if let Some(account) = account {
+                        self.log.mark(Quantity::PerpAccount(venue, account), event);
+                    }
+                }
+                Action::RehedgeShortOfMargin { venue, market, unhedged, equity, required } => {
+                    // The part not reopened stays unhedged (lost since now): after the desk's
+                    // delay it tries again with whatever margin there is then.
+                    let book = self
+                        .world
+                        .perp
+                        .books
+                        .get_mut(id)
+                        .ok_or_else(|| super::model_missing(id))?;
+                    book.unhedged.insert(market.clone(), now);
+                    if book.short_of_margin.insert(market.clone(), unhedged) == Some(unhedged) {
+                        continue;
+                    }
+                    let summary = format!(
+                        "{name} cannot reopen {} {market} of its hedge on {venue}: its account \
+                         holds {} of equity, {} of initial margin needed",
+                        size(unhedged),
+                        usd(equity.max(Decimal::ZERO)),
+                        usd(required)
+                    );
+                    let mut causes = vec![Quantity::Hedge(id.to_owned())];
+                    if let Some(&account) = accounts.get(&(venue.clone(), market.clone())) {
+                        causes.push(Quantity::PerpAccount(venue, account));
+                    }
+                    let kind = EventKind::HedgeMargin {
+                        topped_up_usd: Decimal::ZERO,
+                        missing_usd: (required - equity).max(Decimal::ZERO),
+                    };
+                    self.log.record(id, kind, &causes, summary);
+                }
+                _ => {}
             }
-            let summary = format!(
-                "{name} reopens its hedge: short {} {market} more at ${}",
-                size(short_added),
-                price.round_dp(2)
-            );
-            let kind = EventKind::Rehedged { underlying: market, short_added, price };
-            let event = self.log.record(id, kind, &[Quantity::Hedge(id.to_owned())], summary);
-            self.log.mark(Quantity::Hedge(id.to_owned()), event);
         }
         Ok(())
     }
