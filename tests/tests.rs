@@ -2,6 +2,7 @@
 
 mod analyses;
 mod bands;
+mod black_hole;
 mod breakpoints;
 mod cli;
 mod flows;

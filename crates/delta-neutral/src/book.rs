@@ -101,6 +101,21 @@ pub enum Action {
         /// At what price.
         price: Decimal,
     },
+    /// Part of a re-hedge the short account's margin could not carry: the venue asks initial
+    /// margin for a new short, and the account's equity did not cover it. The book stays
+    /// exposed by `unhedged` until margin arrives.
+    RehedgeShortOfMargin {
+        /// Venue.
+        venue: String,
+        /// Market.
+        market: String,
+        /// Size of the short not reopened.
+        unhedged: Decimal,
+        /// The account's equity, USD.
+        equity: Decimal,
+        /// The margin the whole re-hedge would have needed, USD.
+        required: Decimal,
+    },
 }
 
 /// Funding settled for the book on one venue step.
@@ -277,7 +292,33 @@ impl Book {
             let (mark, _) = venue.prices(&underlying)?;
             let account = Holder::Account(leg.account);
             if delta > Decimal::ZERO {
-                venue.trade(Holder::Book, account, &underlying, delta, mark)?;
+                // A new short needs initial margin: open what the account's equity carries.
+                let (equity, required) = venue.margin_to_open(leg.account, &underlying, -delta)?;
+                let opened = if equity >= required {
+                    delta
+                } else {
+                    largest_short(venue, leg.account, &underlying, delta)?
+                };
+                if opened < delta {
+                    actions.push(Action::RehedgeShortOfMargin {
+                        venue: leg.venue.clone(),
+                        market: underlying.clone(),
+                        unhedged: sub(delta, opened)?,
+                        equity,
+                        required,
+                    });
+                }
+                if opened.is_zero() {
+                    continue;
+                }
+                venue.trade(Holder::Book, account, &underlying, opened, mark)?;
+                actions.push(Action::Rehedge {
+                    venue: leg.venue,
+                    market: underlying,
+                    short_added: opened,
+                    price: mark,
+                });
+                continue;
             } else {
                 venue.trade(account, Holder::Book, &underlying, -delta, mark)?;
             }
@@ -367,4 +408,37 @@ pub(crate) fn mul(a: Decimal, b: Decimal) -> Result<Decimal> {
 
 pub(crate) fn div(a: Decimal, b: Decimal) -> Result<Decimal> {
     a.checked_div(b).ok_or(Error::Overflow { op: "div" })
+}
+
+/// The largest short `s <= most` the account's cross margin carries (`equity >= required` of
+/// [`Venue::margin_to_open`]), by bisection to 10⁻⁸ of the underlying, rounded down: a size the
+/// account can hold, never one it cannot. Zero when even the smallest does not fit.
+fn largest_short(
+    venue: &Venue,
+    account: AccountId,
+    market: &str,
+    most: Decimal,
+) -> Result<Decimal> {
+    let fits = |size: Decimal| -> Result<bool> {
+        let (equity, required) = venue.margin_to_open(account, market, -size)?;
+        Ok(equity >= required)
+    };
+    let step = Decimal::new(1, 8);
+    let (mut lo, mut hi) = (Decimal::ZERO, most);
+    if !fits(step.min(most))? {
+        return Ok(Decimal::ZERO);
+    }
+    while hi - lo > step {
+        let mid = ((lo + hi) / Decimal::TWO)
+            .round_dp_with_strategy(8, faultline_core::decimal::RoundingStrategy::ToZero);
+        if mid <= lo {
+            break;
+        }
+        if fits(mid)? {
+            lo = mid;
+        } else {
+            hi = mid;
+        }
+    }
+    Ok(lo)
 }

@@ -339,3 +339,46 @@ fn rehedge_restores_delta() {
     );
     assert_eq!(book.delta(&venues, "ETH").unwrap(), Decimal::ZERO);
 }
+
+/// A re-hedge respects the margin the short account has: a new short needs initial margin,
+/// `notional / 10` at 10x, so 10 ETH at 115 need 115. With the liquidated account holding
+/// nothing (the liquidation's remainder withdrawn) the book reopens nothing and says what is
+/// missing; with 57.5 of equity it reopens
+/// 57.5 / 11.5 = 5 ETH and leaves 5 unhedged.
+#[test]
+fn rehedge_opens_only_what_the_margin_carries() {
+    let run = |deposit: Option<&str>| {
+        let mut venues = Venues::new();
+        let mut a = venue("100", "115", "100");
+        short_on(&mut a, "200");
+        venues.insert("A".into(), a);
+        let mut book = book("10", "100", "1200");
+        venues.get_mut("A").unwrap().step(&at("115")).unwrap();
+        // What the liquidation left in the account (49.425 here), taken out or topped up to
+        // the equity the case needs.
+        let (left, _) = venues["A"].margin_to_open(100, "ETH", Decimal::ZERO).unwrap();
+        let account = venues.get_mut("A").unwrap();
+        match deposit {
+            Some(deposit) => account.deposit(100, "USD", d(deposit) - left).unwrap(),
+            None => account.withdraw(100, left).unwrap(),
+        }
+        let actions = book.rehedge(&mut venues).unwrap();
+        (actions, book.delta(&venues, "ETH").unwrap())
+    };
+    let (actions, delta) = run(None);
+    assert_eq!(delta, d("10"));
+    assert!(
+        matches!(
+            actions.as_slice(),
+            [Action::RehedgeShortOfMargin { unhedged, required, .. }]
+                if *unhedged == d("10") && *required == d("115")
+        ),
+        "{actions:?}"
+    );
+    let (actions, delta) = run(Some("57.5"));
+    assert_eq!(delta, d("5"));
+    assert_eq!(actions.len(), 2, "{actions:?}");
+    assert!(matches!(&actions[0], Action::RehedgeShortOfMargin { unhedged, equity, .. }
+        if *unhedged == d("5") && *equity == d("57.5")));
+    assert!(matches!(&actions[1], Action::Rehedge { short_added, .. } if *short_added == d("5")));
+}

@@ -22,7 +22,7 @@
 
 use crate::{
     Error, Result,
-    venue::{PRICE_DECIMALS, Pair, Quote, Side, Venue},
+    venue::{PRICE_DECIMALS, Pair, Quote, Side, Venue, largest_sale},
 };
 use alloy_primitives::U256;
 use faultline_core::{
@@ -387,6 +387,28 @@ impl Venue for DepthVenue {
         Ok(quote)
     }
 
+    /// Exact for published depth: the bids hold `total` whole tokens from the reference, of
+    /// which `inventory` are already taken (fewer after buys), so a sale can add
+    /// `total − inventory`, rounded down to the raw unit. The square-root law has no last level
+    /// (its impact reaches 100% asymptotically) and is searched.
+    fn max_sell(&self, cap: U256) -> Result<U256> {
+        let ImpactModel::Depth { bids, .. } = &self.model else {
+            return largest_sale(self, cap);
+        };
+        let room = bids.total().checked_sub(self.inventory).ok_or_else(|| overflow("max_sell"))?;
+        if room <= Decimal::ZERO {
+            return Ok(U256::ZERO);
+        }
+        let room = from_decimal(room, self.pair.base_decimals(), Rounding::Down)?;
+        if cap < room {
+            return Ok(cap);
+        }
+        // The room is exact, but the inventory after the sale is a 28-digit decimal sum: should
+        // it round past the last level, search below it instead.
+        let size = room;
+        if self.quote(Side::Sell, size).is_ok() { Ok(size) } else { largest_sale(self, size) }
+    }
+
     /// Depth times `factor` (volume, for the square-root law); the inventory is kept, so a
     /// displaced book shows a larger displacement once thinned.
     fn scale_liquidity(&mut self, factor: Decimal) -> Result<()> {
@@ -454,6 +476,50 @@ mod tests {
             venue.quote(Side::Sell, eth(301)),
             Err(Error::InsufficientLiquidity { .. })
         ));
+    }
+
+    /// A liquidity black hole, by hand: the bids hold 300 ETH within 2%. After a 250-ETH sale
+    /// 50 are left, so a 120-ETH sale fills 50 and leaves 70 unsold; it walks δ from
+    /// 1% + 1%·150/200 = 1.75% to 2% (250 → 300 ETH of the 200-ETH second band from 1% to 2%),
+    /// ∫δ = 50·(0.0175 + 0.02)/2 = 0.9375, so the
+    /// proceeds are 2000·(50 − 0.9375) = 98,125 USDC and the last fill is at 2000·0.98 = 1,960.
+    /// Then the book absorbs nothing: no trade.
+    #[test]
+    fn a_sale_past_the_book_fills_what_is_left() {
+        let mut venue = book();
+        venue.execute(Side::Sell, eth(250)).unwrap();
+        assert_eq!(venue.max_sell(eth(120)).unwrap(), eth(50));
+        assert_eq!(venue.max_sell(eth(20)).unwrap(), eth(20), "a sale that fits is whole");
+        let q = venue.execute_sell_up_to(eth(120)).unwrap().unwrap();
+        assert_eq!(q.base, eth(50));
+        // The model's average impact is a 28-digit quotient (∫δ/q) multiplied back by q: its
+        // last-digit error, rounded down, can cost the seller one micro-USDC, never more.
+        let exact = U256::from(98_125_000_000u64);
+        assert!(q.quote <= exact && q.quote + U256::from(1u8) >= exact, "{}", q.quote);
+        assert_eq!(q.price_after.raw(), eth(1960));
+        assert_eq!(venue.inventory(), d("300"));
+        assert_eq!(venue.max_sell(eth(1)).unwrap(), U256::ZERO);
+        assert_eq!(venue.execute_sell_up_to(eth(1)).unwrap(), None);
+        // A buy of 100 ETH gives 100 back to the bids.
+        venue.execute(Side::Buy, eth(100)).unwrap();
+        assert_eq!(venue.max_sell(eth(500)).unwrap(), eth(100));
+    }
+
+    /// The square-root law has no last level: its room is searched. With Y·σ = 0.04 and
+    /// V = 10,000 the impact reaches 100% at q = V/0.04² = 6,250,000, which no sale reaches.
+    #[test]
+    fn square_root_room_is_searched() {
+        let law = SquareRootImpact { y: d("1"), sigma: d("0.04"), daily_volume: d("10000") };
+        let venue = DepthVenue::new(
+            "perp",
+            Pair::new(18, 6).unwrap(),
+            d("2000"),
+            ImpactModel::SquareRoot(law),
+        )
+        .unwrap();
+        let most = venue.max_sell(eth(7_000_000)).unwrap();
+        assert!(most < eth(6_250_000) && most > eth(6_249_999), "{most}");
+        assert_eq!(venue.max_sell(eth(1_000)).unwrap(), eth(1_000));
     }
 
     /// By hand: Y = 1, σ = 4%, V = 10,000; a sale of 100 is 1% of V, √0.01 = 0.1, so the marginal

@@ -212,6 +212,25 @@ pub trait Venue: core::fmt::Debug + Send + Sync {
         largest_where(cap, fits)
     }
 
+    /// The largest sale of at most `cap` raw units the venue can fill: `cap` itself when it
+    /// absorbs all of it, less when its book runs out first (a liquidity black hole), zero when
+    /// it absorbs nothing more.
+    ///
+    /// By default a binary search over [`Venue::quote`] (a size whose quote fails, for whatever
+    /// reason, is one the venue cannot fill); a venue that knows where its book ends answers
+    /// exactly.
+    fn max_sell(&self, cap: U256) -> Result<U256> {
+        largest_sale(self, cap)
+    }
+
+    /// Sells as much of `base` raw units as the venue absorbs ([`Venue::max_sell`]): the trade,
+    /// whose `base` is what was sold (the rest is the caller's to keep), or `None` when the venue
+    /// absorbs nothing.
+    fn execute_sell_up_to(&mut self, base: U256) -> Result<Option<Quote>> {
+        let size = self.max_sell(base)?;
+        if size.is_zero() { Ok(None) } else { self.execute(Side::Sell, size).map(Some) }
+    }
+
     /// Arbitrage toward `target`: trades the largest amount that moves the marginal price toward
     /// `target` without passing it, and returns that trade (`None` when no trade of one raw unit
     /// stays on the near side of the target).
@@ -231,13 +250,18 @@ pub trait Venue: core::fmt::Debug + Send + Sync {
     }
 }
 
-/// The largest `x` in `0..=cap` with `fits(x)`, for a `fits` that holds up to some point and fails
 impl Clone for Box<dyn Venue> {
     fn clone(&self) -> Self {
         self.boxed_clone()
     }
 }
 
+/// [`Venue::max_sell`] by binary search: the largest sale up to `cap` whose quote succeeds.
+pub(crate) fn largest_sale<V: Venue + ?Sized>(venue: &V, cap: U256) -> Result<U256> {
+    largest_where(cap, |size| size.is_zero() || venue.quote(Side::Sell, size).is_ok())
+}
+
+/// The largest `x` in `0..=cap` with `fits(x)`, for a `fits` that holds up to some point and fails
 /// after it; `fits(0)` is taken as true.
 pub(crate) fn largest_where(cap: U256, mut fits: impl FnMut(U256) -> bool) -> Result<U256> {
     let one = U256::from(1u8);

@@ -197,6 +197,27 @@ pub enum EventKind {
         /// What the trade cost (a buy) or fetched (a sale), USD.
         value_usd: Decimal,
     },
+    /// A sale met a liquidity black hole: the venue's book absorbed only part of it (or none),
+    /// and the rest stayed with the seller.
+    Unsold {
+        /// Who sold: a holder, the liquidator of a market, or a scenario shock's venue.
+        seller: String,
+        /// The venue sold into.
+        venue: String,
+        /// The token sold.
+        token: String,
+        /// Whole tokens the sale asked for.
+        requested: Decimal,
+        /// Whole tokens the book absorbed.
+        sold: Decimal,
+        /// Whole tokens left unsold.
+        unsold: Decimal,
+        /// The unsold remainder at the token's market price before the sale, USD.
+        unsold_usd: Decimal,
+        /// What the remainder means (a holder stuck with inventory, a liquidator holding seized
+        /// collateral, a shock's sale left unfilled).
+        consequence: String,
+    },
     /// A perp position was liquidated.
     PerpLiquidation {
         /// The account (its label, or its id).
@@ -357,6 +378,7 @@ impl EventKind {
             Self::Redemptions { .. } => "redemptions",
             Self::TriggeredSale { .. } => "triggered_sale",
             Self::Flow { .. } => "flow",
+            Self::Unsold { .. } => "unsold",
             Self::PerpLiquidation { .. } => "perp_liquidation",
             Self::Adl { .. } => "adl",
             Self::InsurancePaid { .. } => "insurance_paid",

@@ -110,11 +110,27 @@ impl Engine<'_> {
             let amount = holder.per_step.min(holder.left);
             let (id, token, venue_id) =
                 (holder.id.clone(), holder.token.clone(), holder.venue.clone());
-            let venue =
-                self.world.venues.get_mut(&venue_id).ok_or_else(|| model_missing(&venue_id))?;
-            // The holder's one sale into its venue.
-            let sale = venue.venue.sell(amount)?;
-            let quote_usd = self.world.tokens[&self.world.venues[&venue_id].quote].price;
+            // The holder's one sale into its venue. A book that cannot take it all leaves the
+            // holder with the rest (an `unsold` event); it tries again next step.
+            let seller = super::venues::Seller {
+                id: &id,
+                who: &id,
+                consequence: "the holder is left holding them",
+            };
+            let sale =
+                self.sell_into(&venue_id, amount, seller, None, &[Quantity::Price(token.clone())])?;
+            let amount = sale.sold;
+            if amount.is_zero() {
+                // Nothing sold: the `unsold` event tells it; no tranche is counted.
+                self.world.holders[index].sold_in = Some(step);
+                continue;
+            }
+            let quote_usd = self
+                .world
+                .venues
+                .get(&venue_id)
+                .map(|v| self.world.tokens[&v.quote].price)
+                .ok_or_else(|| model_missing(&venue_id))?;
             let holder = &mut self.world.holders[index];
             holder.left -= amount;
             holder.sold += 1;

@@ -12,6 +12,7 @@ use super::{
     log::Quantity,
     markets::{Kind, Live, Market},
     model, model_missing, settled, usd,
+    venues::Seller,
     world::whole,
 };
 use crate::{
@@ -206,8 +207,11 @@ impl Engine<'_> {
         let sold = whole(id, received, collateral.decimals)?;
         let repaid = whole(id, outcome.debt_repaid, debt.decimals)?;
         let venue_id = self.world.tokens[&collateral.token].venue.clone();
-        let proceeds = match (&venue_id, sold.is_zero()) {
-            (_, true) => Decimal::ZERO,
+        // A flash-funded liquidator repays from what the sale fetches: when the book absorbs
+        // only part of the collateral (a liquidity black hole), only that part's proceeds count,
+        // and the rest stays with it unsold.
+        let (proceeds, fill) = match (&venue_id, sold.is_zero()) {
+            (_, true) => (Decimal::ZERO, None),
             (None, false) => {
                 self.miss(id, live, candidate, MissReason::NoLiquidity, valued, &causes);
                 return Ok(false);
@@ -215,11 +219,13 @@ impl Engine<'_> {
             (Some(venue_id), false) => {
                 let venue = &self.world.venues[venue_id];
                 let quote_usd = self.world.tokens[&venue.quote].price;
-                match venue.venue.quote_sell(sold) {
-                    Ok(sale) => sale
-                        .proceeds
-                        .checked_mul(quote_usd)
-                        .ok_or_else(|| overflow(id, "sale proceeds"))?,
+                match venue.venue.quote_sell_up_to(sold) {
+                    Ok(fill) => (
+                        fill.proceeds
+                            .checked_mul(quote_usd)
+                            .ok_or_else(|| overflow(id, "sale proceeds"))?,
+                        Some(fill),
+                    ),
                     Err(_) => {
                         self.miss(id, live, candidate, MissReason::NoLiquidity, valued, &causes);
                         return Ok(false);
@@ -236,7 +242,15 @@ impl Engine<'_> {
             && outcome.collateral_seized.is_zero()
             && !outcome.bad_debt.is_zero();
         if profit <= Decimal::ZERO && !keeper {
-            self.miss(id, live, candidate, MissReason::Unprofitable, valued, &causes);
+            match (fill, &venue_id) {
+                (Some(fill), Some(venue_id)) if !fill.unsold.is_zero() => {
+                    // The book could not take the collateral: that, not the bonus, is why.
+                    let mut causes = causes;
+                    causes.push(Quantity::Liquidity(venue_id.clone()));
+                    self.miss(id, live, candidate, MissReason::NoLiquidity, valued, &causes);
+                }
+                _ => self.miss(id, live, candidate, MissReason::Unprofitable, valued, &causes),
+            }
             return Ok(false);
         }
         let rule = live.model.bad_debt_rule();
@@ -279,9 +293,13 @@ impl Engine<'_> {
             self.log.mark(Quantity::MarketLoss(id.to_owned()), event);
         }
         if let (Some(venue_id), false) = (venue_id, sold.is_zero()) {
-            if let Some(v) = self.world.venues.get_mut(&venue_id) {
-                v.venue.sell(sold)?;
-            }
+            let who = format!("{}'s liquidator", live.book.name);
+            let seller = Seller {
+                id,
+                who: &who,
+                consequence: "the liquidator holds the seized collateral the book could not take",
+            };
+            self.sell_into(&venue_id, sold, seller, Some(event), &[])?;
             self.log.mark(Quantity::Liquidity(venue_id.clone()), event);
             self.refresh_price(
                 &collateral.token,
@@ -399,7 +417,9 @@ impl Engine<'_> {
         let why = match miss.reason {
             MissReason::OracleAboveMarket => oracle_says_healthy,
             MissReason::Unprofitable => "no liquidator profits after slippage and gas",
-            MissReason::NoLiquidity => "there is no liquidity to sell the collateral into",
+            MissReason::NoLiquidity => {
+                "there is no liquidity to sell the collateral into (or too little to repay the debt)"
+            }
         };
         if !self.log.keeps_miss(id) {
             let kind = EventKind::MissedLiquidation {

@@ -64,7 +64,25 @@ impl Log {
         inputs: &[Quantity],
         summary: String,
     ) -> EventId {
+        self.record_after(entity, kind, &[], inputs, summary)
+    }
+
+    /// Records an event caused first by the events `first` (an event that acted, not a quantity
+    /// it changed), then by the events behind `inputs`.
+    pub(crate) fn record_after(
+        &mut self,
+        entity: &str,
+        kind: EventKind,
+        first: &[EventId],
+        inputs: &[Quantity],
+        summary: String,
+    ) -> EventId {
         let mut causes = Vec::new();
+        for &id in first {
+            if !causes.contains(&id) {
+                causes.push(id);
+            }
+        }
         for input in inputs {
             if let Some(id) = self.cause_of(input)
                 && !causes.contains(&id)

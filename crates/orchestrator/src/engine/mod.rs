@@ -51,6 +51,7 @@ use crate::{
 use faultline_core::{MarketPrice, Observation};
 use log::{Log, Quantity};
 use rust_decimal::Decimal;
+use venues::Seller;
 use world::{World, fair_mid, oracle_price};
 
 /// Progress of a run, for a caller that shows it.
@@ -463,13 +464,17 @@ impl<'a> Engine<'a> {
                 }
                 ShockKind::Sell { venue, amount } => {
                     let token = self.world.venues[venue].base.clone();
-                    if let Some(v) = self.world.venues.get_mut(venue) {
-                        v.venue.sell(*amount)?;
-                    }
+                    let seller = Seller {
+                        id: venue,
+                        who: "the scenario",
+                        consequence: "the scenario's sale is left partly unfilled",
+                    };
+                    self.sell_into(venue, *amount, seller, id, &[])?;
+                    let liquidity = Quantity::Liquidity(venue.clone());
                     if let Some(id) = id {
-                        self.log.mark(Quantity::Liquidity(venue.clone()), id);
+                        self.log.mark(liquidity.clone(), id);
                     }
-                    self.refresh_price(&token, &[Quantity::Liquidity(venue.clone())], "sale")?;
+                    self.refresh_price(&token, &[liquidity], "sale")?;
                 }
             }
         }

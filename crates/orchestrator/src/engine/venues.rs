@@ -5,7 +5,11 @@
 //! cascade's human-scale figures and their raw units, with the rounding named at each step
 //! (proceeds of a sale round down).
 
-use crate::{Error, Result};
+use super::{Engine, log::Quantity, model_missing};
+use crate::{
+    Error, Result,
+    report::{EventId, EventKind, usd},
+};
 use faultline_core::{
     Price, Rounding, U256,
     decimal::{from_decimal, to_decimal},
@@ -31,6 +35,20 @@ pub(crate) enum LiveVenue {
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub(crate) struct Sale {
     /// Quote tokens received, whole tokens.
+    pub(crate) proceeds: Decimal,
+    /// Mid after the sale, quote per base.
+    pub(crate) mid_after: Decimal,
+}
+
+/// What a sale of more than the book may absorb did: the part sold and the part left.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) struct Fill {
+    /// Whole base tokens the venue absorbed.
+    pub(crate) sold: Decimal,
+    /// Whole base tokens left with the seller (zero when the sale was whole). With `sold` it
+    /// makes the amount asked for, rounded down to the token's raw unit.
+    pub(crate) unsold: Decimal,
+    /// Quote tokens received, whole tokens (zero when nothing was sold).
     pub(crate) proceeds: Decimal,
     /// Mid after the sale, quote per base.
     pub(crate) mid_after: Decimal,
@@ -125,6 +143,53 @@ impl LiveVenue {
         self.sale(quote)
     }
 
+    /// How much of a sale of `amount` whole base tokens the venue absorbs (the largest raw
+    /// amount its book fills, see [`faultline_liquidity::Venue::max_sell`]), in raw units: the
+    /// amount asked for and the part that fits.
+    fn sellable(&self, amount: Decimal) -> Result<(U256, U256)> {
+        let asked = self.raw_base(amount)?;
+        let fits = self.venue().max_sell(asked).map_err(|e| liquidity(self.id(), e))?;
+        Ok((asked, fits))
+    }
+
+    fn whole_base(&self, raw: U256) -> Result<Decimal> {
+        let decimals = self.venue().pair().base_decimals();
+        to_decimal(raw, decimals, u32::from(decimals.min(28)), Rounding::Down)
+            .map_err(|e| core(self.id(), e))
+    }
+
+    /// The parts of a sale of `amount` (`asked` raw units) of which `fits` are absorbed: a whole
+    /// sale is `amount` as given, a partial one the raw amounts as whole tokens.
+    fn parts(&self, amount: Decimal, asked: U256, fits: U256) -> Result<(Decimal, Decimal)> {
+        if fits == asked {
+            return Ok((amount, Decimal::ZERO));
+        }
+        Ok((self.whole_base(fits)?.normalize(), self.whole_base(asked - fits)?.normalize()))
+    }
+
+    /// What selling as much of `amount` as the book absorbs would fetch, without selling.
+    pub(crate) fn quote_sell_up_to(&self, amount: Decimal) -> Result<Fill> {
+        let (asked, fits) = self.sellable(amount)?;
+        let (sold, unsold) = self.parts(amount, asked, fits)?;
+        if fits.is_zero() {
+            return Ok(Fill { sold, unsold, proceeds: Decimal::ZERO, mid_after: self.mid()? });
+        }
+        let sale = self.quote_sell(sold)?;
+        Ok(Fill { sold, unsold, proceeds: sale.proceeds, mid_after: sale.mid_after })
+    }
+
+    /// Sells as much of `amount` whole base tokens as the book absorbs; the rest stays with the
+    /// seller. A sale the book takes whole is [`LiveVenue::sell`] exactly.
+    pub(crate) fn sell_up_to(&mut self, amount: Decimal) -> Result<Fill> {
+        let (asked, fits) = self.sellable(amount)?;
+        let (sold, unsold) = self.parts(amount, asked, fits)?;
+        if fits.is_zero() {
+            return Ok(Fill { sold, unsold, proceeds: Decimal::ZERO, mid_after: self.mid()? });
+        }
+        let sale = self.sell(sold)?;
+        Ok(Fill { sold, unsold, proceeds: sale.proceeds, mid_after: sale.mid_after })
+    }
+
     /// Buys `amount` whole base tokens (a short closed on a perp venue's book).
     pub(crate) fn buy(&mut self, amount: Decimal) -> Result<()> {
         let raw = self.raw_base(amount)?;
@@ -197,5 +262,68 @@ impl LiveVenue {
     pub(crate) fn scale(&mut self, factor: Decimal) -> Result<()> {
         let id = self.id().to_owned();
         self.venue_mut().scale_liquidity(factor).map_err(|e| liquidity(&id, e))
+    }
+}
+
+/// Who sells into a venue, and what it means for them to be left with what the book cannot take.
+#[derive(Debug, Clone, Copy)]
+pub(super) struct Seller<'s> {
+    /// The holder, market or venue selling (the entity of the event).
+    pub(super) id: &'s str,
+    /// Who sold, in words for the report ("fund", "the scenario", "Morpho M's liquidator").
+    pub(super) who: &'s str,
+    /// What the unsold remainder means for it, in words for the report.
+    pub(super) consequence: &'s str,
+}
+
+impl Engine<'_> {
+    /// Sells as much of `amount` whole base tokens into `venue_id` as its book absorbs. When it
+    /// absorbs less (a liquidity black hole), the remainder stays with the seller and an
+    /// [`EventKind::Unsold`] event says so, caused by `causes` and by whatever last changed the
+    /// venue's depth, after `by`, the event that sold (a liquidation, a shock), when there is
+    /// one; the run goes on. The caller marks the venue's liquidity with its own event.
+    pub(super) fn sell_into(
+        &mut self,
+        venue_id: &str,
+        amount: Decimal,
+        seller: Seller<'_>,
+        by: Option<EventId>,
+        causes: &[Quantity],
+    ) -> Result<Fill> {
+        let state = self.world.venues.get_mut(venue_id).ok_or_else(|| model_missing(venue_id))?;
+        let fill = state.venue.sell_up_to(amount)?;
+        if fill.unsold.is_zero() {
+            return Ok(fill);
+        }
+        let token = state.base.clone();
+        let price = self.world.tokens[&token].price;
+        let unsold_usd = fill.unsold.checked_mul(price).ok_or_else(|| Error::Overflow {
+            entity: seller.id.to_owned(),
+            what: "unsold remainder at market",
+        })?;
+        let summary = format!(
+            "{venue_id}: liquidity black hole: {} sold {amount} {token}, the book absorbed {}; \
+             {} {token} ({} at market) unsold: {}",
+            seller.who,
+            fill.sold,
+            fill.unsold,
+            usd(unsold_usd),
+            seller.consequence
+        );
+        let kind = EventKind::Unsold {
+            seller: seller.id.to_owned(),
+            venue: venue_id.to_owned(),
+            token,
+            requested: amount,
+            sold: fill.sold,
+            unsold: fill.unsold,
+            unsold_usd,
+            consequence: seller.consequence.to_owned(),
+        };
+        let mut inputs = causes.to_vec();
+        inputs.push(Quantity::Liquidity(venue_id.to_owned()));
+        let first: Vec<EventId> = by.into_iter().collect();
+        self.log.record_after(seller.id, kind, &first, &inputs, summary);
+        Ok(fill)
     }
 }
