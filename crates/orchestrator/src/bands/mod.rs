@@ -2,11 +2,11 @@
 //! level of a grid of falls of the asset's price, the collateral that becomes liquidatable and
 //! the debt behind it, per market and in total.
 //!
-//! Each borrower is solved once. The linear root from [`faultline_lending::bands`] is the first
-//! guess; it is then made exact by bisection on the market's own health test (Morpho:
-//! `maxBorrow(price) >= borrowed`, both rounded as the contract rounds them), so a borrower counts
-//! at a level exactly when the market would let it be liquidated at that oracle price. The roots
-//! go into a [`BandIndex`], which answers every level by binary search.
+//! Each borrower is solved once, exactly on the market's own health test (Morpho:
+//! `maxBorrow(price) >= borrowed`, both rounded as the contract rounds them: a closed form from the
+//! lending model, checked one raw unit either side; other protocols: bisection on the test), so a
+//! borrower counts at a level exactly when the market would let it be liquidated at that oracle
+//! price. The roots go into a [`BandIndex`], which answers every level by binary search.
 //!
 //! A market liquidates on what its *oracle* says. A fall of the asset's market price moves an
 //! oracle that follows the market (market, push feed, lagged: eventually), but not a hardcoded
@@ -15,6 +15,8 @@
 //! every oracle with the price (what the positions' collateralisation says).
 
 mod book;
+#[cfg(test)]
+mod closed_form_tests;
 
 pub(crate) use book::{answer_raw, liquidation_price, unit_decimals};
 
@@ -29,7 +31,7 @@ use faultline_core::{
     math::{mul_div, wad_ray::WAD},
 };
 use faultline_lending::{
-    bands::{BandIndex, BandPosition, Exposure, LiquidationPoint, Side, liquidation_point},
+    bands::{BandIndex, LiquidationPoint, Side},
     morpho::MorphoMarket,
 };
 use rust_decimal::{Decimal, RoundingStrategy};
@@ -245,47 +247,15 @@ pub(crate) fn least_healthy_price(
 }
 
 /// One Morpho borrower's exact liquidation point: the least oracle price at which Morpho's
-/// `_isHealthy` holds (liquidatable at every price below it). `debt_value` and
-/// `collateral_value` carry the borrowed loan units and the raw collateral.
+/// `_isHealthy` holds (liquidatable at every price below it), in closed form from the lending
+/// model ([`MorphoMarket::liquidation_point`], proven there on the health test one raw unit either
+/// side). `debt_value` and `collateral_value` carry the borrowed loan units and the raw collateral.
 pub(crate) fn morpho_point(
     market: &MorphoMarket,
     entity: &str,
     account: Address,
 ) -> Result<LiquidationPoint> {
-    let borrowed = market.borrowed(account).map_err(|e| model(entity, e))?;
-    let collateral = market.position(account).collateral;
-    let x0 = market.price();
-    let point = |price, side| LiquidationPoint {
-        price,
-        side,
-        debt_value: borrowed,
-        collateral_value: collateral,
-    };
-    if borrowed.is_zero() {
-        return Ok(point(U256::ZERO, Side::Never));
-    }
-    // The linear solve on LLTV-weighted collateral (`maxBorrow`, weight 100%) gives the guess.
-    let capacity = market.max_borrow(account, x0).map_err(|e| model(entity, e))?;
-    let linear = liquidation_point(
-        &BandPosition {
-            collateral: vec![Exposure {
-                value: capacity,
-                liquidation_threshold: 10_000,
-                beta: WAD,
-            }],
-            debt: vec![Exposure { value: borrowed, liquidation_threshold: 0, beta: U256::ZERO }],
-        },
-        x0,
-    )
-    .map_err(|e| model(entity, e))?;
-    let healthy = |x: U256| -> Result<bool> {
-        Ok(market.max_borrow(account, x).map_err(|e| model(entity, e))? >= borrowed)
-    };
-    Ok(match least_healthy_price(linear.price, healthy)? {
-        None => point(U256::ZERO, Side::Always),
-        Some(price) if price.is_zero() => point(U256::ZERO, Side::Never),
-        Some(price) => point(price, Side::Below),
-    })
+    market.liquidation_point(account).map_err(|e| model(entity, e))
 }
 
 const fn kind_name(kind: &OracleKindSpec) -> &'static str {
