@@ -42,7 +42,8 @@ impl MorphoMarket {
         if borrowed.is_zero() {
             return Ok(point(U256::ZERO, Side::Never));
         }
-        let healthy = |x: U256| -> Result<bool> { Ok(self.max_borrow_of(position, x)? >= borrowed) };
+        let healthy =
+            |x: U256| -> Result<bool> { Ok(self.max_borrow_of(position, x)? >= borrowed) };
         let closed = (!self.params.lltv.is_zero() && !position.collateral.is_zero())
             .then(|| {
                 let value = mul_div_full(borrowed, WAD, self.params.lltv, Rounding::Up).ok()?;

@@ -34,6 +34,7 @@ use faultline_lending::{
     bands::{BandIndex, LiquidationPoint, Side},
     morpho::MorphoMarket,
 };
+use rayon::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -411,50 +412,72 @@ fn morpho_bands(
 pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result<BandsReport> {
     let token = token(snapshot, asset, "asset")?;
     let falls_bps = falls(options)?;
+    // The live world (validation and every market's model: most of the cost on a large book) is
+    // built only when a market outside Morpho needs it; Morpho's bands read the snapshot's
+    // positions directly.
+    let needs_live = snapshot
+        .lending_markets
+        .iter()
+        .any(|m| !matches!(m.protocol, LendingProtocolSpec::MorphoBlue(_)));
+    let live = if needs_live { engine::live_markets(snapshot)? } else { Vec::new() };
+    // Markets are solved independently, on every core; collected in snapshot order, so the
+    // report is the same on any thread count.
+    let solved: Vec<Result<Option<MarketBands>>> = snapshot
+        .lending_markets
+        .par_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            use engine::markets::Market;
+            let book = |protocol, market: &Market| match market {
+                Market::Aave(l) => book::book_bands(
+                    snapshot,
+                    &m.id,
+                    &m.name,
+                    protocol,
+                    l,
+                    token,
+                    &falls_bps,
+                    options.oracle,
+                ),
+                Market::Comet(l) => book::book_bands(
+                    snapshot,
+                    &m.id,
+                    &m.name,
+                    protocol,
+                    l,
+                    token,
+                    &falls_bps,
+                    options.oracle,
+                ),
+                Market::Euler(l) => book::book_bands(
+                    snapshot,
+                    &m.id,
+                    &m.name,
+                    protocol,
+                    l,
+                    token,
+                    &falls_bps,
+                    options.oracle,
+                ),
+                Market::Morpho(_) => Ok(None),
+            };
+            match (&m.protocol, live.get(i)) {
+                // Morpho has its exact solve on the oracle's own scale.
+                (LendingProtocolSpec::MorphoBlue(spec), _) => (spec.collateral_token == asset)
+                    .then(|| {
+                        morpho_bands(snapshot, &m.id, &m.name, spec, &falls_bps, options.oracle)
+                    })
+                    .transpose(),
+                (LendingProtocolSpec::AaveV3(_), Some(l)) => book("aave_v3", l),
+                (LendingProtocolSpec::CompoundV3(_), Some(l)) => book("compound_v3", l),
+                (LendingProtocolSpec::EulerV2(_), Some(l)) => book("euler_v2", l),
+                (_, None) => Err(invalid(&m.id, "a live market", "none built")),
+            }
+        })
+        .collect();
     let mut markets = Vec::new();
-    let live = engine::live_markets(snapshot)?;
-    for (m, market) in snapshot.lending_markets.iter().zip(&live) {
-        use engine::markets::Market;
-        let found = match market {
-            // Morpho has its exact solve on the oracle's own scale.
-            Market::Morpho(_) => match &m.protocol {
-                LendingProtocolSpec::MorphoBlue(spec) if spec.collateral_token == asset => {
-                    Some(morpho_bands(snapshot, &m.id, &m.name, spec, &falls_bps, options.oracle)?)
-                }
-                _ => None,
-            },
-            Market::Aave(l) => book::book_bands(
-                snapshot,
-                &m.id,
-                &m.name,
-                "aave_v3",
-                l,
-                token,
-                &falls_bps,
-                options.oracle,
-            )?,
-            Market::Comet(l) => book::book_bands(
-                snapshot,
-                &m.id,
-                &m.name,
-                "compound_v3",
-                l,
-                token,
-                &falls_bps,
-                options.oracle,
-            )?,
-            Market::Euler(l) => book::book_bands(
-                snapshot,
-                &m.id,
-                &m.name,
-                "euler_v2",
-                l,
-                token,
-                &falls_bps,
-                options.oracle,
-            )?,
-        };
-        markets.extend(found);
+    for found in solved {
+        markets.extend(found?);
     }
     if markets.is_empty() {
         let mut taken: Vec<&str> = snapshot
