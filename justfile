@@ -59,3 +59,8 @@ ci:
 # Every fuzz target (fuzz/, cargo-fuzz on the stable toolchain) for SECS seconds each, seeded from fixtures/.
 fuzz SECS="60":
     bash fuzz/run {{SECS}}
+
+# Faultline's benchmarks beside the numpy peers in ../shared/peers (when present), alternately,
+# with the ratio and the machine's load: `just bench-peers 3`.
+bench-peers rounds="3":
+    tools/bench-peers.sh {{rounds}}

@@ -7,7 +7,7 @@ use criterion::{Criterion, criterion_group, criterion_main};
 use faultline_core::math::wad_ray::WAD;
 use faultline_lending::{
     aave::{AaveVersion, BookEntry, HealthKernel, PositionBook, load_market},
-    bands::{BandIndex, grid, liquidation_point},
+    bands::{BandIndex, grid},
 };
 use faultline_test_support::Inputs;
 use std::hint::black_box;
@@ -93,14 +93,9 @@ fn benches(c: &mut Criterion) {
     let prices = grid(eth / U256::from(4u8), eth * U256::from(2u8), 1000).expect("grid");
     group.bench_function("bands_1000_point_grid", |b| {
         b.iter(|| {
+            let reserve_betas = kernel.reserve_betas(&betas);
             let points: Vec<_> = (0..book.len())
-                .map(|p| {
-                    liquidation_point(
-                        &kernel.band_position(&book, p, &betas).expect("position"),
-                        eth,
-                    )
-                    .expect("point")
-                })
+                .map(|p| kernel.band_point(&book, p, &reserve_betas, eth).expect("point"))
                 .collect();
             let index = BandIndex::new(&points).expect("index");
             black_box(index.bands(&prices).expect("bands"))

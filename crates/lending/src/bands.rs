@@ -68,20 +68,80 @@ const fn overflow(op: &'static str) -> Error {
     Error::Arithmetic(faultline_core::Error::Overflow { op })
 }
 
-/// `(fixed, per_unit_of_r)` sums of `value · weight · (WAD − β)` and `value · weight · β`.
-fn linear(exposures: &[Exposure], weight: impl Fn(&Exposure) -> U256) -> Result<(U256, U256)> {
-    let (mut fixed, mut moving) = (U256::ZERO, U256::ZERO);
-    for e in exposures {
+/// The linear liquidation condition of one position, summed holding by holding without
+/// allocating: `a + b·r < c + d·r` at driver ratio `r = x/x0`, with collateral weighted by its LT
+/// (bps) and debt by 1e4 so both sides share the scale.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
+pub struct LinearSums {
+    a: U256,
+    b: U256,
+    c: U256,
+    d: U256,
+    debt_value: U256,
+    collateral_value: U256,
+}
+
+impl LinearSums {
+    fn add(fixed: &mut U256, moving: &mut U256, e: &Exposure, weight: U256) -> Result<()> {
         if e.beta > WAD {
             return Err(Error::invalid("beta", "at most 1e18", e.beta));
         }
-        let weighted = e.value.checked_mul(weight(e)).ok_or_else(|| overflow("value * weight"))?;
+        let weighted = e.value.checked_mul(weight).ok_or_else(|| overflow("value * weight"))?;
         let f = weighted.checked_mul(WAD - e.beta).ok_or_else(|| overflow("value * (1 - beta)"))?;
         let m = weighted.checked_mul(e.beta).ok_or_else(|| overflow("value * beta"))?;
-        fixed = fixed.checked_add(f).ok_or_else(|| overflow("sum"))?;
-        moving = moving.checked_add(m).ok_or_else(|| overflow("sum"))?;
+        *fixed = fixed.checked_add(f).ok_or_else(|| overflow("sum"))?;
+        *moving = moving.checked_add(m).ok_or_else(|| overflow("sum"))?;
+        Ok(())
     }
-    Ok((fixed, moving))
+
+    /// Adds a collateral holding.
+    pub fn collateral(&mut self, e: &Exposure) -> Result<()> {
+        Self::add(&mut self.a, &mut self.b, e, U256::from(e.liquidation_threshold))?;
+        self.collateral_value =
+            self.collateral_value.checked_add(e.value).ok_or_else(|| overflow("collateral"))?;
+        Ok(())
+    }
+
+    /// Adds a debt holding.
+    pub fn debt(&mut self, e: &Exposure) -> Result<()> {
+        Self::add(&mut self.c, &mut self.d, e, U256::from(10_000u16))?;
+        self.debt_value = self.debt_value.checked_add(e.value).ok_or_else(|| overflow("debt"))?;
+        Ok(())
+    }
+
+    /// Solves the position against a driver whose current (reference) price is
+    /// `reference_price`.
+    pub fn solve(&self, reference_price: U256) -> Result<LiquidationPoint> {
+        let Self { a, b, c, d, debt_value, collateral_value } = *self;
+        let point =
+            |price, side| Ok(LiquidationPoint { price, side, debt_value, collateral_value });
+        if debt_value.is_zero() {
+            return point(U256::ZERO, Side::Never);
+        }
+        // Liquidatable at ratio r = x/x0 iff a + b·r < c + d·r.
+        if b > d {
+            // (b − d)·r < c − a.
+            if c <= a {
+                return point(U256::ZERO, Side::Never);
+            }
+            // Liquidatable for x < x0·(c − a)/(b − d); rounded up, every integer price strictly
+            // below the returned one is liquidatable.
+            let price = mul_div_full(reference_price, c - a, b - d, Rounding::Up)?;
+            point(price, Side::Below)
+        } else if b < d {
+            // (d − b)·r > a − c.
+            if a < c {
+                return point(U256::ZERO, Side::Always);
+            }
+            // Rounded down, every integer price strictly above the returned one is liquidatable.
+            let price = mul_div_full(reference_price, a - c, d - b, Rounding::Down)?;
+            point(price, Side::Above)
+        } else if a < c {
+            point(U256::ZERO, Side::Always)
+        } else {
+            point(U256::ZERO, Side::Never)
+        }
+    }
 }
 
 /// Solves one position against a driver whose current (reference) price is `reference_price`.
@@ -89,47 +149,14 @@ pub fn liquidation_point(
     position: &BandPosition,
     reference_price: U256,
 ) -> Result<LiquidationPoint> {
-    let bps = U256::from(10_000u16);
-    // Collateral weighted by LT (bps), debt by 1e4, so both sides share the scale.
-    let (a, b) = linear(&position.collateral, |e| U256::from(e.liquidation_threshold))?;
-    let (c, d) = linear(&position.debt, |_| bps)?;
-    let debt_value = position
-        .debt
-        .iter()
-        .try_fold(U256::ZERO, |s, e| s.checked_add(e.value))
-        .ok_or_else(|| overflow("debt"))?;
-    let collateral_value = position
-        .collateral
-        .iter()
-        .try_fold(U256::ZERO, |s, e| s.checked_add(e.value))
-        .ok_or_else(|| overflow("collateral"))?;
-    let point = |price, side| Ok(LiquidationPoint { price, side, debt_value, collateral_value });
-    if debt_value.is_zero() {
-        return point(U256::ZERO, Side::Never);
+    let mut sums = LinearSums::default();
+    for e in &position.collateral {
+        sums.collateral(e)?;
     }
-    // Liquidatable at ratio r = x/x0 iff a + b·r < c + d·r.
-    if b > d {
-        // (b − d)·r < c − a.
-        if c <= a {
-            return point(U256::ZERO, Side::Never);
-        }
-        // Liquidatable for x < x0·(c − a)/(b − d); rounded up, every integer price strictly below
-        // the returned one is liquidatable.
-        let price = mul_div_full(reference_price, c - a, b - d, Rounding::Up)?;
-        point(price, Side::Below)
-    } else if b < d {
-        // (d − b)·r > a − c.
-        if a < c {
-            return point(U256::ZERO, Side::Always);
-        }
-        // Rounded down, every integer price strictly above the returned one is liquidatable.
-        let price = mul_div_full(reference_price, a - c, d - b, Rounding::Down)?;
-        point(price, Side::Above)
-    } else if a < c {
-        point(U256::ZERO, Side::Always)
-    } else {
-        point(U256::ZERO, Side::Never)
+    for e in &position.debt {
+        sums.debt(e)?;
     }
+    sums.solve(reference_price)
 }
 
 /// Liquidatable debt and collateral at each grid price, from solved points.
@@ -161,6 +188,36 @@ fn prefix(mut v: Vec<(U256, U256, U256)>) -> Result<Vec<(U256, U256, U256)>> {
     Ok(v)
 }
 
+/// Sorts `(price, debt, collateral)` entries by price (descending when `descending`). When every
+/// price fits in 96 bits and the count in 32, the sort runs on 16-byte keys `price << 32 | index`
+/// (exact: the key orders as the price does, ties by position) and the entries are gathered after;
+/// otherwise on the 96-byte entries themselves. Ties may come out in any order either way, which
+/// [`BandIndex::at`] never sees: it only reads the sums at boundaries between distinct prices.
+fn sort_by_price(entries: &mut Vec<(U256, U256, U256)>, descending: bool) {
+    let compact =
+        u32::try_from(entries.len()).is_ok() && entries.iter().all(|e| e.0.bit_len() <= 96);
+    if !compact {
+        if descending {
+            entries.sort_unstable_by_key(|e| core::cmp::Reverse(e.0));
+        } else {
+            entries.sort_unstable_by_key(|e| e.0);
+        }
+        return;
+    }
+    let mut keys: Vec<u128> =
+        entries.iter().zip(0u32..).map(|(e, i)| (e.0.to::<u128>() << 32) | u128::from(i)).collect();
+    keys.sort_unstable();
+    if descending {
+        // Descending by price; the index within a tie does not matter (see above).
+        keys.reverse();
+    }
+    let sorted: Vec<(U256, U256, U256)> = keys
+        .iter()
+        .filter_map(|k| entries.get((*k & u128::from(u32::MAX)) as usize).copied())
+        .collect();
+    *entries = sorted;
+}
+
 impl BandIndex {
     /// Sorts the points once.
     pub fn new(points: &[LiquidationPoint]) -> Result<Self> {
@@ -183,8 +240,8 @@ impl BandIndex {
                 Side::Never => {}
             }
         }
-        below.sort_unstable_by_key(|e| core::cmp::Reverse(e.0));
-        above.sort_unstable_by_key(|e| e.0);
+        sort_by_price(&mut below, true);
+        sort_by_price(&mut above, false);
         Ok(Self { below: prefix(below)?, above: prefix(above)?, always })
     }
 

@@ -189,3 +189,46 @@ fn banded_curve_equals_brute_force() {
     // Falling prices only add liquidatable debt for long-ETH books.
     assert!(bands.debt.first() >= bands.debt.last());
 }
+
+/// The book's allocation-free solve (`band_point`, betas by reserve id) gives the same point as
+/// the solve of the built position, for every position; and the index over points whose prices
+/// need more than 96 bits (the wide sort) answers as brute force does, as the compact-key sort
+/// does for the book's own prices (above).
+#[test]
+fn band_point_equals_band_position_and_wide_prices_sort() {
+    let mut inputs = Inputs::new("bands.point");
+    let pool = pool(AaveVersion::V3_5);
+    let kernel = pool.health_kernel().unwrap();
+    let mut book = PositionBook::new();
+    for _ in 0..500 {
+        book.push(0, &random_entries(&mut inputs)).unwrap();
+    }
+    let betas = [(WETH, WAD), (WSTETH, WAD)];
+    let reserve_betas = kernel.reserve_betas(&betas);
+    let x0 = U256::from(ETH_PRICE);
+    let mut wide = Vec::new();
+    for p in 0..book.len() {
+        let built =
+            liquidation_point(&kernel.band_position(&book, p, &betas).unwrap(), x0).unwrap();
+        assert_eq!(kernel.band_point(&book, p, &reserve_betas, x0).unwrap(), built, "position {p}");
+        // The same points with prices scaled past 96 bits (2^100 times).
+        let mut scaled = built;
+        scaled.price = built.price << 100;
+        wide.push(scaled);
+    }
+    let index = BandIndex::new(&wide).unwrap();
+    for x in grid(U256::from(50_000_000_000u64), U256::from(400_000_000_000u64), 50).unwrap() {
+        let x = x << 100;
+        let brute: U256 = wide
+            .iter()
+            .filter(|p| match p.side {
+                Side::Below => p.price > x,
+                Side::Above => p.price < x,
+                Side::Always => true,
+                Side::Never => false,
+            })
+            .map(|p| p.debt_value)
+            .sum();
+        assert_eq!(index.at(x).unwrap().0, brute, "price {x}");
+    }
+}

@@ -3,7 +3,7 @@
 //! core), and a breakpoint search over one driver (WETH's price) on the same layout at 20,000 and
 //! 100,000 positions (each probe is a full run over a copy of one prebuilt world: 143 and 110
 //! probes; the figure scales with the cascade's). The ecosystem is synthetic (see
-//! `support/synthetic.rs`).
+//! `support/synthetic.rs`). Also `faultline bands` on the 1M ecosystem (WETH, 1,000 levels).
 
 #[path = "support/synthetic.rs"]
 mod synthetic;
@@ -41,5 +41,20 @@ fn breakpoints(c: &mut Criterion) {
     group.finish();
 }
 
-criterion_group!(benches, cascade, breakpoints);
+/// `faultline bands --asset weth --grid 1000 --max-fall 50` in process on the 1M ecosystem (the
+/// numpy peer `morpho_bands_peer.py` does the same work; `just bench-peers` runs both).
+fn bands(c: &mut Criterion) {
+    use faultline_orchestrator::bands::{BandsOptions, OracleMode, bands};
+    let snapshot = synthetic::snapshot(Size::BENCHMARK);
+    let options =
+        BandsOptions { levels: 1_000, max_fall_bps: 5_000, oracle: OracleMode::AsConfigured };
+    let mut group = c.benchmark_group("bands");
+    group.sample_size(10);
+    group.bench_function("1M positions, weth, 1000 levels", |b| {
+        b.iter(|| bands(black_box(&snapshot), "weth", &options).expect("bands"))
+    });
+    group.finish();
+}
+
+criterion_group!(benches, cascade, breakpoints, bands);
 criterion_main!(benches);

@@ -6,7 +6,7 @@
 use super::{AavePool, AaveVersion, H};
 use crate::{
     Error, Result,
-    bands::{BandPosition, Exposure},
+    bands::{BandPosition, Exposure, LinearSums, LiquidationPoint},
 };
 use alloy_primitives::{Address, U256};
 use faultline_core::math::{
@@ -92,6 +92,8 @@ pub(super) struct KernelReserve {
     pub(super) unit: U256,
     lt: U256,
     asset: Address,
+    /// Its id (its place in the kernel's list).
+    index: usize,
 }
 
 /// The reserves' state frozen at one time and one set of prices.
@@ -107,7 +109,7 @@ impl AavePool {
     /// The kernel for the pool's current time and prices.
     pub fn health_kernel(&self) -> Result<HealthKernel> {
         let mut reserves = Vec::with_capacity(self.reserves.len());
-        for r in &self.reserves {
+        for (index, r) in self.reserves.iter().enumerate() {
             let (liquidity_index, borrow_index) = self.next_indexes(r)?;
             reserves.push(KernelReserve {
                 liquidity_index,
@@ -116,6 +118,7 @@ impl AavePool {
                 unit: r.unit()?,
                 lt: U256::from(r.config.liquidation_threshold),
                 asset: r.config.asset,
+                index,
             });
         }
         let e_modes = self
@@ -250,6 +253,46 @@ impl HealthKernel {
             Ok(())
         })?;
         Ok(position)
+    }
+}
+
+impl HealthKernel {
+    /// Each reserve's beta to the driver, by reserve id, from `betas` (`(asset, beta)`, WAD, capped
+    /// at 1e18; assets not listed do not move): resolved once for the book, so a position's solve
+    /// reads its betas by index instead of searching the list for every holding.
+    pub fn reserve_betas(&self, betas: &[(Address, U256)]) -> Vec<U256> {
+        self.reserves
+            .iter()
+            .map(|r| {
+                betas.iter().find(|(a, _)| *a == r.asset).map_or(U256::ZERO, |(_, b)| *b).min(WAD)
+            })
+            .collect()
+    }
+
+    /// Position `p`'s liquidation point against a driver at `reference_price`, with the betas of
+    /// [`Self::reserve_betas`]: the same point as
+    /// [`liquidation_point`](crate::bands::liquidation_point) of [`Self::band_position`], without
+    /// building the position's vectors.
+    pub fn band_point(
+        &self,
+        book: &PositionBook,
+        p: usize,
+        reserve_betas: &[U256],
+        reference_price: U256,
+    ) -> Result<LiquidationPoint> {
+        let mut sums = LinearSums::default();
+        self.values(book, p, |c, lt, d, r| {
+            let beta = reserve_betas.get(r.index).copied().unwrap_or(U256::ZERO);
+            let lt = u16::try_from(lt.min(PERCENTAGE_FACTOR)).unwrap_or(0);
+            if !c.is_zero() {
+                sums.collateral(&Exposure { value: c, liquidation_threshold: lt, beta })?;
+            }
+            if !d.is_zero() {
+                sums.debt(&Exposure { value: d, liquidation_threshold: 0, beta })?;
+            }
+            Ok(())
+        })?;
+        sums.solve(reference_price)
     }
 }
 

@@ -8,6 +8,7 @@
 //! `tests/morpho_differential.rs` checks this against the real contract on a local EVM.
 
 mod irm;
+mod liquidation_price;
 pub(crate) mod loader;
 
 pub use irm::{Irm, initial_rate_at_target, w_exp};

@@ -2,11 +2,11 @@
 //! level of a grid of falls of the asset's price, the collateral that becomes liquidatable and
 //! the debt behind it, per market and in total.
 //!
-//! Each borrower is solved once. The linear root from [`faultline_lending::bands`] is the first
-//! guess; it is then made exact by bisection on the market's own health test (Morpho:
-//! `maxBorrow(price) >= borrowed`, both rounded as the contract rounds them), so a borrower counts
-//! at a level exactly when the market would let it be liquidated at that oracle price. The roots
-//! go into a [`BandIndex`], which answers every level by binary search.
+//! Each borrower is solved once, exactly on the market's own health test (Morpho:
+//! `maxBorrow(price) >= borrowed`, both rounded as the contract rounds them: a closed form from the
+//! lending model, checked one raw unit either side; other protocols: bisection on the test), so a
+//! borrower counts at a level exactly when the market would let it be liquidated at that oracle
+//! price. The roots go into a [`BandIndex`], which answers every level by binary search.
 //!
 //! A market liquidates on what its *oracle* says. A fall of the asset's market price moves an
 //! oracle that follows the market (market, push feed, lagged: eventually), but not a hardcoded
@@ -15,6 +15,8 @@
 //! every oracle with the price (what the positions' collateralisation says).
 
 mod book;
+#[cfg(test)]
+mod closed_form_tests;
 
 pub(crate) use book::{answer_raw, liquidation_price, unit_decimals};
 
@@ -29,9 +31,10 @@ use faultline_core::{
     math::{mul_div, wad_ray::WAD},
 };
 use faultline_lending::{
-    bands::{BandIndex, BandPosition, Exposure, LiquidationPoint, Side, liquidation_point},
+    bands::{BandIndex, LiquidationPoint, Side},
     morpho::MorphoMarket,
 };
+use rayon::prelude::*;
 use rust_decimal::{Decimal, RoundingStrategy};
 use serde::Serialize;
 
@@ -245,47 +248,15 @@ pub(crate) fn least_healthy_price(
 }
 
 /// One Morpho borrower's exact liquidation point: the least oracle price at which Morpho's
-/// `_isHealthy` holds (liquidatable at every price below it). `debt_value` and
-/// `collateral_value` carry the borrowed loan units and the raw collateral.
+/// `_isHealthy` holds (liquidatable at every price below it), in closed form from the lending
+/// model ([`MorphoMarket::liquidation_point`], proven there on the health test one raw unit either
+/// side). `debt_value` and `collateral_value` carry the borrowed loan units and the raw collateral.
 pub(crate) fn morpho_point(
     market: &MorphoMarket,
     entity: &str,
     account: Address,
 ) -> Result<LiquidationPoint> {
-    let borrowed = market.borrowed(account).map_err(|e| model(entity, e))?;
-    let collateral = market.position(account).collateral;
-    let x0 = market.price();
-    let point = |price, side| LiquidationPoint {
-        price,
-        side,
-        debt_value: borrowed,
-        collateral_value: collateral,
-    };
-    if borrowed.is_zero() {
-        return Ok(point(U256::ZERO, Side::Never));
-    }
-    // The linear solve on LLTV-weighted collateral (`maxBorrow`, weight 100%) gives the guess.
-    let capacity = market.max_borrow(account, x0).map_err(|e| model(entity, e))?;
-    let linear = liquidation_point(
-        &BandPosition {
-            collateral: vec![Exposure {
-                value: capacity,
-                liquidation_threshold: 10_000,
-                beta: WAD,
-            }],
-            debt: vec![Exposure { value: borrowed, liquidation_threshold: 0, beta: U256::ZERO }],
-        },
-        x0,
-    )
-    .map_err(|e| model(entity, e))?;
-    let healthy = |x: U256| -> Result<bool> {
-        Ok(market.max_borrow(account, x).map_err(|e| model(entity, e))? >= borrowed)
-    };
-    Ok(match least_healthy_price(linear.price, healthy)? {
-        None => point(U256::ZERO, Side::Always),
-        Some(price) if price.is_zero() => point(U256::ZERO, Side::Never),
-        Some(price) => point(price, Side::Below),
-    })
+    market.liquidation_point(account).map_err(|e| model(entity, e))
 }
 
 const fn kind_name(kind: &OracleKindSpec) -> &'static str {
@@ -441,50 +412,72 @@ fn morpho_bands(
 pub fn bands(snapshot: &Snapshot, asset: &str, options: &BandsOptions) -> Result<BandsReport> {
     let token = token(snapshot, asset, "asset")?;
     let falls_bps = falls(options)?;
+    // The live world (validation and every market's model: most of the cost on a large book) is
+    // built only when a market outside Morpho needs it; Morpho's bands read the snapshot's
+    // positions directly.
+    let needs_live = snapshot
+        .lending_markets
+        .iter()
+        .any(|m| !matches!(m.protocol, LendingProtocolSpec::MorphoBlue(_)));
+    let live = if needs_live { engine::live_markets(snapshot)? } else { Vec::new() };
+    // Markets are solved independently, on every core; collected in snapshot order, so the
+    // report is the same on any thread count.
+    let solved: Vec<Result<Option<MarketBands>>> = snapshot
+        .lending_markets
+        .par_iter()
+        .enumerate()
+        .map(|(i, m)| {
+            use engine::markets::Market;
+            let book = |protocol, market: &Market| match market {
+                Market::Aave(l) => book::book_bands(
+                    snapshot,
+                    &m.id,
+                    &m.name,
+                    protocol,
+                    l,
+                    token,
+                    &falls_bps,
+                    options.oracle,
+                ),
+                Market::Comet(l) => book::book_bands(
+                    snapshot,
+                    &m.id,
+                    &m.name,
+                    protocol,
+                    l,
+                    token,
+                    &falls_bps,
+                    options.oracle,
+                ),
+                Market::Euler(l) => book::book_bands(
+                    snapshot,
+                    &m.id,
+                    &m.name,
+                    protocol,
+                    l,
+                    token,
+                    &falls_bps,
+                    options.oracle,
+                ),
+                Market::Morpho(_) => Ok(None),
+            };
+            match (&m.protocol, live.get(i)) {
+                // Morpho has its exact solve on the oracle's own scale.
+                (LendingProtocolSpec::MorphoBlue(spec), _) => (spec.collateral_token == asset)
+                    .then(|| {
+                        morpho_bands(snapshot, &m.id, &m.name, spec, &falls_bps, options.oracle)
+                    })
+                    .transpose(),
+                (LendingProtocolSpec::AaveV3(_), Some(l)) => book("aave_v3", l),
+                (LendingProtocolSpec::CompoundV3(_), Some(l)) => book("compound_v3", l),
+                (LendingProtocolSpec::EulerV2(_), Some(l)) => book("euler_v2", l),
+                (_, None) => Err(invalid(&m.id, "a live market", "none built")),
+            }
+        })
+        .collect();
     let mut markets = Vec::new();
-    let live = engine::live_markets(snapshot)?;
-    for (m, market) in snapshot.lending_markets.iter().zip(&live) {
-        use engine::markets::Market;
-        let found = match market {
-            // Morpho has its exact solve on the oracle's own scale.
-            Market::Morpho(_) => match &m.protocol {
-                LendingProtocolSpec::MorphoBlue(spec) if spec.collateral_token == asset => {
-                    Some(morpho_bands(snapshot, &m.id, &m.name, spec, &falls_bps, options.oracle)?)
-                }
-                _ => None,
-            },
-            Market::Aave(l) => book::book_bands(
-                snapshot,
-                &m.id,
-                &m.name,
-                "aave_v3",
-                l,
-                token,
-                &falls_bps,
-                options.oracle,
-            )?,
-            Market::Comet(l) => book::book_bands(
-                snapshot,
-                &m.id,
-                &m.name,
-                "compound_v3",
-                l,
-                token,
-                &falls_bps,
-                options.oracle,
-            )?,
-            Market::Euler(l) => book::book_bands(
-                snapshot,
-                &m.id,
-                &m.name,
-                "euler_v2",
-                l,
-                token,
-                &falls_bps,
-                options.oracle,
-            )?,
-        };
-        markets.extend(found);
+    for found in solved {
+        markets.extend(found?);
     }
     if markets.is_empty() {
         let mut taken: Vec<&str> = snapshot
