@@ -34,6 +34,10 @@ impl PyRiskReport {
 }
 
 #[pymethods]
+#[allow(
+    clippy::missing_const_for_fn,
+    reason = "called from Python through PyO3's wrappers, never in a const context"
+)]
 impl PyRiskReport {
     /// Reads a risk report back from its JSON text (`to_json()`, or the CLI's `--format json`).
     #[staticmethod]
@@ -110,6 +114,9 @@ impl PyRiskReport {
     }
 }
 
+/// Reads one probability of an entity.
+type Pick = fn(&EntitySummary) -> &Probability;
+
 /// The columns of the per-entity table, in order (see [`PyRiskReport::summary`]).
 fn entity_columns<'py>(py: Python<'py>, e: &[EntitySummary]) -> PyResult<Bound<'py, PyDict>> {
     let out = PyDict::new(py);
@@ -119,8 +126,10 @@ fn entity_columns<'py>(py: Python<'py>, e: &[EntitySummary]) -> PyResult<Bound<'
     };
     let counts = |values: Vec<u64>| {
         // Path counts are far below 2^63; saturate rather than wrap if not.
-        let bytes: Vec<u8> =
-            values.iter().flat_map(|v| i64::try_from(*v).unwrap_or(i64::MAX).to_le_bytes()).collect();
+        let bytes: Vec<u8> = values
+            .iter()
+            .flat_map(|v| i64::try_from(*v).unwrap_or(i64::MAX).to_le_bytes())
+            .collect();
         ("<i8".to_owned(), PyBytes::new(py, &bytes))
     };
     let col = |f: fn(&EntitySummary) -> f64| f64s(e.iter().map(f).collect());
@@ -140,7 +149,7 @@ fn entity_columns<'py>(py: Python<'py>, e: &[EntitySummary]) -> PyResult<Bound<'
     out.set_item("es99_se", col(|e| e.es99_usd.se))?;
     out.set_item("mean_bad_debt_market_usd", col(|e| e.mean_bad_debt_market_usd.value))?;
     out.set_item("mean_bad_debt_oracle_usd", col(|e| e.mean_bad_debt_oracle_usd.value))?;
-    let probabilities: [(&str, fn(&EntitySummary) -> &Probability); 3] = [
+    let probabilities: [(&str, Pick); 3] = [
         ("p_loss", |e| &e.p_loss),
         ("p_insolvent", |e| &e.p_insolvent),
         ("p_frozen", |e| &e.p_frozen),
@@ -247,7 +256,7 @@ fn read_model(
             message: format!("{name} is not a valid risk model: {p}"),
             file: Some(name.clone()),
             field: Some(p.path.clone()),
-            problems: vec![(p.path.clone(), p.message.clone())],
+            problems: vec![(p.path.clone(), p.message)],
         }
         .into_pyerr(py)
     })?;
@@ -342,6 +351,7 @@ pub(crate) fn risk_merge(py: Python<'_>, shards: &Bound<'_, PyAny>) -> PyResult<
         };
         reports.push(report);
     }
-    let merged = py.detach(move || faultline_risk::merge(reports)).map_err(|e| risk_error(py, &e))?;
+    let merged =
+        py.detach(move || faultline_risk::merge(reports)).map_err(|e| risk_error(py, &e))?;
     PyRiskReport::new(py, merged)
 }
