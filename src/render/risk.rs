@@ -234,7 +234,8 @@ fn lay_out(intro: &str, sections: &[Section], format: Format) -> String {
 /// A risk report in `format`.
 pub(crate) fn risk(report: &RiskReport, format: Format) -> eyre::Result<String> {
     if format == Format::Json {
-        return Ok(format!("{}\n", serde_json::to_string_pretty(report)?));
+        // The one JSON writer the Python bindings' `RiskReport.to_json()` also uses.
+        return Ok(faultline_orchestrator::json::to_json(report)?);
     }
     let (intro, sections) = sections(report);
     Ok(lay_out(&intro, &sections, format))
@@ -243,7 +244,7 @@ pub(crate) fn risk(report: &RiskReport, format: Format) -> eyre::Result<String> 
 /// A recommendation frontier in `format`.
 pub(crate) fn frontier(f: &Frontier, format: Format) -> eyre::Result<String> {
     if format == Format::Json {
-        return Ok(format!("{}\n", serde_json::to_string_pretty(f)?));
+        return Ok(faultline_orchestrator::json::to_json(f)?);
     }
     let mut intro = String::new();
     let _ = writeln!(

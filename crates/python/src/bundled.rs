@@ -4,12 +4,14 @@
 use crate::objects::PyScenario;
 use pyo3::prelude::*;
 
-/// A bundled scenario: its name for `bundled()`, and the scenario and snapshot files, each as
-/// the path the CLI names in messages and the compiled-in text.
+/// A bundled scenario: its name for `bundled()`, and the scenario, snapshot and default risk
+/// model files, each as the path the CLI names in messages and the compiled-in text.
 struct Bundle {
     name: &'static str,
     scenario: (&'static str, &'static str),
     snapshot: (&'static str, &'static str),
+    /// The scenario's sibling `<name>.risk.toml`, which `faultline risk` reads by default.
+    risk: (&'static str, &'static str),
 }
 
 const BUNDLES: [Bundle; 2] = [
@@ -23,6 +25,10 @@ const BUNDLES: [Bundle; 2] = [
             "fixtures/snapshots/stream-elixir-2025-11.json",
             include_str!("../../../fixtures/snapshots/stream-elixir-2025-11.json"),
         ),
+        risk: (
+            "fixtures/scenarios/stream-elixir-2025-11.risk.toml",
+            include_str!("../../../fixtures/scenarios/stream-elixir-2025-11.risk.toml"),
+        ),
     },
     Bundle {
         name: "ten-ten",
@@ -33,6 +39,10 @@ const BUNDLES: [Bundle; 2] = [
         snapshot: (
             "fixtures/snapshots/ten-ten-2025.json",
             include_str!("../../../fixtures/snapshots/ten-ten-2025.json"),
+        ),
+        risk: (
+            "fixtures/scenarios/ten-ten-2025.risk.toml",
+            include_str!("../../../fixtures/scenarios/ten-ten-2025.risk.toml"),
         ),
     },
 ];
@@ -58,4 +68,10 @@ pub(crate) fn bundled(py: Python<'_>, name: &str) -> PyResult<PyScenario> {
     };
     let snapshot = crate::inputs::snapshot_from_text(py, bundle.snapshot.0, bundle.snapshot.1)?;
     crate::inputs::scenario_from_toml(py, bundle.scenario.0, bundle.scenario.1, snapshot)
+}
+
+/// The default risk model (file name and compiled-in text) of the bundled scenario read from
+/// `scenario_file`, if it is one: what `faultline risk` reads next to it.
+pub(crate) fn risk_model(scenario_file: &str) -> Option<(&'static str, &'static str)> {
+    BUNDLES.iter().find(|b| b.scenario.0 == scenario_file).map(|b| b.risk)
 }

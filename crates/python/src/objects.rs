@@ -80,7 +80,7 @@ impl PySnapshot {
 #[derive(Debug)]
 pub(crate) struct PyScenario {
     /// The file it came from (or `<dict>`, `<string>`), as messages name it.
-    file: String,
+    pub(crate) file: String,
     pub(crate) scenario: Arc<Scenario>,
     pub(crate) snapshot: Arc<Snapshot>,
 }

@@ -1,5 +1,6 @@
-"""A sweep on a local Ray cluster (two CPUs, started by the test, no network beyond 127.0.0.1)
-equals the same sweep run in this process, byte for byte."""
+"""A sweep, and the Monte Carlo paths of `faultline risk`, on a local Ray cluster (two CPUs,
+started by the test, no network beyond 127.0.0.1) equal the same run in this process, byte for
+byte."""
 
 from __future__ import annotations
 
@@ -46,6 +47,18 @@ def test_breakpoint_probes_on_ray_equal_local(local_cluster, one_step):
     distributed = faultline.distributed.sweep(one_step, drivers=drivers, breakpoint_options=options, seed=1)
     assert distributed.to_json() == local.to_json()
     assert [i["kind"] for i in local.items] == ["breakpoints", "breakpoints"]
+
+
+def test_risk_paths_on_ray_equal_the_local_run_byte_for_byte(local_cluster):
+    scenario = faultline.bundled("stream-elixir")
+    local = faultline.risk(scenario, paths=24, seed=11)
+    # One shard per CPU (two), then shards that do not divide the paths evenly.
+    distributed = faultline.distributed.risk(scenario, paths=24, seed=11)
+    assert distributed.to_json().encode() == local.to_json().encode()
+    five = faultline.distributed.risk(scenario, paths=24, seed=11, shards=5)
+    assert five.to_json() == local.to_json()
+    # A different seed gives a different run: the equality above is not vacuous.
+    assert faultline.risk(scenario, paths=24, seed=12).to_json() != local.to_json()
 
 
 def _first_venue(scenario) -> str:

@@ -12,7 +12,9 @@ reports as pandas DataFrames::
 
 Inputs: ``Snapshot.load(path)``, ``Snapshot.from_json(text)``, ``Scenario.load(path)``,
 ``Scenario.from_dict(d, snapshot=...)``, ``bundled(name)``. Analyses: ``breakpoints``,
-``bands``, ``position``, ``loop_check``. Sweeps: ``sweep`` here, ``faultline.distributed.sweep``
+``bands``, ``position``, ``loop_check``. Monte Carlo: ``risk`` (``faultline risk``; ``.summary``
+is the per-entity tail table) and ``risk_merge`` (``faultline risk merge``), and
+``faultline.distributed.risk`` for its paths on Ray. Sweeps: ``sweep`` here, ``faultline.distributed.sweep``
 on Ray. Errors are ``faultline.errors.FaultlineError`` subclasses with the CLI's message, file
 and field. The engine runs with the GIL released.
 """
@@ -25,6 +27,7 @@ from . import errors, frames
 from ._native import (
     AnalysisReport,
     Report,
+    RiskReport,
     Scenario,
     Snapshot,
     bands,
@@ -33,6 +36,8 @@ from ._native import (
     bundled_names,
     loop_check,
     position,
+    risk,
+    risk_merge,
     stress,
 )
 from .errors import (
@@ -54,6 +59,7 @@ def bands_frame(report: AnalysisReport) -> Any:
 __all__ = [
     "AnalysisReport",
     "Report",
+    "RiskReport",
     "Scenario",
     "Snapshot",
     "SweepResult",
@@ -66,6 +72,8 @@ __all__ = [
     "item_seed",
     "loop_check",
     "position",
+    "risk",
+    "risk_merge",
     "stress",
     "sweep",
     "FaultlineError",

@@ -8,6 +8,11 @@ scenarios over the snapshots (shipped once through the object store), runs them 
 ``faultline.sweeps.run_items`` and returns each report's JSON text. The results are merged by item
 index, so ``sweep(...).to_json()`` is byte for byte ``faultline.sweep(...).to_json()``.
 
+``risk(scenario, paths=..., seed=...)`` runs the Monte Carlo paths of ``faultline risk`` the same
+way: the paths cut into contiguous shards (``faultline risk --shard K/M``), one task each, merged
+with ``faultline.risk_merge``. Path ``i`` draws from ``(seed, i)`` alone and the shards' states add
+exactly, so ``risk(...).to_json()`` is byte for byte ``faultline.risk(...).to_json()``.
+
 Every worker needs the same ``faultline`` wheel installed (and ``ray``); see the README.
 """
 
@@ -83,4 +88,46 @@ def sweep(
     return SweepResult(seed, specs, results)
 
 
-__all__ = ["sweep", "shards"]
+def _risk_shard(
+    scenario: _native.Scenario, model: str, paths: int, seed: int, shard: Tuple[int, int]
+) -> str:
+    return _native.risk(scenario, model, paths=paths, seed=seed, shard=shard).to_json()
+
+
+def risk(
+    scenario: _native.Scenario,
+    model: Optional[Any] = None,
+    *,
+    paths: int = 10000,
+    seed: int = 1,
+    address: Optional[str] = None,
+    shards: Optional[int] = None,
+    ray_init: Optional[Dict[str, Any]] = None,
+) -> _native.RiskReport:
+    """``faultline.risk`` on Ray (see the module documentation): ``shards`` tasks (default: one
+    per CPU of the cluster, at most one per path), each running its share of the paths, merged
+    with ``faultline.risk_merge``. ``model`` is read here (as ``faultline.risk`` reads it) and its
+    text shipped to the workers, so they need no files. Ray is joined and shut down as in
+    ``sweep``."""
+    ray = _ray()
+    text = _native.risk_model_text(scenario, model)
+    if paths < 1:  # the local run's error (the CLI's message), before any task starts
+        return _native.risk(scenario, text, paths=paths, seed=seed)
+    started = False
+    if not ray.is_initialized():
+        ray.init(address=address, **(ray_init or {}))
+        started = True
+    try:
+        cpus = int(ray.cluster_resources().get("CPU", 1)) or 1
+        count = max(1, min(shards or cpus, paths))
+        scenario_ref = ray.put(scenario)
+        task = ray.remote(num_cpus=1)(_risk_shard)
+        refs = [task.remote(scenario_ref, text, paths, seed, (k, count)) for k in range(1, count + 1)]
+        outputs = ray.get(refs)
+    finally:
+        if started:
+            ray.shutdown()
+    return _native.risk_merge(outputs)
+
+
+__all__ = ["risk", "sweep", "shards"]
