@@ -95,7 +95,7 @@ fn unsold(report: &Report) -> Vec<(&faultline_orchestrator::report::Event, [Deci
 fn the_book_takes_what_it_can_and_the_rest_stays_with_the_seller() {
     let report = report();
     let found = unsold(&report);
-    assert_eq!(found.len(), 2, "{:#?}", report.events);
+    assert_eq!(found.len(), 3, "{:#?}", report.events);
 
     // The fund: 400 of 800 sold, 400 left, $376 at $0.94.
     let (fund, figures) = found[0];
@@ -130,6 +130,15 @@ fn the_book_takes_what_it_can_and_the_rest_stays_with_the_seller() {
     assert_eq!(figures, [dec("100"), dec("0"), dec("100"), dec("90")]);
     assert!(matches!(report.events[late.causes[0]].kind, EventKind::Shock { .. }));
     assert!(late.summary.contains("the scenario's sale is left partly unfilled"));
+
+    // Step 1 again: the fund, still below its trigger, offers its 400 TKN once more; the book
+    // takes none, so all 400 stay with it, $360 at $0.90, and no sale is counted.
+    let (retry, figures) = found[2];
+    assert_eq!((retry.step, retry.entity.as_str()), (1, "fund"));
+    assert_eq!(figures, [dec("400"), dec("0"), dec("400"), dec("360")]);
+    let sales =
+        report.events.iter().filter(|e| matches!(e.kind, EventKind::TriggeredSale { .. })).count();
+    assert_eq!(sales, 1, "an empty book fills no tranche");
 
     // TKN ends at $0.90: the book's last level, where it stays.
     let last = report

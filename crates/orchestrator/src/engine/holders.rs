@@ -1,7 +1,8 @@
 //! Holders with a sell trigger: while the token trades below it, they sell into their venue,
-//! moving its price. A snapshot's holder sells everything at once; a scenario's holder sells in
+//! moving its price. A snapshot's holder offers everything at once; a scenario's holder sells in
 //! tranches, one per step while the trigger is crossed, until its holding is gone (see
-//! [`crate::scenario::holders`]).
+//! [`crate::scenario::holders`]). What the book cannot absorb stays with the holder (an `unsold`
+//! event) and is offered again the next step the trigger is still crossed.
 
 use super::{Engine, log::Quantity, model_missing, usd};
 use crate::{Result, report::EventKind, scenario::ScenarioHolder, snapshot::HolderSpec};
