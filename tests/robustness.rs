@@ -254,6 +254,61 @@ fn a_horizon_of_1e15_one_second_steps_is_refused_with_the_limit() {
     assert!(started.elapsed().as_secs() < 30, "refused at once, not after running");
 }
 
+/// The 10-10 snapshot with every order book's depth cut to a tenth, under its bundled scenario
+/// cut to its first hour and a minute (every shock starts by then) and `max_iterations` replaced.
+fn thin_books(test: &str, max_iterations: u32) -> Value {
+    let mut snap = snapshot(TEN_TEN);
+    for venue in snap["venues"].as_array_mut().unwrap() {
+        if venue["model"]["type"] != "depth" {
+            continue;
+        }
+        for level in venue["model"]["levels"].as_array_mut().unwrap() {
+            let q: f64 = level["quantity"].as_str().unwrap().parse().unwrap();
+            // The bundled quantities are whole numbers, so a tenth is exact in one decimal.
+            level["quantity"] = Value::from(format!("{:.1}", q / 10.0));
+        }
+    }
+    let text = scenario(TEN_TEN)
+        .lines()
+        .map(|l| match l {
+            l if l.starts_with("horizon_secs") => "horizon_secs = 3660".to_owned(),
+            l if l.starts_with("max_iterations") => format!("max_iterations = {max_iterations}"),
+            l => l.to_owned(),
+        })
+        .collect::<Vec<_>>()
+        .join("\n");
+    let (out, _) = stress(test, &snap, &text);
+    assert_eq!(out.status.code(), Some(0), "{}", stderr(&out));
+    serde_json::from_slice(&out.stdout).unwrap()
+}
+
+#[test]
+fn thin_books_converge_and_a_capped_step_names_what_still_moves() {
+    // Depth x0.1 used to leave steps unsettled for ever: each round the perp venue retried the
+    // accounts it could not close and counted the attempt as activity (steps 3 to 62 of 120; the first 61 are
+    // run here).
+    let report = thin_books("thin-books", 64);
+    assert_eq!(report["non_converged_steps"], Value::from(Vec::<u64>::new()));
+    assert!(report.get("still_moving").is_none());
+    // One round per step cannot settle a step whose shock moves prices: each such step is
+    // reported with the quantities its last round moved, by name.
+    let capped = thin_books("thin-books-capped", 1);
+    let steps = capped["non_converged_steps"].as_array().unwrap();
+    let moving = capped["still_moving"].as_array().unwrap();
+    assert!(!steps.is_empty());
+    assert_eq!(steps.len(), moving.len());
+    for (step, m) in steps.iter().zip(moving) {
+        assert_eq!(&m["step"], step);
+        let quantities = m["quantities"].as_array().unwrap();
+        assert!(!quantities.is_empty(), "{m}");
+        for q in quantities {
+            assert!(q.as_str().unwrap().contains(" -> "), "{q}");
+        }
+    }
+    let named = moving.iter().flat_map(|m| m["quantities"].as_array().unwrap());
+    assert!(named.clone().any(|q| q.as_str().unwrap().starts_with("price of WETH")), "{capped}");
+}
+
 /// `breakpoints --driver asset:sdeUSD` with `threads` rayon threads, as JSON.
 fn breakpoints_with(threads: &str) -> Vec<u8> {
     let out = Command::new(env!("CARGO_BIN_EXE_faultline"))

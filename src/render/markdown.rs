@@ -57,6 +57,12 @@ pub(crate) fn report(report: &Report) -> String {
             "**Did not converge** within the iteration cap at steps {:?}.\n",
             report.non_converged_steps
         );
+        for m in &report.still_moving {
+            let _ = writeln!(out, "- step {}: still moving: {}", m.step, m.quantities.join(", "));
+        }
+        if !report.still_moving.is_empty() {
+            let _ = writeln!(out);
+        }
     }
     for line in first_break(report, true) {
         let _ = writeln!(out, "{line}\n");

@@ -16,6 +16,9 @@ pub(crate) fn report(report: &Report) -> String {
     );
     if !report.non_converged_steps.is_empty() {
         let _ = writeln!(out, "DID NOT CONVERGE at steps {:?}", report.non_converged_steps);
+        for m in &report.still_moving {
+            let _ = writeln!(out, "  step {}: still moving: {}", m.step, m.quantities.join(", "));
+        }
     }
     for line in super::markdown::first_break(report, false) {
         let _ = writeln!(out, "{line}");

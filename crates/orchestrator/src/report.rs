@@ -29,6 +29,9 @@ pub struct Report {
     pub step_secs: u64,
     /// Steps whose cascade did not reach a fixed point within the iteration cap.
     pub non_converged_steps: Vec<u64>,
+    /// For each step in `non_converged_steps`, the quantities that still moved in its last round.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub still_moving: Vec<StillMoving>,
     /// Everything that happened, in order.
     pub events: Vec<Event>,
     /// The first event that is a loss (bad debt, a missed liquidation, a NAV loss, a freeze).
@@ -41,6 +44,16 @@ pub struct Report {
     /// backtest compares with history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub series: Vec<SeriesPoint>,
+}
+
+/// A step whose cascade hit the iteration cap, and what kept it from settling.
+#[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
+pub struct StillMoving {
+    /// The step.
+    pub step: u64,
+    /// Each quantity that changed in the last round, with its last two values (`price of WETH
+    /// (1.5 -> 1.6)`), compared at the precision the cascade settles on.
+    pub quantities: Vec<String>,
 }
 
 /// One figure of one step, once its cascade has settled.
@@ -668,6 +681,7 @@ mod tests {
             steps: 3,
             step_secs: 60,
             non_converged_steps: Vec::new(),
+            still_moving: Vec::new(),
             events,
             first_break: None,
             entities: Vec::new(),

@@ -78,6 +78,9 @@ fn headline(report: &Report) -> Markup {
                     strong { " Did not converge at steps " (format!("{:?}", report.non_converged_steps)) "." }
                 }
             }
+            @for m in &report.still_moving {
+                p.note { "Step " (m.step) ", still moving: " (m.quantities.join(", ")) }
+            }
         }
     }
 }

@@ -238,6 +238,7 @@ mod tests {
             steps: 1,
             step_secs: 1,
             non_converged_steps: Vec::new(),
+            still_moving: Vec::new(),
             events,
             first_break: None,
             entities: Vec::new(),

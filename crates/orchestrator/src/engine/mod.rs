@@ -29,6 +29,7 @@
 //! same inputs give the same report bit for bit.
 
 mod comet;
+mod convergence;
 mod flows;
 mod holders;
 mod issuers;
@@ -44,7 +45,7 @@ mod world;
 
 use crate::{
     Error, Result,
-    report::{EntityLoss, EventKind, REPORT_SCHEMA_VERSION, Report, SeriesPoint, usd},
+    report::{EntityLoss, EventKind, REPORT_SCHEMA_VERSION, Report, SeriesPoint, StillMoving, usd},
     scenario::{OracleAction, Scenario, ShockKind, path_prices},
     snapshot::{Snapshot, validate},
 };
@@ -195,9 +196,9 @@ impl<'a> Engine<'a> {
             let now = step * step_secs;
             self.log.step = step;
             self.log.at_secs = now;
-            let settled = self.step(step, now).map_err(|e| self.at_step(step, now, e))?;
-            if !settled {
-                non_converged.push(step);
+            let moving = self.step(step, now).map_err(|e| self.at_step(step, now, e))?;
+            if !moving.is_empty() {
+                non_converged.push(StillMoving { step, quantities: moving });
             }
             if self.scenario.engine.series {
                 self.record_series(step, now)?;
@@ -207,9 +208,9 @@ impl<'a> Engine<'a> {
         self.report(steps, non_converged)
     }
 
-    /// One step: venues recover, shocks apply, funding is paid, and the cascade runs; `false`
-    /// if it did not settle.
-    fn step(&mut self, step: u64, now: u64) -> Result<bool> {
+    /// One step: venues recover, shocks apply, funding is paid, and the cascade runs; the
+    /// quantities still moving if it did not settle (empty if it did).
+    fn step(&mut self, step: u64, now: u64) -> Result<Vec<String>> {
         if step > 0 {
             self.recover_venues(self.scenario.step_secs)?;
         }
@@ -234,24 +235,32 @@ impl<'a> Engine<'a> {
         Error::Step { step, at_secs: now, shocks, source: Box::new(error) }
     }
 
-    /// Rounds to a fixed point; `false` if the cap was reached first.
-    fn cascade(&mut self, now: u64) -> Result<bool> {
+    /// Rounds to a fixed point: until a round leaves every figure the report shows unchanged.
+    /// Empty once settled; if the iteration cap comes first, the quantities that still moved in
+    /// the last round, named.
+    fn cascade(&mut self, now: u64) -> Result<Vec<String>> {
+        let mut before = self.fingerprint();
+        let mut previous = Vec::new();
         for _ in 0..self.scenario.engine.max_iterations {
-            let before = self.fingerprint();
             self.revalue_issuers()?;
             self.observe_oracles(now)?;
             self.run_lending()?;
             self.run_perps(now)?;
             self.run_vaults()?;
             self.run_holders()?;
-            if self.fingerprint() == before {
-                return Ok(true);
+            let after = self.fingerprint();
+            if after == before {
+                return Ok(Vec::new());
             }
+            previous = std::mem::replace(&mut before, after);
         }
-        Ok(false)
+        Ok(convergence::moving(&self.fingerprint_labels(), &previous, &before))
     }
 
-    /// Every figure a round can change.
+    /// Every figure a round can change, at the precision the report can show: a figure that
+    /// moves only beyond its [`convergence::SIGNIFICANT_DIGITS`]th significant digit (a
+    /// geometric series in the 28th, say) is settled. Same order as
+    /// [`Self::fingerprint_labels`].
     fn fingerprint(&self) -> Vec<Decimal> {
         let w = &self.world;
         let mut f: Vec<Decimal> = w.tokens.values().map(|t| t.price).collect();
@@ -263,7 +272,30 @@ impl<'a> Engine<'a> {
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
         f.extend(self.perp_fingerprint());
         f.extend(w.vaults.values().flat_map(|v| [v.share_price, v.economic, v.frozen_usd]));
+        for figure in &mut f {
+            *figure = convergence::shown(*figure);
+        }
         f
+    }
+
+    /// What each entry of [`Self::fingerprint`] is, built only when a step does not settle.
+    fn fingerprint_labels(&self) -> Vec<String> {
+        let w = &self.world;
+        let mut l: Vec<String> = w.tokens.keys().map(|t| format!("price of {t}")).collect();
+        l.extend(w.issuers.keys().map(|i| format!("NAV of {i}")));
+        l.extend(w.market_order.iter().flat_map(|id| {
+            [
+                format!("{id} economic bad debt"),
+                format!("{id} realised bad debt"),
+                format!("{id} liquidations"),
+            ]
+        }));
+        l.extend(w.oracles.keys().map(|o| format!("oracle {o} answer")));
+        l.extend(self.perp_fingerprint_labels());
+        l.extend(w.vaults.keys().flat_map(|v| {
+            [format!("{v} share price"), format!("{v} economic value"), format!("{v} funds frozen")]
+        }));
+        l
     }
 
     /// Sets a token's fair price and re-centres its venues on it; logs the move.
@@ -508,7 +540,7 @@ impl<'a> Engine<'a> {
         Ok(())
     }
 
-    fn report(self, steps: u64, non_converged: Vec<u64>) -> Result<Report> {
+    fn report(self, steps: u64, non_converged: Vec<StillMoving>) -> Result<Report> {
         let w = &self.world;
         let mut entities = Vec::new();
         for id in &w.market_order {
@@ -557,7 +589,8 @@ impl<'a> Engine<'a> {
             snapshot: self.snapshot.name.clone(),
             steps,
             step_secs: self.scenario.step_secs,
-            non_converged_steps: non_converged,
+            non_converged_steps: non_converged.iter().map(|m| m.step).collect(),
+            still_moving: non_converged,
             events,
             first_break,
             entities,

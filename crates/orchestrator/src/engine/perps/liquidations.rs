@@ -89,7 +89,11 @@ impl Engine<'_> {
         };
         let live =
             self.world.perp.live.get_mut(id).ok_or_else(|| super::super::model_missing(id))?;
-        live.activity += 1;
+        // An account the venue could not close changed nothing, and it is tried again every
+        // round: counting it would keep the step's cascade from ever settling.
+        if !matches!(event, PerpEvent::Unresolved { .. }) {
+            live.activity += 1;
+        }
         let name = live.name.clone();
         let label = |live: &PerpVenueLive, account: AccountId| {
             live.labels.get(&account).cloned().unwrap_or_else(|| format!("#{account}"))

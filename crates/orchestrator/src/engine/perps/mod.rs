@@ -273,6 +273,15 @@ impl Engine<'_> {
         f
     }
 
+    /// What each entry of [`Self::perp_fingerprint`] is.
+    pub(super) fn perp_fingerprint_labels(&self) -> Vec<String> {
+        let state = &self.world.perp;
+        let mut l: Vec<String> =
+            state.live.keys().map(|v| format!("{v} liquidations and fills")).collect();
+        l.extend(state.books.keys().map(|b| format!("{b} buffer")));
+        l
+    }
+
     /// The value of a book backing an issuer, USD.
     pub(super) fn book_backing(&self, book: &str) -> Result<Decimal> {
         self.world.perp.book_value(book)
