@@ -120,7 +120,7 @@ pub fn generate(
             spec.notional_usd
                 .checked_mul(weight)
                 .map(|x| x / weights)
-                .ok_or(overflow("population notional share"))?
+                .ok_or_else(|| overflow("population notional share"))?
                 .round_dp_with_strategy(NOTIONAL_PLACES, RoundingStrategy::ToZero)
         };
         allotted += notional;
