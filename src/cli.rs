@@ -1,7 +1,7 @@
 //! The command line: global options and the subcommands, each in its own module.
 
 use crate::commands::{
-    backtest::BacktestArgs, bands::BandsArgs, breakpoints::BreakpointsArgs,
+    adl::AdlArgs, backtest::BacktestArgs, bands::BandsArgs, breakpoints::BreakpointsArgs,
     calibrate::CalibrateArgs, graph::GraphArgs, import::ImportArgs, loop_check::LoopArgs,
     position::PositionArgs, pyramid::PyramidArgs, recommend::RecommendArgs, risk::RiskArgs,
     schema::SchemaArgs, snapshot::SnapshotArgs, stress::StressArgs,
@@ -70,6 +70,12 @@ Examples:
   # set against its loop
   faultline pyramid
   faultline pyramid fixtures/snapshots/ten-ten-2025.json --format json";
+
+    pub(super) const ADL: &str = "\
+Examples:
+  # Hyperliquid's 2025-10-10 ADL on drawn short populations, against the published per-coin data
+  faultline adl
+  faultline adl --policy pro-rata --format json";
 
     pub(super) const RISK: &str = "\
 Examples:
@@ -162,6 +168,11 @@ enum Command {
     /// real assets that breaks each layer; reported figures set against its loop.
     #[command(after_help = examples::PYRAMID)]
     Pyramid(PyramidArgs),
+    /// Hyperliquid's ADL of 2025-10-10 on short populations drawn from documented
+    /// distributions: who it closes per coin (accounts, notional, PnL, share in profit,
+    /// leverage quartiles) beside the published per-coin figures, every source cited.
+    #[command(after_help = examples::ADL)]
+    Adl(AdlArgs),
     /// Monte Carlo over the cascade: VaR, expected shortfall and probabilities of insolvency,
     /// depeg and frozen funds per entity, with standard errors (`risk merge` combines shards).
     #[command(after_help = examples::RISK)]
@@ -196,6 +207,7 @@ impl Cli {
             Some(Command::Position(args)) => args.run(),
             Some(Command::Loop(args)) => args.run(),
             Some(Command::Pyramid(args)) => args.run(),
+            Some(Command::Adl(args)) => args.run(),
             Some(Command::Snapshot(args)) => args.run(),
             Some(Command::Risk(args)) => args.run(),
             Some(Command::Recommend(args)) => args.run(),

@@ -1,5 +1,6 @@
 //! End-to-end tests of the `faultline` program, as one integration binary.
 
+mod adl;
 mod analyses;
 mod bands;
 mod black_hole;

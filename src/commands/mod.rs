@@ -1,5 +1,6 @@
 //! One module per subcommand; each owns its arguments and how it reads and writes files.
 
+pub(crate) mod adl;
 pub(crate) mod backtest;
 pub(crate) mod bands;
 pub(crate) mod breakpoints;

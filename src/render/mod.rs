@@ -1,6 +1,7 @@
 //! Rendering reports and graphs for people (a terminal table, Markdown, a self-contained HTML
 //! page, DOT, Mermaid) and for programs (JSON with its `schema_version`).
 
+mod adl;
 mod analyses;
 mod breakpoints;
 mod digest;
@@ -11,6 +12,7 @@ mod pyramid;
 mod risk;
 mod table;
 
+pub(crate) use adl::adl;
 pub(crate) use analyses::{backtest, bands, design, position};
 pub(crate) use breakpoints::breakpoints;
 pub(crate) use graph::{graph_dot, graph_mermaid};

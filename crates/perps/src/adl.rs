@@ -2,8 +2,10 @@
 //! or the backstop vault, the venue closes positions on the other side against it.
 //!
 //! Who is closed is a policy, and the policy decides whose hedge disappears mid-crash:
-//! - [`AdlPolicy::HyperliquidRank`]: Hyperliquid docs "Auto-deleveraging": opposite-side users
-//!   ranked by `(mark / entry) * (notional / account_value)`, closed at the previous mark. The docs
+//! - [`AdlPolicy::HyperliquidRank`]: Hyperliquid docs "Auto-deleveraging"
+//!   (<https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging>): opposite-side
+//!   users ranked by the sorting index `(mark_price / entry_price) * (notional_position /
+//!   account_value)`, highest first, closed at the previous mark. The docs
 //!   state the key for a long; for a short we use `entry / mark`, the same "profit times
 //!   leverage" (our reading, flagged as such).
 //! - [`AdlPolicy::BinanceRank`]: Binance FAQ 360033525471: `PnL% * marginRatio`, with
@@ -389,6 +391,48 @@ mod tests {
         // A realises (100 - 90) * 2 = 20 on its short; C realises (80 - 90) * 1 = -10.
         assert_eq!(outcome.fills[1].realized_pnl, d("20"));
         assert_eq!(outcome.fills[0].realized_pnl, d("-10"));
+    }
+
+    /// Hyperliquid docs, "Auto-deleveraging"
+    /// (https://hyperliquid.gitbook.io/hyperliquid-docs/trading/auto-deleveraging): "The specific
+    /// sorting index to determine the affected users in profit is `(mark_price / entry_price) *
+    /// (notional_position / account_value)`". A short went bankrupt; longs at mark 110:
+    /// L1: 1 @ 100, wallet 10 -> uPnL 10, value 20, notional 110: (110/100) * (110/20) = 6.05
+    /// L2: 10 @ 55, wallet 0 -> uPnL 550, value 550, notional 1,100: 2 * 2 = 4
+    /// L3: 2 @ 120, wallet 100 -> uPnL -20, value 80, notional 220: (110/120) * (220/80) = 2.5208..
+    /// L4: 5 @ 110, wallet 50 -> uPnL 0, value 50, notional 550: 1 * 11 = 11
+    /// Order L4, L1, L2, L3: the flat 11x account before the one that doubled its money at 2x.
+    /// Closing 7: L4 5, L1 1, L2 1.
+    #[test]
+    fn hyperliquid_rank_is_the_docs_sorting_index() {
+        let long = |account, size: &str, entry: &str, wallet: &str| Candidate {
+            account,
+            size: d(size),
+            entry_price: d(entry),
+            wallet_balance: d(wallet),
+            maintenance_margin: Decimal::ZERO,
+        };
+        let book = vec![
+            long(1, "1", "100", "10"),
+            long(2, "10", "55", "0"),
+            long(3, "2", "120", "100"),
+            long(4, "5", "110", "50"),
+        ];
+        let shortfall = Shortfall {
+            bankrupt_side: Side::Short,
+            size: d("7"),
+            fill_price: d("110"),
+            mark_price: d("110"),
+        };
+        let key = |c: &Candidate| rank_key(AdlPolicy::HyperliquidRank, Side::Long, &shortfall, c);
+        assert_eq!(key(&book[0]), d("6.05"));
+        assert_eq!(key(&book[1]), d("4"));
+        assert_eq!(key(&book[2]).round_dp(4), d("2.5208"));
+        assert_eq!(key(&book[3]), d("11"));
+        let outcome = deleverage(AdlPolicy::HyperliquidRank, &shortfall, &book).unwrap();
+        let closed: Vec<(u64, Decimal)> =
+            outcome.fills.iter().map(|f| (f.account, f.size)).collect();
+        assert_eq!(closed, [(4, d("5")), (1, d("1")), (2, d("1"))]);
     }
 
     #[test]

@@ -12,6 +12,8 @@
 //! - [`adl`]: auto-deleveraging when the insurance fund and backstop cannot absorb a bankrupt
 //!   position, as pluggable policies (Hyperliquid's and Binance's rankings, pro-rata, and the
 //!   leverage-draining policy from the risk-based ADL literature).
+//! - [`population`]: synthetic account populations drawn (seeded, exact totals) from documented
+//!   distributions; [`adl_study`] runs the 2025-10-10 ADL on them against the published figures.
 //! - [`tables`]: loading Hyperliquid's margin tables.
 //! - [`venue`]: the venue engine: markets with mark and index, cross and isolated accounts,
 //!   collateral at the venue's own oracle, funding each step, and the liquidation waterfall
@@ -25,16 +27,21 @@
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
 pub mod adl;
+pub mod adl_study;
 pub mod error;
 pub mod events;
 pub mod funding;
 pub mod ledger;
 pub mod liquidation;
 pub mod margin;
+pub mod population;
 pub mod reserve;
 pub mod side;
 pub mod tables;
 pub mod venue;
+
+// Only its `serde` feature is used (the ADL study's decimals as strings).
+use rust_decimal as _;
 
 pub use error::{Error, Result};
 pub use faultline_core::decimal::Decimal;
