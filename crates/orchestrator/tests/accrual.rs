@@ -168,3 +168,71 @@ fn irm_state_out_of_range_is_reported_with_its_path() {
         "{text:?}"
     );
 }
+
+/// Comet's kinked rates in a run (`accrueInternal`): a USDC Comet, 10,000 USDC supplied and
+/// 9,000 borrowed by one borrower against 4 WETH, indexes at 1e15. Its borrow curve: kink 1e18,
+/// base 0, slope below the kink 31,536,000e9 a year, i.e. 1e9 a second; the supply curve is zero
+/// (the supply index stays). WETH's feed is fixed at $3,000 (liquidity at the feed
+/// −9,000 + 4 · 3,000 · 0.85 = +1,200: not liquidatable), while WETH trades at $1,900: under water
+/// at market, a missed liquidation, and the debt stays.
+///
+/// `accrueInternal` each hour: rate = ⌊1e9 · u / 1e18⌋, index += ⌊index · rate · 3,600 / 1e18⌋:
+/// - hour 1 (the second step): u = 0.9e18, rate 900,000,000, index + 3,240,000,000 =
+///   1,000,003,240,000,000;
+/// - hour 2: borrow ⌊9e9 · 1,000,003,240,000,000 / 1e15⌋ = 9,000,029,160, u =
+///   900,002,916,000,000,000, rate 900,002,916, index + ⌊1,000,003,240,000,000 ·
+///   3,240,010,497,600 / 1e18⌋ = 3,240,020,995 → 1,000,006,480,020,995.
+///
+/// Debt ⌊9e9 · 1,000,006,480,020,995 / 1e15⌋ = 9,000,058,320 (9,000.05832 USDC); uncovered at
+/// market 9,000.05832 − 4 · 1,900 = $1,400.05832; at the feed nothing.
+#[test]
+fn a_comet_with_its_rate_curves_accrues_by_accrue_internal() {
+    let source = json!({"kind": "synthetic", "reference": "hand-built", "confidence": "low"});
+    let curve = |slope: &str| {
+        json!({"kink": "1000000000000000000", "base_per_year": "0",
+               "slope_low_per_year": slope, "slope_high_per_year": "0"})
+    };
+    let doc = json!({
+        "schema_version": 1,
+        "name": "hand-built Comet",
+        "timestamp": T0,
+        "tokens": [
+            {"id": "USDC", "symbol": "USDC", "decimals": 6, "price_usd": "1", "source": source},
+            {"id": "WETH", "symbol": "WETH", "decimals": 18, "price_usd": "1900", "source": source}
+        ],
+        "oracles": [
+            {"id": "usdc-usd", "token": "USDC", "kind": {"type": "market"}, "price": "1", "source": source},
+            {"id": "weth-fixed", "token": "WETH", "kind": {"type": "fixed"}, "price": "3000", "source": source}
+        ],
+        "lending_markets": [{
+            "id": "comet", "name": "Comet USDC", "source": source,
+            "protocol": {"compound_v3": {
+                "base_token": "USDC", "base_oracle": "usdc-usd",
+                "store_front_price_factor": "500000000000000000",
+                "target_reserves": "1000000000000",
+                "base_supply_index": "1000000000000000", "base_borrow_index": "1000000000000000",
+                "total_supply_base": "10000000000", "total_borrow_base": "9000000000",
+                "base_balance": "1000000000",
+                "rates": {"supply": curve("0"), "borrow": curve("31536000000000000")},
+                "assets": [{"token": "WETH", "oracle": "weth-fixed",
+                    "borrow_collateral_factor": "800000000000000000",
+                    "liquidate_collateral_factor": "850000000000000000",
+                    "liquidation_factor": "900000000000000000"}],
+                "positions": [
+                    {"account": "0x000000000000000000000000000000000000a001",
+                     "supply_principal": "10000000000"},
+                    {"account": "0x000000000000000000000000000000000000b001",
+                     "borrow_principal": "9000000000",
+                     "collateral": [{"token": "WETH", "amount": "4000000000000000000"}]}
+                ]
+            }}
+        }]
+    });
+    let snapshot = Snapshot::from_json(&doc.to_string()).unwrap();
+    let report = run(&snapshot, &scenario()).unwrap();
+    let comet = entity(&report.entities, "comet");
+    assert_eq!(comet.economic_bad_debt_usd, dec("1400.05832"));
+    assert_eq!(comet.oracle_bad_debt_usd, Decimal::ZERO);
+    assert_eq!(comet.liquidations, 0);
+    assert_eq!(comet.interest.as_deref(), Some("Comet kinked rates (accrueInternal)"));
+}
