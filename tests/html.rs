@@ -225,7 +225,13 @@ async fn stress_page(
             .map_err(|e| e.to_string())?;
     // The headline's figures: the sums of the JSON's per-entity losses.
     let entities = report["entities"].as_array().cloned().unwrap_or_default();
-    for key in ["bad_debt_usd", "economic_bad_debt_usd", "nav_lost_usd", "frozen_usd"] {
+    for key in [
+        "bad_debt_usd",
+        "oracle_bad_debt_usd",
+        "economic_bad_debt_usd",
+        "nav_lost_usd",
+        "frozen_usd",
+    ] {
         let total: Decimal = entities.iter().map(|e| decimal(&e[key])).sum();
         let shown = js(client, &format!("var f = document.querySelector('[data-figure={key}]'); return [f.getAttribute('data-value'), f.querySelector('.value').textContent];")).await;
         if decimal(&shown[0]) != total

@@ -79,11 +79,12 @@ fn the_default_markdown_is_short_and_agrees_with_the_json() {
     let total = md.lines().find(|l| l.starts_with("| **Total** |")).expect("a totals row");
     let cells: Vec<&str> = total.split('|').map(str::trim).collect();
     assert_eq!(cells[3], money(sum("bad_debt_usd")));
-    assert_eq!(cells[4], money(sum("economic_bad_debt_usd")));
-    assert_eq!(cells[5], money(sum("nav_lost_usd")));
-    assert_eq!(cells[7], money(sum("frozen_usd")));
-    assert_eq!(cells[8], count("liquidations").to_string());
-    assert_eq!(cells[9], count("missed_liquidations").to_string());
+    assert_eq!(cells[4], money(sum("oracle_bad_debt_usd")));
+    assert_eq!(cells[5], money(sum("economic_bad_debt_usd")));
+    assert_eq!(cells[6], money(sum("nav_lost_usd")));
+    assert_eq!(cells[8], money(sum("frozen_usd")));
+    assert_eq!(cells[9], count("liquidations").to_string());
+    assert_eq!(cells[10], count("missed_liquidations").to_string());
 
     // The events: no-change ticks (a change below half a basis point) are the only ones left out.
     let events = json["events"].as_array().unwrap();

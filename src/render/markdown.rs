@@ -10,6 +10,22 @@ fn cell(text: &str) -> String {
     text.replace('|', "\\|")
 }
 
+/// The lines under the losses table, shared with the terminal table: how each lending market
+/// accrued interest within the run, or why it did not; none when no entity is a lending market.
+pub(super) fn interest(report: &Report) -> Vec<String> {
+    let markets: Vec<String> = report
+        .entities
+        .iter()
+        .filter_map(|e| e.interest.as_ref().map(|how| format!("- {}: {how}", e.name)))
+        .collect();
+    if markets.is_empty() {
+        return markets;
+    }
+    let mut out = vec!["Interest accrued within the run, per lending market:".to_owned()];
+    out.extend(markets);
+    out
+}
+
 /// The headline lines shared with the terminal table: the first break, and the first miss
 /// beside it when it came earlier.
 pub(super) fn first_break(report: &Report, bold: bool) -> Vec<String> {
@@ -70,16 +86,17 @@ pub(crate) fn report(report: &Report) -> String {
     let _ = writeln!(out, "## Losses by entity\n");
     let _ = writeln!(
         out,
-        "| entity | kind | bad debt | uncovered at market | NAV lost | price | frozen | liquidations | missed |"
+        "| entity | kind | bad debt | uncovered at oracle | uncovered at market | NAV lost | price | frozen | liquidations | missed |"
     );
-    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|");
+    let _ = writeln!(out, "|---|---|---:|---:|---:|---:|---:|---:|---:|---:|");
     for e in &report.entities {
         let _ = writeln!(
             out,
-            "| {} | {} | {} | {} | {} | {} | {} | {} | {} |",
+            "| {} | {} | {} | {} | {} | {} | {} | {} | {} | {} |",
             cell(&e.name),
             e.kind,
             money(e.bad_debt_usd),
+            money(e.oracle_bad_debt_usd),
             money(e.economic_bad_debt_usd),
             money(e.nav_lost_usd),
             pct(e.price_change_pct),
@@ -91,14 +108,22 @@ pub(crate) fn report(report: &Report) -> String {
     let t = report.totals();
     let _ = writeln!(
         out,
-        "| **Total** |  | {} | {} | {} |  | {} | {} | {} |",
+        "| **Total** |  | {} | {} | {} | {} |  | {} | {} | {} |",
         money(t.bad_debt_usd),
+        money(t.oracle_bad_debt_usd),
         money(t.economic_bad_debt_usd),
         money(t.nav_lost_usd),
         money(t.frozen_usd),
         t.liquidations,
         t.missed_liquidations
     );
+    let interest = interest(report);
+    if !interest.is_empty() {
+        let _ = writeln!(out);
+        for line in interest {
+            let _ = writeln!(out, "{line}");
+        }
+    }
     let _ = writeln!(out, "\n## Contagion\n");
     let _ = writeln!(
         out,

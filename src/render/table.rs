@@ -28,7 +28,8 @@ pub(crate) fn report(report: &Report) -> String {
         "entity",
         "kind",
         "bad debt",
-        "uncovered",
+        "uncovered at oracle",
+        "uncovered at market",
         "NAV lost",
         "price",
         "frozen",
@@ -40,6 +41,7 @@ pub(crate) fn report(report: &Report) -> String {
             e.name.clone(),
             e.kind.clone(),
             money(e.bad_debt_usd),
+            money(e.oracle_bad_debt_usd),
             money(e.economic_bad_debt_usd),
             money(e.nav_lost_usd),
             pct(e.price_change_pct),
@@ -53,6 +55,7 @@ pub(crate) fn report(report: &Report) -> String {
         "Total".to_owned(),
         String::new(),
         money(t.bad_debt_usd),
+        money(t.oracle_bad_debt_usd),
         money(t.economic_bad_debt_usd),
         money(t.nav_lost_usd),
         String::new(),
@@ -61,6 +64,9 @@ pub(crate) fn report(report: &Report) -> String {
         t.missed_liquidations.to_string(),
     ]);
     let _ = writeln!(out, "{table}");
+    for line in super::markdown::interest(report) {
+        let _ = writeln!(out, "{line}");
+    }
     let _ = writeln!(out, "Contagion (each loss under the shock that started it; * marks a loss):");
     for (depth, e, loss) in digest::tree_lines(report, &digest::tree(report)) {
         let mark = if loss { "* " } else { "" };

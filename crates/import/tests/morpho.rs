@@ -195,6 +195,15 @@ fn placed_at_an_hour_a_market_with_history_takes_that_hours_totals() {
         .iter()
         .all(|p| p.source.as_ref().is_some_and(|s| s.reference.contains("SYNTHETIC placement")));
     assert!(synthetic, "every scaled position says so");
+    // The rate at target at that hour, from the borrow growth over the hour before it
+    // (ethereum_market_history_hourly.csv, 22:00 -> 23:00: 8,654,564,379,390 -> 8,654,734,084,929
+    // USDC units): ln(ratio) x 365 days / 3,600 s = 0.171771 a year, at the utilisation at 22:00
+    // (8,654,564,379,390 / 9,412,342,670,623 = 0.919491: error 0.194910, curve 1 + 3 x error =
+    // 1.584730), so 0.108392 a year = 3,437,073,047 wei/s (the same in f64: 3,437,073,046.59),
+    // not the ceiling the pull's APY gives months later.
+    let irm = m.irm.as_ref().expect("IRM state");
+    assert_eq!(irm.rate_at_target.0, U256::from(3_437_073_047u64));
+    assert!(irm.source.reference.contains("borrow growth over ethereum_market_history_hourly.csv"));
     // The committed replay snapshot is this import.
     let committed = include_str!("../../../fixtures/snapshots/stream-elixir-replay.json");
     let mut snapshot = imported.snapshot.clone();

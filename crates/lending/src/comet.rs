@@ -329,7 +329,12 @@ impl CometMarket {
         Ok((self.config.supply.per_second(u)?, self.config.borrow.per_second(u)?))
     }
 
-    /// `accrueInternal` after `elapsed` seconds.
+    /// The current time.
+    pub const fn now(&self) -> u64 {
+        self.now
+    }
+
+    /// Lets `elapsed` seconds pass and accrues (`accrueInternal`).
     pub fn accrue(&mut self, elapsed: u64) -> Result<()> {
         self.now = self.now.checked_add(elapsed).ok_or_else(|| overflow("clock"))?;
         let dt = U256::from(self.now - self.last_accrual);

@@ -17,7 +17,7 @@ use faultline_lending::aave::{
     AavePool, AaveVersion, EModeCategory, RateStrategy, Reserve, ReserveConfig, ReserveState, User,
 };
 use faultline_lending::comet::{CometAsset, CometConfig, CometMarket, RateCurve};
-use faultline_lending::euler::{EulerCollateral, EulerVault, LtvConfig};
+use faultline_lending::euler::{EulerCollateral, EulerVault, LinearKink, LtvConfig};
 use faultline_lending::morpho::{Irm, MarketParams, MarketState, MorphoMarket, Position};
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
@@ -46,8 +46,10 @@ pub(crate) fn address_of(snapshot: &Snapshot, token: &str) -> Address {
 }
 
 /// The Morpho Blue market `id` of a validated snapshot, its oracle answering `answer` loan
-/// tokens per whole collateral token, on the snapshot's clock with no rate model (the snapshot
-/// carries no IRM state, so nothing accrues).
+/// tokens per whole collateral token, its clock at the snapshot's time. With the snapshot's IRM
+/// state the market runs the AdaptiveCurveIRM from its `rateAtTarget`, last accrued at its
+/// `lastUpdate` (the next accrual catches up from there); an IRM at `address(0)` accrues
+/// nothing, as on chain. Without IRM state the market has no rate model: nothing accrues.
 pub(crate) fn morpho_market(
     snapshot: &Snapshot,
     id: &str,
@@ -76,12 +78,13 @@ pub(crate) fn morpho_market(
         irm: Address::ZERO,
         lltv: spec.lltv.0,
     };
+    let (irm, last_update) = morpho_irm(snapshot, id, spec)?;
     let state = MarketState {
         total_supply_assets: spec.total_supply_assets.0,
         total_supply_shares: spec.total_supply_shares.0,
         total_borrow_assets: spec.total_borrow_assets.0,
         total_borrow_shares: spec.total_borrow_shares.0,
-        last_update: U256::from(snapshot.timestamp),
+        last_update: U256::from(last_update),
         fee: spec.fee.0,
     };
     let positions = spec.positions.iter().map(|p| {
@@ -94,8 +97,25 @@ pub(crate) fn morpho_market(
             },
         )
     });
-    MorphoMarket::from_positions(params, state, positions, Irm::None, price, snapshot.timestamp)
+    MorphoMarket::from_positions(params, state, positions, irm, price, snapshot.timestamp)
         .map_err(|e| model(id, e))
+}
+
+/// A Morpho market's rate model and the time it last accrued: the AdaptiveCurveIRM at the
+/// snapshot's `rateAtTarget` and `lastUpdate`, no model at `address(0)` or without IRM state
+/// (then the totals are taken as accrued to the snapshot's time).
+pub(crate) fn morpho_irm(
+    snapshot: &Snapshot,
+    id: &str,
+    spec: &MorphoMarketSpec,
+) -> Result<(Irm, u64)> {
+    let Some(irm) = &spec.irm else { return Ok((Irm::None, snapshot.timestamp)) };
+    if irm.address.0 == Address::ZERO {
+        return Ok((Irm::None, irm.last_update));
+    }
+    let rate_at_target = I256::try_from(irm.rate_at_target.0)
+        .map_err(|_| Error::Overflow { entity: id.to_owned(), what: "rateAtTarget" })?;
+    Ok((Irm::AdaptiveCurve { rate_at_target }, irm.last_update))
 }
 
 /// A bitmap of reserve ids (`EModeCategory` collateral and borrowable sets).
@@ -108,10 +128,12 @@ fn bitmap(spec: &AaveMarketSpec, tokens: &[String]) -> u128 {
 }
 
 /// The Aave v3 pool `id` of a validated snapshot, each reserve's oracle answering
-/// `answer(oracle id)` USD per whole token. The snapshot carries no index or rate state, so
-/// indexes start at 1 RAY (scaled balances equal the balances given), the clock never moves and
-/// nothing accrues; the rate strategy is a flat zero (it only sets rates, which nothing reads).
-/// The pool's underlying balance per reserve is what is supplied less what is borrowed.
+/// `answer(oracle id)` USD per whole token, on the snapshot's clock. The snapshot carries no
+/// index state, so indexes start at 1 RAY (scaled balances equal the balances given). A reserve
+/// with its rate strategy in the snapshot gets it, and its current rates as its last operation
+/// would have set them (so it accrues when the clock moves); one without gets a flat zero
+/// strategy and accrues nothing. The pool's underlying balance per reserve is what is supplied
+/// less what is borrowed.
 pub(crate) fn aave_pool(
     snapshot: &Snapshot,
     id: &str,
@@ -173,7 +195,12 @@ pub(crate) fn aave_pool(
                 frozen: false,
                 paused: false,
             },
-            strategy: flat,
+            strategy: r.rate_strategy.as_ref().map_or(flat, |k| RateStrategy {
+                optimal_usage_ratio: k.optimal_usage_ratio.0,
+                base_variable_borrow_rate: k.base_variable_borrow_rate.0,
+                variable_rate_slope1: k.variable_rate_slope1.0,
+                variable_rate_slope2: k.variable_rate_slope2.0,
+            }),
             state,
             // Set below through the pool's own oracle setter.
             price: U256::ZERO,
@@ -226,6 +253,9 @@ pub(crate) fn aave_pool(
         }
         pool.set_user(position.account.0, user).map_err(|e| model(id, e))?;
     }
+    if spec.reserves.iter().any(|r| r.rate_strategy.is_some()) {
+        pool.refresh_rates().map_err(|e| model(id, e))?;
+    }
     Ok(pool)
 }
 
@@ -256,8 +286,8 @@ fn collateral_index(id: &str, listed: &[&str], balance: &CollateralBalanceSpec) 
 }
 
 /// The Comet market `id` of a validated snapshot, each price feed answering `answer(oracle id)`
-/// USD per whole token (8 decimals, as Comet's feeds answer). The rate curves are flat zero and
-/// the clock never moves: the snapshot carries no rate state, so nothing accrues. The contract
+/// USD per whole token (8 decimals, as Comet's feeds answer), on the snapshot's clock. The rate
+/// curves are the snapshot's, or flat zero when it gives none (then nothing accrues). The contract
 /// holds each collateral exactly as its users pledged (no collateral reserves at the start).
 pub(crate) fn comet_market(
     snapshot: &Snapshot,
@@ -271,6 +301,14 @@ pub(crate) fn comet_market(
         slope_low_per_year: U256::ZERO,
         slope_high_per_year: U256::ZERO,
     };
+    let curve = |c: &crate::snapshot::CometCurveSpec| RateCurve {
+        kink: c.kink.0,
+        base_per_year: c.base_per_year.0,
+        slope_low_per_year: c.slope_low_per_year.0,
+        slope_high_per_year: c.slope_high_per_year.0,
+    };
+    let (supply, borrow) =
+        spec.rates.as_ref().map_or((flat, flat), |r| (curve(&r.supply), curve(&r.borrow)));
     let mut assets = Vec::with_capacity(spec.assets.len());
     for a in &spec.assets {
         assets.push(CometAsset {
@@ -290,8 +328,8 @@ pub(crate) fn comet_market(
         store_front_price_factor: spec.store_front_price_factor.0,
         target_reserves: spec.target_reserves.0,
         base_borrow_min: spec.base_borrow_min.0,
-        supply: flat,
-        borrow: flat,
+        supply,
+        borrow,
         assets,
     };
     let mut market = CometMarket::new(config, spec.base_balance.0, snapshot.timestamp)
@@ -332,7 +370,10 @@ pub(crate) fn comet_market(
 pub(crate) const EULER_LIQUIDATOR: Address = Address::new([0xee; 20]);
 
 /// The Euler v2 vault `id` of a validated snapshot, each oracle answering `answer(oracle id)`
-/// USD per whole token (the unit of account). No rate model and no time: nothing accrues.
+/// USD per whole token (the unit of account), on the snapshot's clock, the interest accumulator
+/// at 1 RAY. With the snapshot's `IRMLinearKink` the vault's stored rate is set as its last
+/// operation would have (a `touch`), so it accrues as the clock moves; without it nothing
+/// accrues.
 pub(crate) fn euler_vault(
     snapshot: &Snapshot,
     id: &str,
@@ -370,6 +411,15 @@ pub(crate) fn euler_vault(
     }
     vault.cash = spec.cash.0;
     vault.total_shares = spec.total_shares.0;
+    if let Some(irm) = &spec.irm {
+        vault.irm = Some(LinearKink {
+            base_rate: irm.base_rate.0,
+            slope1: irm.slope1.0,
+            slope2: irm.slope2.0,
+            kink: irm.kink,
+        });
+        vault.interest_fee = irm.interest_fee;
+    }
     let listed: Vec<&str> = spec.collaterals.iter().map(|c| c.token.as_str()).collect();
     for p in &spec.positions {
         vault.set_shares(p.account.0, p.shares.0);
@@ -380,6 +430,10 @@ pub(crate) fn euler_vault(
             let i = collateral_index(id, &listed, b)?;
             vault.set_collateral(p.account.0, i, b.amount.0).map_err(|e| model(id, e))?;
         }
+    }
+    if vault.irm.is_some() {
+        // No time has passed: the touch only stores the IRM's rate at the vault's state.
+        vault.touch().map_err(|e| model(id, e))?;
     }
     Ok(vault)
 }

@@ -351,8 +351,15 @@ pub struct EntityLoss {
     pub kind: String,
     /// Bad debt realised by the protocol's own rule, USD.
     pub bad_debt_usd: Decimal,
-    /// Debt not covered by collateral at market prices, realised or not, USD.
+    /// Debt not covered by collateral at market prices at the end, not yet realised, USD: the
+    /// economic measure.
     pub economic_bad_debt_usd: Decimal,
+    /// Debt not covered by collateral valued at the market's own oracle prices at the end, not
+    /// yet realised, USD (the debt-side token at market): the measure a protocol and its
+    /// analytics report. Below [`Self::economic_bad_debt_usd`] when an oracle still prices
+    /// collateral above the market.
+    #[serde(default)]
+    pub oracle_bad_debt_usd: Decimal,
     /// NAV lost by holders (true NAV × supply, start minus end), USD.
     pub nav_lost_usd: Decimal,
     /// Market price change over the run, percent (negative: a depeg or a fall).
@@ -363,6 +370,10 @@ pub struct EntityLoss {
     pub liquidations: u64,
     /// Liquidations that should have happened but did not.
     pub missed_liquidations: u64,
+    /// A lending market's interest within the run: the rate model it accrues by, or why
+    /// nothing accrues (the snapshot gives no rate parameters). Absent for other entities.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub interest: Option<String>,
 }
 
 /// The chain of events from a shock to a loss.
@@ -513,6 +524,8 @@ pub struct LossTotals {
     pub bad_debt_usd: Decimal,
     /// Debt not covered by collateral at market prices, USD.
     pub economic_bad_debt_usd: Decimal,
+    /// Debt not covered by collateral at the markets' oracle prices, USD.
+    pub oracle_bad_debt_usd: Decimal,
     /// NAV lost by holders, USD.
     pub nav_lost_usd: Decimal,
     /// Funds that cannot be withdrawn or redeemed at the end, USD.
@@ -583,6 +596,7 @@ impl Report {
         for e in &self.entities {
             t.bad_debt_usd += e.bad_debt_usd;
             t.economic_bad_debt_usd += e.economic_bad_debt_usd;
+            t.oracle_bad_debt_usd += e.oracle_bad_debt_usd;
             t.nav_lost_usd += e.nav_lost_usd;
             t.frozen_usd += e.frozen_usd;
             t.liquidations += e.liquidations;

@@ -370,6 +370,7 @@ fn generate() -> Snapshot {
             supply_cap: r.json["supplyCap"].as_u64().unwrap(),
             borrow_cap: r.json["borrowCap"].as_u64().unwrap(),
             borrowing_enabled: r.json["borrowingEnabled"].as_bool().unwrap(),
+            rate_strategy: None,
         })
         .collect();
 

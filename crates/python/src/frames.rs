@@ -85,6 +85,10 @@ fn columns<'py>(py: Python<'py>, report: &Report, table: &str) -> PyResult<Bound
                 "economic_bad_debt_usd",
                 float64(py, l.iter().map(|l| l.economic_bad_debt_usd)),
             )?;
+            out.set_item(
+                "oracle_bad_debt_usd",
+                float64(py, l.iter().map(|l| l.oracle_bad_debt_usd)),
+            )?;
             out.set_item("nav_lost_usd", float64(py, l.iter().map(|l| l.nav_lost_usd)))?;
             out.set_item("price_change_pct", float64(py, l.iter().map(|l| l.price_change_pct)))?;
             out.set_item("frozen_usd", float64(py, l.iter().map(|l| l.frozen_usd)))?;

@@ -76,10 +76,11 @@ def test_frames_have_the_documented_columns_and_dtypes(one_step):
 
     losses = report.losses
     assert list(losses.columns) == [
-        "entity", "name", "kind", "bad_debt_usd", "economic_bad_debt_usd", "nav_lost_usd",
-        "price_change_pct", "frozen_usd", "liquidations", "missed_liquidations",
+        "entity", "name", "kind", "bad_debt_usd", "economic_bad_debt_usd", "oracle_bad_debt_usd",
+        "nav_lost_usd", "price_change_pct", "frozen_usd", "liquidations", "missed_liquidations",
     ]
-    for c in ("bad_debt_usd", "economic_bad_debt_usd", "nav_lost_usd", "price_change_pct", "frozen_usd"):
+    for c in ("bad_debt_usd", "economic_bad_debt_usd", "oracle_bad_debt_usd", "nav_lost_usd",
+              "price_change_pct", "frozen_usd"):
         assert losses[c].dtype == np.float64
         assert losses[c].tolist() == [float(e[c]) for e in data["entities"]]
     for c in ("liquidations", "missed_liquidations"):

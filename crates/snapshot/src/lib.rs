@@ -17,6 +17,7 @@
 //! as `fixtures/schema/snapshot.schema.json`; a test keeps the two in step.
 
 mod perps;
+mod rates;
 mod raw;
 mod validate;
 
@@ -25,6 +26,7 @@ pub use perps::{
     PerpAccountSpec, PerpCollateralSpec, PerpHoldingSpec, PerpMarketSpec, PerpPositionSpec,
     PerpVenueSpec, ShortLegSpec,
 };
+pub use rates::{AaveRateSpec, CometCurveSpec, CometRatesSpec, EulerIrmSpec};
 pub use raw::{Raw, RawAddress};
 pub use validate::{BYTES_PER_ENTITY, MAX_ENTITIES, Problem, entities, validate};
 
@@ -289,8 +291,9 @@ pub enum LendingProtocolSpec {
 }
 
 /// A Compound v3 (Comet) market: its configuration, totals, the base token it holds and every
-/// position, raw as `Comet.sol` stores them. The snapshot carries no rate curve: nothing
-/// accrues over a run (the indexes stay as given). Reserves are the contract's own
+/// position, raw as `Comet.sol` stores them. With its rate curves (`rates`) the market accrues
+/// over a run from the indexes given, as of the snapshot's time; without them nothing accrues
+/// (the indexes stay as given). Reserves are the contract's own
 /// `getReserves()`: `base_balance − presentValue(total_supply_base) +
 /// presentValue(total_borrow_base)`, possibly negative (bad debt by Comet's rule).
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
@@ -318,6 +321,9 @@ pub struct CometMarketSpec {
     pub total_borrow_base: Raw,
     /// The base token the contract holds (`baseToken.balanceOf(comet)`), base units.
     pub base_balance: Raw,
+    /// The supply and borrow rate curves, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rates: Option<CometRatesSpec>,
     /// Collateral assets, in the contract's asset order.
     pub assets: Vec<CometAssetSpec>,
     /// Positions by account.
@@ -370,8 +376,9 @@ pub struct CollateralBalanceSpec {
 /// An Euler v2 liability vault (`EVault`): its liquidation parameters, the collaterals it
 /// recognises with their LTVs, its cash and shares, and every position. The unit of account is
 /// USD (every oracle quotes in USD). A collateral is given as its underlying token: the
-/// collateral vault's shares are taken 1:1 with the token (an escrow vault). The snapshot
-/// carries no interest state: debts are given in assets as they read now and nothing accrues.
+/// collateral vault's shares are taken 1:1 with the token (an escrow vault). Debts are given in
+/// assets as they read at the snapshot's time (the interest accumulator starts at 1 RAY); with
+/// the vault's IRM (`irm`) they accrue over a run, without it nothing accrues.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct EulerVaultSpec {
@@ -389,6 +396,9 @@ pub struct EulerVaultSpec {
     pub cash: Raw,
     /// `totalShares`.
     pub total_shares: Raw,
+    /// The vault's interest rate model and fee, where known.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub irm: Option<EulerIrmSpec>,
     /// Recognised collaterals (`LTVList` order).
     pub collaterals: Vec<EulerCollateralSpec>,
     /// Positions by account.
@@ -432,8 +442,8 @@ pub struct EulerPositionSpec {
 }
 
 /// An Aave v3 pool: its reserves' risk parameters, eMode categories and positions. The snapshot
-/// carries no index or rate state: balances are given as they read now (indexes start at 1 RAY)
-/// and nothing accrues over a run.
+/// carries no index state: balances are given as they read at the snapshot's time (indexes start
+/// at 1 RAY); a reserve with its rate strategy accrues over a run, one without does not.
 #[derive(Debug, Clone, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 #[serde(deny_unknown_fields)]
 pub struct AaveMarketSpec {
@@ -492,6 +502,10 @@ pub struct AaveReserveSpec {
     pub borrow_cap: u64,
     /// Whether the reserve can be borrowed.
     pub borrowing_enabled: bool,
+    /// The reserve's rate strategy, where known: with it the reserve accrues over a run from
+    /// indexes of 1 RAY at the snapshot's time; without it nothing accrues.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rate_strategy: Option<AaveRateSpec>,
 }
 
 /// An Aave v3 eMode category.

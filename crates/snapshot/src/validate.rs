@@ -435,6 +435,9 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
         }
         metamorpho(&mut p, i, vault, snapshot, &tokens);
     }
+    for (path, message) in super::rates::problems(snapshot) {
+        p.push(path, message);
+    }
     p.0
 }
 

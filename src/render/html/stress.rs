@@ -65,7 +65,8 @@ fn headline(report: &Report) -> Markup {
             }
             p.note { "The first break is the first loss of value: bad debt (realised or uncovered at market), frozen funds, a fall in an issuer's true NAV or a vault's value. A missed liquidation is a failure that leads to one, so it is shown beside it, not as the break." }
             div.figures {
-                (figure("bad_debt_usd", "Bad debt at oracle prices (protocols' own rule)", t.bad_debt_usd))
+                (figure("bad_debt_usd", "Bad debt realised (protocols' own rule)", t.bad_debt_usd))
+                (figure("oracle_bad_debt_usd", "Debt uncovered at oracle prices", t.oracle_bad_debt_usd))
                 (figure("economic_bad_debt_usd", "Debt uncovered at market prices", t.economic_bad_debt_usd))
                 (figure("nav_lost_usd", "NAV lost by holders", t.nav_lost_usd))
                 (figure("frozen_usd", "Funds frozen at the end", t.frozen_usd))
@@ -99,7 +100,8 @@ fn losses(report: &Report) -> Markup {
             table.sortable #losses-table {
                 thead { tr {
                     th { button { "entity" } } th { button { "kind" } }
-                    th.num { button { "bad debt" } } th.num { button { "uncovered at market" } }
+                    th.num { button { "bad debt" } } th.num { button { "uncovered at oracle" } }
+                    th.num { button { "uncovered at market" } }
                     th.num { button { "NAV lost" } } th.num { button { "price change" } }
                     th.num { button { "frozen" } } th.num { button { "liquidations" } } th.num { button { "missed" } }
                 } }
@@ -107,7 +109,8 @@ fn losses(report: &Report) -> Markup {
                     @for e in &report.entities {
                         tr data-entity=(e.entity) {
                             td data-v=(e.name) { (e.name) } td data-v=(e.kind) { (e.kind) }
-                            (money(e.bad_debt_usd)) (money(e.economic_bad_debt_usd)) (money(e.nav_lost_usd))
+                            (money(e.bad_debt_usd)) (money(e.oracle_bad_debt_usd))
+                            (money(e.economic_bad_debt_usd)) (money(e.nav_lost_usd))
                             td.num data-v=(e.price_change_pct.normalize()) { @if !e.price_change_pct.is_zero() { (format!("{:.2}%", e.price_change_pct)) } }
                             (money(e.frozen_usd))
                             td.num data-v=(e.liquidations) { (e.liquidations) }
@@ -117,10 +120,20 @@ fn losses(report: &Report) -> Markup {
                 }
                 tfoot { tr #losses-total {
                     td { "Total" } td {}
-                    (money(t.bad_debt_usd)) (money(t.economic_bad_debt_usd)) (money(t.nav_lost_usd)) td {}
+                    (money(t.bad_debt_usd)) (money(t.oracle_bad_debt_usd))
+                    (money(t.economic_bad_debt_usd)) (money(t.nav_lost_usd)) td {}
                     (money(t.frozen_usd))
                     td.num { (t.liquidations) } td.num { (t.missed_liquidations) }
                 } }
+            }
+            @let interest: Vec<_> = report.entities.iter().filter_map(|e| e.interest.as_ref().map(|i| (e, i))).collect();
+            @if !interest.is_empty() {
+                p.note { "Interest accrued within the run, per lending market:" }
+                ul #interest {
+                    @for (e, how) in interest {
+                        li data-entity=(e.entity) { (e.name) ": " (how) }
+                    }
+                }
             }
         }
     }

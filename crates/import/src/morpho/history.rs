@@ -19,7 +19,7 @@ use faultline_orchestrator::{
     scenario::PricePoint,
     snapshot::{Confidence, SourceKind},
 };
-use rust_decimal::Decimal;
+use rust_decimal::{Decimal, MathematicalOps};
 use std::collections::{BTreeMap, BTreeSet};
 
 const PRICES: &str = "asset_prices_hourly.csv";
@@ -242,6 +242,7 @@ pub(crate) fn rewind(
                 h.line, h.timestamp, h.supply, s_old, h.borrow, b_old, h.collateral, c_old
             ));
         }
+        m.realised_rate = realised_rate(file, points, h);
         m.supply_shares = scale(m.supply_shares, h.supply, s_old)?;
         m.borrow_shares = scale(m.borrow_shares, h.borrow, b_old)?;
         m.supply_assets = h.supply;
@@ -281,6 +282,39 @@ pub(crate) fn rewind(
         v.total_shares = shares;
     }
     Ok(())
+}
+
+/// The borrow rate realised over the history hour ending at `h` (continuously compounded, per
+/// year: `ln(borrow_h / borrow_before) · year / Δt`), the utilisation at that hour's start, and
+/// a note naming both rows. `None` when there is no hour before `h` or the borrow did not grow
+/// (a repayment or a new loan in the hour hides the interest): the pull's APY is used then.
+fn realised_rate(
+    file: &str,
+    points: &[HistoryPoint],
+    h: &HistoryPoint,
+) -> Option<(Decimal, Decimal, String)> {
+    let p = points.iter().rev().find(|p| p.timestamp < h.timestamp)?;
+    let dt = h.timestamp - p.timestamp;
+    if p.borrow.is_zero() || h.borrow <= p.borrow || p.supply.is_zero() || dt > 3_600 {
+        return None;
+    }
+    let decimal = |x: U256| Decimal::from_str_exact(&x.to_string()).ok();
+    let (b0, b1, s0) = (decimal(p.borrow)?, decimal(h.borrow)?, decimal(p.supply)?);
+    let per_year = (b1 / b0).checked_ln()? * Decimal::from(365u64 * 24 * 3600) / Decimal::from(dt);
+    let utilization = b0 / s0;
+    let note = format!(
+        "the borrow growth over {file} lines {} to {} (Unix {} to {}: {} to {}), ln(ratio) · year \
+         / {dt} s = {} a year, at the utilisation at the hour's start {}",
+        p.line,
+        h.line,
+        p.timestamp,
+        h.timestamp,
+        p.borrow,
+        h.borrow,
+        per_year.round_dp(6),
+        utilization.round_dp(6)
+    );
+    Some((per_year, utilization, note))
 }
 
 /// Whether `token` is a token of one of `markets`.

@@ -65,6 +65,10 @@ pub(crate) struct Market {
     pub(crate) collateral_assets: U256,
     pub(crate) utilization: Decimal,
     pub(crate) borrow_apy: Decimal,
+    /// The borrow rate realised over the history hour before the state's (continuously
+    /// compounded, per year), the utilisation at that hour's start and where both come from:
+    /// with it the rate at target is derived at the state's time instead of at the pull.
+    pub(crate) realised_rate: Option<(Decimal, Decimal, String)>,
     pub(crate) irm: Address,
     pub(crate) oracle_address: Address,
     pub(crate) oracle_type: String,
@@ -168,6 +172,7 @@ pub(crate) fn read(text: &str, warnings: &mut Warnings) -> Result<Vec<Market>, I
             utilization: fields::decimal_opt(at("utilization"), &r.utilization)?
                 .unwrap_or_default(),
             borrow_apy: fields::decimal_opt(at("borrow_apy"), &r.borrow_apy)?.unwrap_or_default(),
+            realised_rate: None,
             irm: fields::address(at("irm_address"), &r.irm_address)?,
             oracle_address: fields::address(at("oracle_address"), &r.oracle_address)?,
             oracle_type: r.oracle_type.trim().to_owned(),
@@ -222,15 +227,26 @@ pub(crate) fn read(text: &str, warnings: &mut Warnings) -> Result<Vec<Market>, I
 /// (`ConstantsLib.MIN_RATE_AT_TARGET`, `MAX_RATE_AT_TARGET`, over `365 days`).
 const SECONDS_PER_YEAR: u64 = 365 * 24 * 3600;
 
-/// The rate at target implied by the export's borrow APY at its utilisation, WAD per second:
-/// the APY is `exp(rate * year) - 1` and the rate is `rateAtTarget * curve(err)` with
-/// `AdaptiveCurveIrm`'s curve (steepness 4, target 90%). Derived from floats: a figure to
-/// start the model, not the contract's stored value.
+/// The rate at target implied by a borrow rate at a utilisation, WAD per second: the rate is
+/// `rateAtTarget * curve(err)` with `AdaptiveCurveIrm`'s curve (steepness 4, target 90%). The
+/// borrow rate is the one realised over the history hour before the state's when the state was
+/// placed at a history hour (`realised_rate`), else the export's borrow APY at the pull (the APY
+/// is `exp(rate * year) - 1`). Derived from floats: a figure to start the model, not the
+/// contract's stored value.
 fn rate_at_target(m: &Market) -> (U256, String) {
     let min = U256::from(1_000_000_000_000_000u64 / SECONDS_PER_YEAR);
     let max = U256::from(2_000_000_000_000_000_000u64 / SECONDS_PER_YEAR);
     let target = Decimal::new(9, 1);
-    let u = m.utilization.clamp(Decimal::ZERO, Decimal::ONE);
+    let (per_year, utilization, basis) = m.realised_rate.clone().unwrap_or_else(|| {
+        let per_year =
+            (Decimal::ONE + m.borrow_apy.max(Decimal::ZERO)).checked_ln().unwrap_or_default();
+        let basis = format!(
+            "{FILE} line {} borrow_apy {} at utilization {}: ln(1 + apy) / year",
+            m.line, m.borrow_apy, m.utilization
+        );
+        (per_year, m.utilization, basis)
+    });
+    let u = utilization.clamp(Decimal::ZERO, Decimal::ONE);
     let err =
         if u > target { (u - target) / (Decimal::ONE - target) } else { (u - target) / target };
     let steepness = Decimal::from(4);
@@ -239,17 +255,11 @@ fn rate_at_target(m: &Market) -> (U256, String) {
     } else {
         (steepness - Decimal::ONE) * err + Decimal::ONE
     };
-    let per_year =
-        (Decimal::ONE + m.borrow_apy.max(Decimal::ZERO)).checked_ln().unwrap_or_default();
     let wad_per_second = per_year / curve * Decimal::from(1_000_000_000_000_000_000u64)
         / Decimal::from(SECONDS_PER_YEAR);
     let raw = U256::from(wad_per_second.round().to_string().parse::<u128>().unwrap_or_default());
     let clamped = raw.clamp(min, max);
-    let mut note = format!(
-        "rateAtTarget derived from {FILE} line {} borrow_apy {} at utilization {}: ln(1 + apy) / \
-         year / curve(u) = {raw} wei/s",
-        m.line, m.borrow_apy, m.utilization
-    );
+    let mut note = format!("rateAtTarget derived from {basis} / curve(u) = {raw} wei/s");
     if clamped != raw {
         note.push_str(&format!(", clamped to the IRM's bound {clamped}"));
     }

@@ -7,6 +7,7 @@
 //! accrued scaled amount and the deficit. Prices are the `AaveOracle`'s: base currency (USD) with
 //! 8 decimals per whole token.
 
+mod accrual;
 mod book;
 mod fast;
 mod loader;

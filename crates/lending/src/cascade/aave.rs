@@ -45,12 +45,14 @@ impl AaveBook {
         for (&rid, ur) in &user.reserves {
             let i = usize::from(rid);
             let Some(r) = self.pool.reserves().get(i) else { continue };
-            // Indexes stay at 1 RAY in a run (nothing accrues), so a scaled balance is the
-            // balance; the value only ranks reserves, the pool itself decides the liquidation.
+            // Balances at the reserve's stored indexes (kept current by the run's accrual); the
+            // value only ranks reserves, the pool itself decides the liquidation.
             let value =
                 |amount: U256| mul_div(amount, r.price, unit(r.config.decimals), Rounding::Down);
+            let version = self.pool.version();
             if !ur.scaled_debt.is_zero() {
-                let v = value(ur.scaled_debt)?;
+                let owed = version.v_balance(ur.scaled_debt, r.state.variable_borrow_index)?;
+                let v = value(owed)?;
                 if debt.is_none_or(|(best, _)| v > best) {
                     debt = Some((v, i));
                 }
@@ -59,7 +61,7 @@ impl AaveBook {
                 && !ur.scaled_a.is_zero()
                 && r.config.liquidation_threshold != 0
             {
-                let v = value(ur.scaled_a)?;
+                let v = value(version.a_balance(ur.scaled_a, r.state.liquidity_index)?)?;
                 if collateral.is_none_or(|(best, _)| v > best) {
                     collateral = Some((v, i));
                 }
@@ -200,5 +202,10 @@ impl CascadeMarket for AaveBook {
                 .ok_or(faultline_core::Error::Overflow { op: "uncovered debt" })?;
         }
         Ok(Amount::Value(total, 8))
+    }
+
+    fn accrue(&mut self, now_secs: u64) -> Result<()> {
+        let elapsed = super::elapsed(self.pool.now(), now_secs)?;
+        LendingMarket::accrue(&mut self.pool, elapsed)
     }
 }

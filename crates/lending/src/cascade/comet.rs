@@ -192,4 +192,9 @@ impl CascadeMarket for CometBook {
         }
         Ok(Amount::Value(total, 8))
     }
+
+    fn accrue(&mut self, now_secs: u64) -> Result<()> {
+        let elapsed = super::elapsed(self.market.now(), now_secs)?;
+        LendingMarket::accrue(&mut self.market, elapsed)
+    }
 }

@@ -210,4 +210,9 @@ impl CascadeMarket for EulerBook {
         }
         Ok(Amount::Value(total, 18))
     }
+
+    fn accrue(&mut self, now_secs: u64) -> Result<()> {
+        let elapsed = super::elapsed(self.vault.now, now_secs)?;
+        LendingMarket::accrue(&mut self.vault, elapsed)
+    }
 }

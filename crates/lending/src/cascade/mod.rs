@@ -159,6 +159,18 @@ pub trait CascadeMarket: Clone + std::fmt::Debug {
     }
     /// Debt not covered by collateral at market prices, summed over borrowers where positive.
     fn uncovered(&self, at_market: &Self::AtMarket) -> Result<Amount>;
+    /// Moves the market's clock to `now_secs` (Unix seconds, never back) and accrues interest as
+    /// the contract does on its next touch (Morpho `_accrueInterest`, Aave `updateState`, Comet
+    /// `accrueInternal`, Euler `touch`). With no rate model, or rates of zero, the totals do not
+    /// move.
+    fn accrue(&mut self, now_secs: u64) -> Result<()>;
+}
+
+/// Seconds from a model's clock `then` to `now`, which may not be earlier.
+pub(crate) fn elapsed(then: u64, now: u64) -> Result<u64> {
+    now.checked_sub(then).ok_or_else(|| {
+        crate::Error::invalid("now", "not before the market's clock", format!("{now} < {then}"))
+    })
 }
 
 /// Raw units of a whole token with `decimals`.

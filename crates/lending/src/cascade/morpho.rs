@@ -225,4 +225,12 @@ impl CascadeMarket for MorphoBook {
         }
         Ok(Amount::Token(m.params().loan_token, total))
     }
+
+    /// `accrueInterest` at `now_secs`: the IRM's rate at the market's utilisation, compounded
+    /// by `wTaylorCompounded` over the time since `lastUpdate`, the fee minted as supply shares
+    /// to the fee recipient. Borrow shares do not move, so the at-risk index stays valid.
+    fn accrue(&mut self, now_secs: u64) -> Result<()> {
+        self.market.set_time(now_secs)?;
+        self.market.accrue()
+    }
 }

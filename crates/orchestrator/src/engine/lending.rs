@@ -79,6 +79,48 @@ impl Engine<'_> {
         Ok(())
     }
 
+    /// Accrues every lending market that has a rate model to the step's time, once per step
+    /// before its cascade: each by its contract's own rule ([`CascadeMarket::accrue`]). The
+    /// clock is the snapshot's time plus the step's start (`snapshot.timestamp + now`), the time
+    /// a price path and the backtest's series use; the first step catches up from each market's
+    /// `lastUpdate` to the snapshot's time, as the contract would on its next touch.
+    pub(super) fn accrue_lending(&mut self, now: u64) -> Result<()> {
+        let at = self.snapshot.timestamp.checked_add(now).ok_or_else(|| {
+            crate::Error::Overflow { entity: "clock".to_owned(), what: "snapshot time + step" }
+        })?;
+        for (id, market) in &mut self.world.markets {
+            match market {
+                Market::Morpho(live) => accrue(id, live, at)?,
+                Market::Aave(live) => accrue(id, live, at)?,
+                Market::Comet(live) => accrue(id, live, at)?,
+                Market::Euler(live) => accrue(id, live, at)?,
+            }
+        }
+        Ok(())
+    }
+
+    /// Debt not covered by collateral valued at the market's own oracle prices (as the protocol
+    /// values both), summed over borrowers where positive, in USD with the debt-side token at
+    /// market: the bad debt a protocol's analytics report beside the economic measure.
+    pub(super) fn oracle_bad_debt(&self, id: &str, market: &Market) -> Result<Decimal> {
+        fn at_oracle<M: CascadeMarket>(
+            engine: &Engine<'_>,
+            id: &str,
+            live: &Live<M>,
+        ) -> Result<Decimal> {
+            let prices = live.oracle_prices(id, &engine.world.oracles)?;
+            let at = live.model.at_market(&prices).map_err(|e| model(id, e))?;
+            let amount = live.model.uncovered(&at).map_err(|e| model(id, e))?;
+            engine.amount_usd(id, live, amount)
+        }
+        match market {
+            Market::Morpho(live) => at_oracle(self, id, live),
+            Market::Aave(live) => at_oracle(self, id, live),
+            Market::Comet(live) => at_oracle(self, id, live),
+            Market::Euler(live) => at_oracle(self, id, live),
+        }
+    }
+
     fn pass<M: Protocol>(&mut self, id: &str, live: &mut Live<M>) -> Result<()> {
         for (asset, price) in live.oracle_prices(id, &self.world.oracles)? {
             live.model.set_whole_price(asset, price).map_err(|e| model(id, e))?;
@@ -445,6 +487,14 @@ impl Engine<'_> {
         };
         self.log.record(id, kind, causes, summary);
     }
+}
+
+/// One market's accrual to `at` (Unix seconds), when it has a rate model.
+fn accrue<M: CascadeMarket>(id: &str, live: &mut Live<M>, at: u64) -> Result<()> {
+    if live.book.accrues {
+        live.model.accrue(at).map_err(|e| model(id, e))?;
+    }
+    Ok(())
 }
 
 fn overflow(id: &str, what: &'static str) -> crate::Error {

@@ -66,6 +66,10 @@ pub(crate) struct MarketBook {
     pub(crate) settled_at: Option<ScanKey>,
     /// Assets each lender took out in lender runs, raw loan units (a vault holds them idle).
     pub(crate) withdrawn: BTreeMap<Address, U256>,
+    /// The market accrues interest each step (it has a rate model from the snapshot).
+    pub(crate) accrues: bool,
+    /// How it accrues, or why it does not, for the report.
+    pub(crate) interest: String,
 }
 
 /// Everything a Morpho pass depends on: the oracle's answer, the market prices of both tokens
@@ -181,8 +185,13 @@ impl Live<MorphoBook> {
     }
 }
 
-fn book(name: &str) -> MarketBook {
+/// Why a market without rate parameters in the snapshot does not accrue.
+const NO_RATES: &str = "not accrued: the snapshot gives no rate parameters";
+
+fn book(name: &str, interest: Option<String>) -> MarketBook {
     MarketBook {
+        accrues: interest.is_some(),
+        interest: interest.unwrap_or_else(|| NO_RATES.to_owned()),
         name: name.to_owned(),
         missed: BTreeSet::new(),
         missed_count: 0,
@@ -223,11 +232,23 @@ pub(crate) fn build(
         LendingProtocolSpec::MorphoBlue(spec) => {
             let (loan, collateral) = (&spec.loan_token, &spec.collateral_token);
             let market = morpho_market(snapshot, id, spec, answer(&spec.oracle)?)?;
+            let interest = match &spec.irm {
+                Some(irm) if irm.address.0 != Address::ZERO => Some(format!(
+                    "AdaptiveCurveIRM (_accrueInterest), from rateAtTarget {} wei/s at lastUpdate {}",
+                    irm.rate_at_target.0, irm.last_update
+                )),
+                _ => None,
+            };
+            let no_irm = spec.irm.is_some();
             let accounts = spec.positions.iter().map(|p| p.account.0).collect();
             let model = MorphoBook::new(market, decimals(loan), decimals(collateral), accounts)
                 .map_err(|e| self::model(id, e))?;
+            let mut book = book(&m.name, interest);
+            if no_irm && !book.accrues {
+                "no IRM (address(0)): no interest, as on chain".clone_into(&mut book.interest);
+            }
             Market::Morpho(Live {
-                book: book(&m.name),
+                book,
                 model,
                 assets: vec![
                     asset(collateral, Some(&spec.oracle), Some(loan)),
@@ -244,8 +265,21 @@ pub(crate) fn build(
                 .filter(|p| p.debt.iter().any(|d| !d.amount.0.is_zero()))
                 .map(|p| p.account.0)
                 .collect();
+            let rated: Vec<&str> = spec
+                .reserves
+                .iter()
+                .filter(|r| r.rate_strategy.is_some())
+                .map(|r| r.token.as_str())
+                .collect();
+            let interest = (!rated.is_empty()).then(|| {
+                let all = rated.len() == spec.reserves.len();
+                format!(
+                    "Aave v3 indexes by each reserve's rate strategy (updateState){}",
+                    if all { String::new() } else { format!(", reserves {}", rated.join(", ")) }
+                )
+            });
             Market::Aave(Live {
-                book: book(&m.name),
+                book: book(&m.name, interest),
                 model: AaveBook::new(pool, borrowers),
                 assets: spec
                     .reserves
@@ -266,8 +300,10 @@ pub(crate) fn build(
             let mut assets: Vec<AssetLive> =
                 spec.assets.iter().map(|a| asset(&a.token, Some(&a.oracle), None)).collect();
             assets.push(asset(&spec.base_token, Some(&spec.base_oracle), None));
+            let interest =
+                spec.rates.as_ref().map(|_| "Comet kinked rates (accrueInternal)".to_owned());
             Market::Comet(Live {
-                book: book(&m.name),
+                book: book(&m.name, interest),
                 model: CometBook::new(market, borrowers),
                 assets,
                 loss_tokens: spec.assets.iter().map(|a| a.token.clone()).collect(),
@@ -284,8 +320,9 @@ pub(crate) fn build(
             let mut assets: Vec<AssetLive> =
                 spec.collaterals.iter().map(|c| asset(&c.token, Some(&c.oracle), None)).collect();
             assets.push(asset(&spec.asset, Some(&spec.asset_oracle), None));
+            let interest = spec.irm.as_ref().map(|_| "Euler IRMLinearKink (touch)".to_owned());
             Market::Euler(Live {
-                book: book(&m.name),
+                book: book(&m.name, interest),
                 model: EulerBook::new(vault, borrowers),
                 assets,
                 loss_tokens: spec.collaterals.iter().map(|c| c.token.clone()).collect(),

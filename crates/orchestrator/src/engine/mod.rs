@@ -22,7 +22,10 @@
 //!    at once, a scenario's one tranche per step.
 //!
 //! A step's flow rows (`flows`: ETF flows, treasury trades, dated buys and sells) trade into their
-//! venues after its shocks, before the rounds.
+//! venues after its shocks, before the rounds. Then every lending market with a rate model in the
+//! snapshot accrues interest to the step's time, once, by its contract's own rule (`lending`):
+//! the run's clock is the snapshot's `timestamp` plus the step's start, the time price paths and
+//! the backtest's series use.
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
@@ -217,6 +220,7 @@ impl<'a> Engine<'a> {
         self.apply_shocks(now)?;
         self.apply_flows(now)?;
         self.pay_funding(now, self.scenario.step_secs)?;
+        self.accrue_lending(now)?;
         self.cascade(now)
     }
 
@@ -544,18 +548,21 @@ impl<'a> Engine<'a> {
         let w = &self.world;
         let mut entities = Vec::new();
         for id in &w.market_order {
-            let m = w.markets[id].book();
+            let market = &w.markets[id];
+            let m = market.book();
             entities.push(EntityLoss {
                 entity: id.clone(),
                 name: m.name.clone(),
                 kind: "lending_market".into(),
                 bad_debt_usd: m.realised_bad_debt_usd,
                 economic_bad_debt_usd: m.economic_bad_debt_usd,
+                oracle_bad_debt_usd: self.oracle_bad_debt(id, market)?,
                 nav_lost_usd: Decimal::ZERO,
                 price_change_pct: Decimal::ZERO,
                 frozen_usd: m.frozen_usd,
                 liquidations: m.liquidations,
                 missed_liquidations: m.missed_count,
+                interest: Some(m.interest.clone()),
             });
         }
         for (id, i) in &w.issuers {
@@ -566,11 +573,13 @@ impl<'a> Engine<'a> {
                 kind: "issuer".into(),
                 bad_debt_usd: Decimal::ZERO,
                 economic_bad_debt_usd: Decimal::ZERO,
+                oracle_bad_debt_usd: Decimal::ZERO,
                 nav_lost_usd: ((i.start_nav - i.nav) * i.supply).max(Decimal::ZERO),
                 price_change_pct: change_pct(token.start, token.price),
                 frozen_usd: if i.frozen { i.nav * i.supply } else { Decimal::ZERO },
                 liquidations: 0,
                 missed_liquidations: 0,
+                interest: None,
             });
         }
         entities.extend(self.perp_entities()?);

@@ -156,11 +156,13 @@ impl VaultLive {
             kind: "vault".into(),
             bad_debt_usd: Decimal::ZERO,
             economic_bad_debt_usd: Decimal::ZERO,
+            oracle_bad_debt_usd: Decimal::ZERO,
             nav_lost_usd: ((self.start_economic - self.economic) * shares).max(Decimal::ZERO),
             price_change_pct: change_pct(self.start_share_price, self.share_price),
             frozen_usd: self.frozen_usd,
             liquidations: 0,
             missed_liquidations: 0,
+            interest: None,
         }
     }
 }

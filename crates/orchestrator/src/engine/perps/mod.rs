@@ -299,11 +299,13 @@ impl Engine<'_> {
                 kind: "perp_venue".into(),
                 bad_debt_usd: live.bad_debt_usd,
                 economic_bad_debt_usd: live.bad_debt_usd,
+                oracle_bad_debt_usd: live.bad_debt_usd,
                 nav_lost_usd: (live.insurance_start - insurance).max(Decimal::ZERO),
                 price_change_pct: Decimal::ZERO,
                 frozen_usd: Decimal::ZERO,
                 liquidations: live.liquidations,
                 missed_liquidations: live.unresolved.len() as u64,
+                interest: None,
             });
         }
         for (id, live) in &state.books {
@@ -314,11 +316,13 @@ impl Engine<'_> {
                 kind: "delta_neutral_book".into(),
                 bad_debt_usd: Decimal::ZERO,
                 economic_bad_debt_usd: Decimal::ZERO,
+                oracle_bad_debt_usd: Decimal::ZERO,
                 nav_lost_usd: (live.start_value - value).max(Decimal::ZERO),
                 price_change_pct: super::change_pct(live.start_value, value),
                 frozen_usd: Decimal::ZERO,
                 liquidations: 0,
                 missed_liquidations: 0,
+                interest: None,
             });
         }
         Ok(out)
