@@ -33,6 +33,8 @@ pub(crate) enum Quantity {
     PerpLoss(String),
     /// A holder's sell trigger: the price move that crossed it.
     Trigger(String),
+    /// A stablecoin's supply (`engine::stablecoins`).
+    Supply(String),
 }
 
 /// The log under construction.

@@ -19,10 +19,16 @@
 //! 5. MetaMorpho vaults: share price by the contract's rule and economic value per share from
 //!    their markets (see `vaults`);
 //! 6. holders whose sell trigger is crossed sell into their venue (`holders`), a snapshot's all
-//!    at once, a scenario's one tranche per step.
+//!    at once, a scenario's one tranche per step;
+//! 7. stablecoins (`stablecoins`): the round's redemptions out of liquidation proceeds leave
+//!    supply, and the bids of the venues each funds follow its supply by the depth law.
 //!
 //! A step's flow rows (`flows`: ETF flows, treasury trades, dated buys and sells) trade into their
-//! venues after its shocks, before the rounds.
+//! venues after its shocks, before the rounds; stablecoin-supply rows mint or redeem.
+//!
+//! A run of a scenario with stablecoins is made twice, the second time with the channel off
+//! (supply kept, bids untouched), and the report gives each funded token's fall with and
+//! without it.
 //!
 //! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
@@ -38,6 +44,7 @@ pub(crate) mod markets;
 mod morpho;
 mod perps;
 mod series;
+mod stablecoins;
 mod vaults;
 mod venues;
 mod world;
@@ -86,6 +93,10 @@ pub struct Engine<'a> {
     ramps: std::collections::BTreeMap<usize, Decimal>,
     /// Per-step figures, when the scenario asks for them.
     series: Vec<SeriesPoint>,
+    /// The scenario's stablecoins, live.
+    stablecoins: Vec<stablecoins::StablecoinLive>,
+    /// Whether bids follow stablecoin supply (off in the counterfactual run).
+    channel: bool,
 }
 
 /// Every lending market of a validated snapshot as the engine builds it, in snapshot order (for
@@ -142,6 +153,12 @@ impl<'a> Engine<'a> {
             log: Log::default(),
             ramps: Default::default(),
             series: Vec::new(),
+            stablecoins: scenario
+                .stablecoins
+                .iter()
+                .map(stablecoins::StablecoinLive::from_scenario)
+                .collect(),
+            channel: true,
         })
     }
 
@@ -177,11 +194,33 @@ impl<'a> Engine<'a> {
             log: Log::default(),
             ramps: Default::default(),
             series: Vec::new(),
+            stablecoins: scenario
+                .stablecoins
+                .iter()
+                .map(stablecoins::StablecoinLive::from_scenario)
+                .collect(),
+            channel: true,
         })
     }
 
-    /// Runs every step, reporting progress.
-    pub fn run(mut self, progress: &mut dyn Progress) -> Result<Report> {
+    /// Runs every step, reporting progress; with stablecoins, runs them again with the channel
+    /// off and reports each funded token's fall with and without it.
+    pub fn run(self, progress: &mut dyn Progress) -> Result<Report> {
+        let counterfactual = self.without_channel();
+        let tokens = self.funded_tokens();
+        let (mut report, with) = self.run_steps(progress)?;
+        if let Some(engine) = counterfactual {
+            let (_, without) = engine.run_steps(&mut Quiet)?;
+            stablecoins::attribute(&mut report.stablecoins, &tokens, &with, &without);
+        }
+        Ok(report)
+    }
+
+    /// Runs every step; the report and each funded token's price change.
+    fn run_steps(
+        mut self,
+        progress: &mut dyn Progress,
+    ) -> Result<(Report, std::collections::BTreeMap<String, Decimal>)> {
         let step_secs = self.scenario.step_secs;
         let steps = self.scenario.horizon_secs / step_secs;
         // The starting NAVs, before any shock.
@@ -204,7 +243,8 @@ impl<'a> Engine<'a> {
             }
             progress.step_done(step + 1, steps);
         }
-        self.report(steps, non_converged)
+        let changes = self.funded_changes();
+        Ok((self.report(steps, non_converged)?, changes))
     }
 
     /// One step: venues recover, shocks apply, funding is paid, and the cascade runs; `false`
@@ -244,6 +284,7 @@ impl<'a> Engine<'a> {
             self.run_perps(now)?;
             self.run_vaults()?;
             self.run_holders()?;
+            self.run_stablecoins()?;
             if self.fingerprint() == before {
                 return Ok(true);
             }
@@ -263,6 +304,7 @@ impl<'a> Engine<'a> {
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
         f.extend(self.perp_fingerprint());
         f.extend(w.vaults.values().flat_map(|v| [v.share_price, v.economic, v.frozen_usd]));
+        f.extend(self.stablecoin_fingerprint());
         f
     }
 
@@ -548,6 +590,7 @@ impl<'a> Engine<'a> {
                 |e: &EntityLoss| e.economic_bad_debt_usd.max(e.bad_debt_usd) + e.nav_lost_usd;
             loss(b).cmp(&loss(a)).then_with(|| a.entity.cmp(&b.entity))
         });
+        let stablecoins = self.stablecoin_outcomes();
         let events = self.log.events;
         let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
         let contagion = if self.log.lean { Vec::new() } else { log::contagion(&events) };
@@ -563,6 +606,7 @@ impl<'a> Engine<'a> {
             entities,
             contagion,
             series: self.series,
+            stablecoins,
         })
     }
 }
