@@ -35,6 +35,8 @@ pub(crate) enum Quantity {
     Trigger(String),
     /// A stablecoin's supply (`engine::stablecoins`).
     Supply(String),
+    /// A venue's bid side as the stablecoin-supply channel last set it.
+    Bids(String),
 }
 
 /// The log under construction.

@@ -354,14 +354,18 @@ impl<'a> Engine<'a> {
         if settled(old, new) {
             return Ok(());
         }
+        // A price read off a book whose bids followed a stablecoin's supply depends on that too.
+        let bids = state.venue.as_ref().map(|v| Quantity::Bids(v.clone()));
         if let Some(state) = self.world.tokens.get_mut(token) {
             state.price = new;
         }
         let summary = format!("{token} {} ({why})", pct_change(old, new));
+        let mut causes = causes.to_vec();
+        causes.extend(bids.filter(|b| self.log.cause_of(b).is_some()));
         let id = self.log.record(
             token,
             EventKind::PriceMove { from_usd: old, to_usd: new },
-            causes,
+            &causes,
             summary,
         );
         self.log.mark(Quantity::Price(token.to_owned()), id);

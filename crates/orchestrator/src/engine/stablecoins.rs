@@ -15,7 +15,7 @@
 //! then re-applies the depth law; supply and applied factor are in the round's fingerprint, so a
 //! step settles only once the channel has.
 
-use super::{Engine, change_pct, log::Quantity, model, model_missing, settled};
+use super::{Engine, log::Quantity, model, model_missing, settled};
 use crate::{
     Error, Result,
     channel::{ChannelShare, StablecoinOutcome},
@@ -246,6 +246,7 @@ impl Engine<'_> {
             let event =
                 self.log.record(&venue, kind, &[Quantity::Supply(token.clone())], summary);
             self.log.mark(Quantity::Liquidity(venue.clone()), event);
+            self.log.mark(Quantity::Bids(venue.clone()), event);
             self.refresh_price(&base, &[Quantity::Liquidity(venue)], "bid depth")?;
         }
         // The law's value is what the venues carry from now on, even where a book had absorbed
@@ -265,8 +266,16 @@ impl Engine<'_> {
         for coin in &self.stablecoins {
             for venue in &coin.venues {
                 let Some(v) = self.world.venues.get(venue) else { continue };
-                if let Some(t) = self.world.tokens.get(&v.base) {
-                    out.insert(v.base.clone(), change_pct(t.start, t.price));
+                // Unrounded: the share of a fall is a ratio of two changes, and rounding each
+                // to a hundredth of a percent first would move it visibly for small falls.
+                if let Some(t) = self.world.tokens.get(&v.base)
+                    && !t.start.is_zero()
+                    && let Some(change) = t
+                        .price
+                        .checked_div(t.start)
+                        .and_then(|r| (r - Decimal::ONE).checked_mul(Decimal::ONE_HUNDRED))
+                {
+                    out.insert(v.base.clone(), change);
                 }
             }
         }
