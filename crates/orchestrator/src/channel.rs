@@ -4,8 +4,10 @@
 //! [`crate::scenario::stablecoins`]).
 //!
 //! The share is `(fall with − fall without) / fall with`, in percent of the fall with the
-//! channel, where a fall is the token's price change from the start to the end of the run. It is
-//! reported only when the price fell with the channel.
+//! channel, where a fall is the token's lowest price over the run against its price at the
+//! start (the low, not the end: venues recover toward the fair price after a cascade, and the
+//! channel acts on the cascade's sales). It is reported only when the price fell with the
+//! channel.
 
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
@@ -39,10 +41,10 @@ pub struct StablecoinOutcome {
 pub struct ChannelShare {
     /// The token (base of a venue the stablecoin funds).
     pub token: String,
-    /// Price change over the run with the channel, percent.
-    pub change_pct: Decimal,
-    /// Price change over the same run with the channel off, percent.
-    pub change_without_pct: Decimal,
+    /// The lowest price over the run against the start, with the channel, percent.
+    pub low_change_pct: Decimal,
+    /// The same over the run with the channel off, percent.
+    pub low_change_without_pct: Decimal,
     /// The channel's share of the fall, percent of the fall with it; `None` when the price did
     /// not fall.
     pub share_pct: Option<Decimal>,
@@ -82,10 +84,10 @@ impl StablecoinOutcome {
                 |s| format!("{s}% of {}'s fall", c.token),
             );
             lines.push(format!(
-                "stablecoin-supply channel ({}): {share} ({}% with the channel, {}% without)",
+                "stablecoin-supply channel ({}): {share} (low {}% with the channel, {}% without)",
                 self.token,
-                c.change_pct.round_dp(2),
-                c.change_without_pct.round_dp(2),
+                c.low_change_pct.round_dp(2),
+                c.low_change_without_pct.round_dp(2),
             ));
         }
         lines

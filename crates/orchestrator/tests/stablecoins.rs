@@ -113,8 +113,9 @@ fn redemptions_thin_the_bids_and_the_next_sale_falls_further() {
     let EventKind::Flow { value_usd, .. } = flow.kind else { unreachable!() };
     assert!((value_usd - dec("198787.716049382716")).abs() < dec("1e-6"), "{value_usd}");
 
-    // The report: supply 1,000 → 900, bids x0.81, and the channel's share of WETH's fall:
-    // with it −1.1172839…%, without −1% (the counterfactual run), so the channel made
+    // The report: supply 1,000 → 900, bids x0.81, and the channel's share of WETH's fall (its
+    // low is its last price, the book does not recover): with it −1.1172839…%, without −1%
+    // (the counterfactual run), so the channel made
     // (1.1172839 − 1) / 1.1172839 = (19/162) / (181/162) = 19/181 = 10.497…% of the fall.
     assert_eq!(report.stablecoins.len(), 1);
     let outcome = &report.stablecoins[0];
@@ -126,14 +127,14 @@ fn redemptions_thin_the_bids_and_the_next_sale_falls_further() {
     assert_eq!(outcome.channel.len(), 1);
     let share = &outcome.channel[0];
     assert_eq!(share.token, "WETH");
-    assert_eq!(share.change_without_pct, dec("-1"));
-    assert!((share.change_pct - dec("-1.11728395061728")).abs() < dec("1e-12"), "{share:?}");
+    assert_eq!(share.low_change_without_pct, dec("-1"));
+    assert!((share.low_change_pct - dec("-1.11728395061728")).abs() < dec("1e-12"), "{share:?}");
     assert_eq!(share.share_pct, Some(dec("10.50")));
     let lines = report.channel_lines();
     assert_eq!(
         lines[1],
-        "stablecoin-supply channel (USDC): 10.50% of WETH's fall (-1.12% with the channel, -1.00% \
-         without)"
+        "stablecoin-supply channel (USDC): 10.50% of WETH's fall (low -1.12% with the channel, \
+         -1.00% without)"
     );
 }
 
@@ -146,7 +147,7 @@ fn elasticity_zero_is_no_channel() {
     assert_eq!(report.events.iter().filter(|e| e.kind.name() == "bid_depth").count(), 0);
     let outcome = &report.stablecoins[0];
     assert_eq!(outcome.supply_end, dec("900"));
-    assert_eq!(outcome.channel[0].change_pct, dec("-1"));
+    assert_eq!(outcome.channel[0].low_change_pct, dec("-1"));
     assert_eq!(outcome.channel[0].share_pct, Some(Decimal::ZERO));
 }
 

@@ -260,26 +260,34 @@ impl Engine<'_> {
         self.stablecoins.iter().flat_map(|c| [c.supply, c.applied, c.pending])
     }
 
-    /// Each funded venue's base token's price change over the run so far, percent.
+    /// Each funded venue's base token's fall over the run so far: its lowest price (the start,
+    /// or the lowest a price move took it to) against its start, percent, unrounded (the share
+    /// of a fall is a ratio of two changes; rounding each first would move it for small falls).
     pub(super) fn funded_changes(&self) -> BTreeMap<String, Decimal> {
-        let mut out = BTreeMap::new();
+        let mut low: BTreeMap<String, Decimal> = BTreeMap::new();
         for coin in &self.stablecoins {
             for venue in &coin.venues {
-                let Some(v) = self.world.venues.get(venue) else { continue };
-                // Unrounded: the share of a fall is a ratio of two changes, and rounding each
-                // to a hundredth of a percent first would move it visibly for small falls.
-                if let Some(t) = self.world.tokens.get(&v.base)
-                    && !t.start.is_zero()
-                    && let Some(change) = t
-                        .price
-                        .checked_div(t.start)
-                        .and_then(|r| (r - Decimal::ONE).checked_mul(Decimal::ONE_HUNDRED))
+                if let Some(v) = self.world.venues.get(venue)
+                    && let Some(t) = self.world.tokens.get(&v.base)
                 {
-                    out.insert(v.base.clone(), change);
+                    low.insert(v.base.clone(), t.start);
                 }
             }
         }
-        out
+        for event in &self.log.events {
+            if let EventKind::PriceMove { to_usd, .. } = event.kind
+                && let Some(l) = low.get_mut(&event.entity)
+            {
+                *l = (*l).min(to_usd);
+            }
+        }
+        low.into_iter()
+            .filter_map(|(token, l)| {
+                let start = self.world.tokens.get(&token)?.start;
+                let change = l.checked_div(start)?.checked_sub(Decimal::ONE)?;
+                Some((token, change.checked_mul(Decimal::ONE_HUNDRED)?))
+            })
+            .collect()
     }
 
     /// Per stablecoin, the base tokens of the venues it funds, in venue order, each once.
@@ -347,16 +355,14 @@ pub(super) fn attribute(
 ) {
     for (outcome, tokens) in outcomes.iter_mut().zip(tokens) {
         for token in tokens {
-            let (Some(&change_pct), Some(&change_without_pct)) =
-                (with.get(token), without.get(token))
-            else {
+            let (Some(&with), Some(&without)) = (with.get(token), without.get(token)) else {
                 continue;
             };
             outcome.channel.push(ChannelShare {
                 token: token.clone(),
-                change_pct,
-                change_without_pct,
-                share_pct: ChannelShare::share(change_pct, change_without_pct),
+                low_change_pct: with,
+                low_change_without_pct: without,
+                share_pct: ChannelShare::share(with, without),
             });
         }
     }
