@@ -157,7 +157,10 @@ fn bad_stablecoins_and_supply_rows_name_their_field() {
         .replace("supply = \"1000\"", "supply = \"-5\"")
         .replace("elasticity = \"2\"", "elasticity = \"11\"\nredeem_share = \"1.5\"")
         .replace("venues = [\"weth-usdc-book\"]", "venues = [\"nope\", \"weth-usdc-book\"]")
-        .replace("token = \"USDC\", amount", "token = \"WETH\", venue = \"weth-usdc-book\", amount");
+        .replace(
+            "token = \"USDC\", amount",
+            "token = \"WETH\", venue = \"weth-usdc-book\", amount",
+        );
     let problems = Scenario::from_toml(&bad).unwrap().check(&snapshot());
     let text: Vec<String> = problems.iter().map(|p| format!("{}: {}", p.path, p.message)).collect();
     for expected in [

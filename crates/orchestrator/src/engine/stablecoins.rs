@@ -132,13 +132,14 @@ impl Engine<'_> {
             .find(|c| c.token == row.token)
             .ok_or_else(|| model_missing(&row.token))?;
         let from = coin.supply;
-        let to = from.checked_add(row.amount).filter(|to| *to > Decimal::ZERO).ok_or_else(|| {
-            Error::Invalid {
-                field: format!("supply of {}", row.token),
-                expected: "a supply above 0 after the row".into(),
-                found: format!("{from} {:+}", row.amount),
-            }
-        })?;
+        let to =
+            from.checked_add(row.amount).filter(|to| *to > Decimal::ZERO).ok_or_else(|| {
+                Error::Invalid {
+                    field: format!("supply of {}", row.token),
+                    expected: "a supply above 0 after the row".into(),
+                    found: format!("{from} {:+}", row.amount),
+                }
+            })?;
         coin.supply = to;
         let (redeemed, minted) = if row.amount < Decimal::ZERO {
             coin.redeemed_by_flows += -row.amount;
@@ -243,8 +244,7 @@ impl Engine<'_> {
                 factor: target,
                 supply,
             };
-            let event =
-                self.log.record(&venue, kind, &[Quantity::Supply(token.clone())], summary);
+            let event = self.log.record(&venue, kind, &[Quantity::Supply(token.clone())], summary);
             self.log.mark(Quantity::Liquidity(venue.clone()), event);
             self.log.mark(Quantity::Bids(venue.clone()), event);
             self.refresh_price(&base, &[Quantity::Liquidity(venue)], "bid depth")?;
