@@ -104,16 +104,27 @@ impl crate::Report {
 
 /// Whole tokens with thousands separators: `4,049,000,000`.
 fn whole(value: Decimal) -> String {
-    let rounded = value.round_dp(0);
-    let digits = rounded.abs().to_string();
+    grouped(value, 0)
+}
+
+/// `value` rounded to `dp` places, trailing zeros dropped, with thousands separators:
+/// `74,999,876,543.21`.
+pub(crate) fn grouped(value: Decimal, dp: u32) -> String {
+    let v = value.round_dp(dp).normalize();
+    let text = v.abs().to_string();
+    let (int, frac) = text.split_once('.').map_or((text.as_str(), ""), |(i, f)| (i, f));
     let mut out = String::new();
-    for (i, c) in digits.chars().enumerate() {
-        if i > 0 && (digits.len() - i) % 3 == 0 {
+    for (i, c) in int.chars().enumerate() {
+        if i > 0 && (int.len() - i).is_multiple_of(3) {
             out.push(',');
         }
         out.push(c);
     }
-    if rounded.is_sign_negative() && !rounded.is_zero() { format!("-{out}") } else { out }
+    if !frac.is_empty() {
+        out.push('.');
+        out.push_str(frac);
+    }
+    if v.is_sign_negative() && !v.is_zero() { format!("-{out}") } else { out }
 }
 
 #[cfg(test)]
@@ -130,5 +141,6 @@ mod tests {
         assert_eq!(ChannelShare::share(Decimal::ONE, Decimal::ZERO), None);
         assert_eq!(whole(Decimal::from(-4_049_000_000i64)), "-4,049,000,000");
         assert_eq!(whole(Decimal::from(999)), "999");
+        assert_eq!(grouped(Decimal::new(7_499_987_654_321, 2), 2), "74,999,876,543.21");
     }
 }

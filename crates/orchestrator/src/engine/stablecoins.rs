@@ -66,20 +66,7 @@ impl StablecoinLive {
 
 /// Whole tokens for an event summary: `74,999,876,543.21`, to the cent.
 fn amount(value: Decimal) -> String {
-    let v = value.round_dp(2).normalize();
-    let (int, frac) = match v.abs().to_string().split_once('.') {
-        Some((i, f)) => (i.to_owned(), format!(".{f}")),
-        None => (v.abs().to_string(), String::new()),
-    };
-    let mut out = String::new();
-    for (i, c) in int.chars().enumerate() {
-        if i > 0 && (int.len() - i) % 3 == 0 {
-            out.push(',');
-        }
-        out.push(c);
-    }
-    let sign = if v.is_sign_negative() && !v.is_zero() { "-" } else { "" };
-    format!("{sign}{out}{frac}")
+    crate::channel::grouped(value, 2)
 }
 
 impl Engine<'_> {
