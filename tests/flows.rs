@@ -176,3 +176,56 @@ fn bad_flow_rows_name_the_file_line_and_column() {
         assert!(err.contains("ten-ten-treasury-flows"), "{err}");
     }
 }
+
+/// A CSV of daily stablecoin supply changes, end to end through `faultline stress`: the seeds'
+/// "-$4.049B in a week" (issue 22; no source in ../shared) as two of its days, spread evenly
+/// (4,049,000,000 / 7 = 578,428,571.43 a day; SYNTHETIC rows), on the 10-10 snapshot with no
+/// shock. Supply 14,600,000,000 - 2 · 578,428,571.43 = 13,443,142,857.14, and the books' bids
+/// follow it, each change naming its CSV line.
+#[test]
+fn a_csv_of_daily_supply_changes_moves_the_supply_and_the_bids() {
+    let d = |s: &str| s.parse::<rust_decimal::Decimal>().unwrap();
+    let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join("supply-csv");
+    let _ = std::fs::remove_dir_all(&dir);
+    std::fs::create_dir_all(&dir).unwrap();
+    let toml = format!(
+        r#"name = "supply series"
+snapshot = "{SNAPSHOT}"
+step_secs = 86400
+horizon_secs = 172800
+
+[[stablecoins]]
+token = "USDC"
+supply = "14600000000"
+venues = ["weth-usdc-book"]
+elasticity = "1"
+
+[[flows]]
+id = "usdc-supply"
+kind = "stablecoin_supply"
+csv = "supply.csv"
+"#
+    );
+    let csv = "# SYNTHETIC: the seeds' weekly figure spread evenly per day\n\
+               at_secs,entity,token,venue,amount\n\
+               0,stablecoin holders,USDC,,-578428571.43\n\
+               86400,stablecoin holders,USDC,,-578428571.43\n";
+    std::fs::write(dir.join("supply.toml"), toml).unwrap();
+    std::fs::write(dir.join("supply.csv"), csv).unwrap();
+    let out = faultline(&["stress", dir.join("supply.toml").to_str().unwrap(), "--format", "json"]);
+    assert!(out.status.success(), "{}", stderr(&out));
+    let report: Value = serde_json::from_slice(&out.stdout).unwrap();
+    let events = report["events"].as_array().unwrap();
+    let supply: Vec<&Value> =
+        events.iter().filter(|e| e["kind"]["type"] == "stablecoin_supply").collect();
+    assert_eq!(supply.len(), 2);
+    assert!(supply[1]["summary"].as_str().unwrap().starts_with("usdc-supply supply.csv line 4:"));
+    assert_eq!(dec(&supply[1]["kind"]["to"]), d("13443142857.14"));
+    // Bids x 13,443,142,857.14 / 14,600,000,000 = 0.92076320939315068493150684932 (28 digits).
+    let depth: Vec<&Value> = events.iter().filter(|e| e["kind"]["type"] == "bid_depth").collect();
+    assert_eq!(depth.len(), 2);
+    assert_eq!(depth[1]["causes"], serde_json::json!([supply[1]["id"]]));
+    let factor = dec(&depth[1]["kind"]["factor"]);
+    assert!((factor - d("0.920763209393150684931506849")).abs() < d("1e-24"), "{factor}");
+    assert_eq!(dec(&report["stablecoins"][0]["supply_end"]), d("13443142857.14"));
+}

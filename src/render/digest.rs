@@ -113,6 +113,8 @@ const fn groups(kind: &EventKind) -> bool {
             | EventKind::Funding { .. }
             | EventKind::HedgeMargin { .. }
             | EventKind::ReservesBelowZero { .. }
+            | EventKind::StablecoinSupply { .. }
+            | EventKind::BidDepth { .. }
     )
 }
 

@@ -83,6 +83,14 @@ pub(crate) fn report(report: &Report) -> String {
     for line in first_break(report, true) {
         let _ = writeln!(out, "{line}\n");
     }
+    let channel = report.channel_lines();
+    if !channel.is_empty() {
+        let _ = writeln!(out, "## Stablecoin supply\n");
+        for line in channel {
+            let _ = writeln!(out, "- {line}");
+        }
+        let _ = writeln!(out);
+    }
     let _ = writeln!(out, "## Losses by entity\n");
     let _ = writeln!(
         out,

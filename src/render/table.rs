@@ -23,6 +23,9 @@ pub(crate) fn report(report: &Report) -> String {
     for line in super::markdown::first_break(report, false) {
         let _ = writeln!(out, "{line}");
     }
+    for line in report.channel_lines() {
+        let _ = writeln!(out, "{line}");
+    }
     let mut table = Table::new();
     table.load_preset(UTF8_FULL_CONDENSED).set_header([
         "entity",

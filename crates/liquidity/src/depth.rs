@@ -265,6 +265,39 @@ impl DepthVenue {
         Ok(())
     }
 
+    /// Scales the bid side only (the side that absorbs sales) by `factor > 0`, asks untouched:
+    /// the buyers' side thins when the stablecoin they bid with shrinks (see [`crate::supply`]).
+    /// Bids already hit stay hit: when the venue has absorbed more than the scaled side would
+    /// hold, the factor is raised to what keeps the absorbed quantity on the book, so the mid is
+    /// the scaled side's last level rather than an empty book. Returns the factor applied.
+    /// Published depth only: the square-root law is one curve for both sides.
+    pub fn scale_bids(&mut self, factor: Decimal) -> Result<Decimal> {
+        const OP: &str = "DepthVenue::scale_bids";
+        if factor <= Decimal::ZERO {
+            return Err(Error::invalid("factor", "> 0 (a book with no bids is no venue)", factor));
+        }
+        let ImpactModel::Depth { bids, asks } = &self.model else {
+            return Err(Error::invalid(
+                "model",
+                "published depth (the square-root law has no separate bid side)",
+                "square-root law",
+            ));
+        };
+        let total = bids.total();
+        let mut applied = factor;
+        let scaled = total.checked_mul(factor).ok_or_else(|| overflow(OP))?;
+        if self.inventory > scaled {
+            applied = self.inventory.checked_div(total).ok_or_else(|| overflow(OP))?;
+            // The quotient is rounded to 28 digits: nudge it up until the side holds the
+            // absorbed quantity.
+            while total.checked_mul(applied).ok_or_else(|| overflow(OP))? < self.inventory {
+                applied += Decimal::new(1, 26);
+            }
+        }
+        self.model = ImpactModel::Depth { bids: bids.scaled(applied)?, asks: asks.clone() };
+        Ok(applied)
+    }
+
     /// `δ` and `∫₀^q δ` on one side of the book, for `q >= 0` whole tokens.
     fn side_impact(&self, bids: bool, q: Decimal) -> Result<(Decimal, Decimal)> {
         let (marginal, average) = match &self.model {
@@ -575,5 +608,35 @@ mod tests {
         // average 0.875%, last fill at 2000·0.985 = 1,970, proceeds 100·2000·0.99125 = 198,250.
         assert_eq!(q.price_after.raw(), eth(1970));
         assert_eq!(q.quote, U256::from(198_250_000_000u64));
+    }
+
+    /// Halving the bids halves the book only for sellers: the 100-ETH sale of
+    /// `liquidity_shock_scales_depth` reaches 1,970 again, while a 50-ETH buy still walks the
+    /// untouched asks, half of the 100-ETH 1% band: +0.5%, to 2,010.
+    #[test]
+    fn scale_bids_thins_the_sellers_side_only() {
+        let mut venue = book();
+        assert_eq!(venue.scale_bids(d("0.5")).unwrap(), d("0.5"));
+        let q = venue.quote(Side::Sell, eth(100)).unwrap();
+        assert_eq!(q.price_after.raw(), eth(1970));
+        assert_eq!(q.quote, U256::from(198_250_000_000u64));
+        let buy = venue.quote(Side::Buy, eth(50)).unwrap();
+        assert_eq!(buy.price_after.raw(), eth(2010));
+    }
+
+    /// Bids already hit stay hit: after a 250-ETH sale (100 over the 1% band, 150 of the next
+    /// 200: δ = 1% + 1% · 150/200 = 1.75%, mid 1,965), halving the 300-ETH side would leave 150
+    /// below the 250 absorbed, so the factor applied is 250/300 and the mid sits at the side's
+    /// last level, 2% under the reference: 1,960.
+    #[test]
+    fn scale_bids_keeps_what_was_absorbed() {
+        let mut venue = book();
+        venue.execute(Side::Sell, eth(250)).unwrap();
+        assert_eq!(venue.mid_price().unwrap().raw(), eth(1965));
+        let applied = venue.scale_bids(d("0.5")).unwrap();
+        assert!(applied * d("300") >= d("250") && applied < d("0.8333334"), "{applied}");
+        assert_eq!(venue.mid_price().unwrap().raw(), eth(1960));
+        assert_eq!(venue.max_sell(eth(1)).unwrap(), U256::ZERO);
+        assert!(venue.scale_bids(Decimal::ZERO).is_err());
     }
 }

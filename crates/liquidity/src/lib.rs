@@ -15,6 +15,8 @@
 //! - [`market`]: a pair's market as the sum of its venues, with a best-execution split.
 //! - [`dynamics`]: temporary and permanent impact, recovery toward a fair price with a half-life,
 //!   liquidity shocks.
+//! - [`supply`]: the bid depth a stablecoin's supply funds (a power law in supply), applied to a
+//!   book's bid side with [`depth::DepthVenue::scale_bids`].
 //!
 //! Every venue speaks the shared vocabulary of [`venue`]: quote a sale or a buy (proceeds,
 //! average price, post-trade price) and the inverse (the largest sale within a slippage bound).
@@ -30,6 +32,7 @@ pub mod depth;
 pub mod dynamics;
 pub mod error;
 pub mod market;
+pub mod supply;
 pub mod uniswap_v2;
 pub mod uniswap_v3;
 pub mod venue;

@@ -9,6 +9,8 @@
 //! - [`engine`]: the cascade, step by step, round by round, to a fixed point.
 //! - [`report`]: the event log (a DAG of causes), the first break, per-entity losses, contagion
 //!   paths.
+//! - [`channel`]: the stablecoin-supply channel's figures in a report (supply over the run, each
+//!   funded token's fall with and without the channel).
 //! - [`bands`]: liquidation bands of one collateral asset across every lending market.
 //! - [`position`]: one position's health, liquidation prices and largest liquidation now.
 //! - [`loop_check`]: the vault-design check of a looped vault described in TOML.
@@ -29,6 +31,7 @@ struct ReadmeExamples;
 
 pub mod bands;
 pub mod breakpoints;
+pub mod channel;
 pub mod engine;
 pub mod error;
 pub mod graph;

@@ -4,6 +4,7 @@
 //! The report is data (serialisable, with a JSON Schema from [`report_schema`]); rendering it as
 //! a terminal table or Markdown is the CLI's job.
 
+pub use crate::channel::{ChannelShare, StablecoinOutcome};
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -44,6 +45,10 @@ pub struct Report {
     /// backtest compares with history.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub series: Vec<SeriesPoint>,
+    /// Each declared stablecoin's supply and the share of price falls its channel made (empty
+    /// when the scenario declares none).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stablecoins: Vec<StablecoinOutcome>,
 }
 
 /// A step whose cascade hit the iteration cap, and what kept it from settling.
@@ -313,6 +318,31 @@ pub enum EventKind {
         /// Negative funding its reserve fund could not cover, USD.
         uncovered_usd: Decimal,
     },
+    /// A stablecoin's supply changed: redeemed out of liquidation proceeds in the cascade (its
+    /// causes are the liquidations) or minted/redeemed by a supply flow row (no causes).
+    StablecoinSupply {
+        /// The stablecoin's token.
+        token: String,
+        /// Supply before, whole tokens.
+        from: Decimal,
+        /// Supply after, whole tokens.
+        to: Decimal,
+        /// Whole tokens redeemed by this change.
+        redeemed: Decimal,
+        /// Whole tokens minted by this change.
+        minted: Decimal,
+    },
+    /// A venue's bid depth followed its stablecoin's supply (caused by the supply change).
+    BidDepth {
+        /// The venue.
+        venue: String,
+        /// The stablecoin funding its bids.
+        stablecoin: String,
+        /// Bid depth as a multiple of the start's, by the depth law.
+        factor: Decimal,
+        /// The stablecoin's supply the factor follows, whole tokens.
+        supply: Decimal,
+    },
     /// A MetaMorpho vault's share value moved because its markets' losses did.
     VaultValue {
         /// Share price by the contract's own rule (`convertToAssets`), asset per whole share,
@@ -412,6 +442,8 @@ impl EventKind {
             Self::HedgeMargin { .. } => "hedge_margin",
             Self::Funding { .. } => "funding",
             Self::VaultValue { .. } => "vault_value",
+            Self::StablecoinSupply { .. } => "stablecoin_supply",
+            Self::BidDepth { .. } => "bid_depth",
             Self::CollateralPurchase { .. } => "collateral_purchase",
             Self::ReservesBelowZero { .. } => "reserves_below_zero",
         }
@@ -701,6 +733,7 @@ mod tests {
             entities: Vec::new(),
             contagion: Vec::new(),
             series: Vec::new(),
+            stablecoins: Vec::new(),
         }
     }
 

@@ -62,6 +62,7 @@ proptest! {
             shocks,
             holders: Vec::new(),
             flows: Vec::new(),
+            stablecoins: Vec::new(),
         };
         let text = toml::to_string(&scenario).unwrap();
         prop_assert_eq!(Scenario::from_toml(&text).unwrap(), scenario);

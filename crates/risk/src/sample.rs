@@ -136,6 +136,7 @@ impl Sampler {
             shocks: Vec::new(),
             holders: Vec::new(),
             flows: Vec::new(),
+            stablecoins: Vec::new(),
         };
         let chi = match dof {
             Some(d) => Some((d, ChiSquared::new(d).map_err(|e| e.to_string())?)),

@@ -63,6 +63,9 @@ fn headline(report: &Report) -> Markup {
                 p #first-miss { "Earlier, a missed liquidation (a failure, not yet a loss): step " (m.step) ": " (m.summary) " "
                     a href=(format!("#e{}", m.id)) { "event #" (m.id) } }
             }
+            @for line in report.channel_lines() {
+                p.channel { (line) }
+            }
             p.note { "The first break is the first loss of value: bad debt (realised or uncovered at market), frozen funds, a fall in an issuer's true NAV or a vault's value. A missed liquidation is a failure that leads to one, so it is shown beside it, not as the break." }
             div.figures {
                 (figure("bad_debt_usd", "Bad debt realised (protocols' own rule)", t.bad_debt_usd))

@@ -330,5 +330,6 @@ pub(crate) fn eth_crash(fall_pct: i64) -> Scenario {
         shocks: vec![shock("weth"), shock("wsteth")],
         holders: Vec::new(),
         flows: Vec::new(),
+        stablecoins: Vec::new(),
     }
 }

@@ -244,6 +244,7 @@ mod tests {
             entities: Vec::new(),
             contagion: Vec::new(),
             series: Vec::new(),
+            stablecoins: Vec::new(),
         };
         let entity = |id: &str, kind| Entity { id: id.into(), name: id.into(), kind };
         let entities = [

@@ -4,7 +4,11 @@
 //! shock: its event has no causes, and the price move it makes names it.
 
 use super::{Engine, log::Quantity, model_missing, usd};
-use crate::{Error, Result, report::EventKind, scenario::Flow};
+use crate::{
+    Error, Result,
+    report::EventKind,
+    scenario::{Flow, FlowKind},
+};
 use rust_decimal::Decimal;
 
 impl Engine<'_> {
@@ -28,8 +32,12 @@ impl Engine<'_> {
         Ok(())
     }
 
-    /// Row `j` of `flow`: a buy out of its venue, or a sale into it.
+    /// Row `j` of `flow`: a buy out of its venue, or a sale into it (or, for a stablecoin-supply
+    /// flow, a mint or redemption: see `stablecoins`).
     fn trade(&mut self, flow: &Flow, j: usize) -> Result<()> {
+        if flow.kind == FlowKind::StablecoinSupply {
+            return self.change_supply(flow, j);
+        }
         let row = &flow.rows[j];
         if row.amount.is_zero() {
             return Ok(());

@@ -33,6 +33,10 @@ pub(crate) enum Quantity {
     PerpLoss(String),
     /// A holder's sell trigger: the price move that crossed it.
     Trigger(String),
+    /// A stablecoin's supply (`engine::stablecoins`).
+    Supply(String),
+    /// A venue's bid side as the stablecoin-supply channel last set it.
+    Bids(String),
 }
 
 /// The log under construction.

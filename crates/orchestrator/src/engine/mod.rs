@@ -19,15 +19,21 @@
 //! 5. MetaMorpho vaults: share price by the contract's rule and economic value per share from
 //!    their markets (see `vaults`);
 //! 6. holders whose sell trigger is crossed sell into their venue (`holders`), a snapshot's all
-//!    at once, a scenario's one tranche per step.
+//!    at once, a scenario's one tranche per step;
+//! 7. stablecoins (`stablecoins`): the round's redemptions out of liquidation proceeds leave
+//!    supply, and the bids of the venues each funds follow its supply by the depth law.
 //!
 //! A step's flow rows (`flows`: ETF flows, treasury trades, dated buys and sells) trade into their
-//! venues after its shocks, before the rounds. Then every lending market with a rate model in the
-//! snapshot accrues interest to the step's time, once, by its contract's own rule (`lending`):
-//! the run's clock is the snapshot's `timestamp` plus the step's start, the time price paths and
-//! the backtest's series use.
+//! venues after its shocks, before the rounds; stablecoin-supply rows mint or redeem. Then every
+//! lending market with a rate model in the snapshot accrues interest to the step's time, once, by
+//! its contract's own rule (`lending`): the run's clock is the snapshot's `timestamp` plus the
+//! step's start, the time price paths and the backtest's series use.
 //!
-//! Rounds repeat until nothing changes; a step that does not settle within the scenario's cap is
+//! A run of a scenario with stablecoins is made twice, the second time with the channel off
+//! (supply kept, bids untouched), and the report gives each funded token's fall with and
+//! without it.
+//!
+//! Rounds repeat until nothing a report shows changes (`convergence`); a step that does not settle within the scenario's cap is
 //! reported, never hidden. Figures are exact decimals and every collection is ordered, so the
 //! same inputs give the same report bit for bit.
 
@@ -42,6 +48,7 @@ pub(crate) mod markets;
 mod morpho;
 mod perps;
 mod series;
+mod stablecoins;
 mod vaults;
 mod venues;
 mod world;
@@ -90,6 +97,10 @@ pub struct Engine<'a> {
     ramps: std::collections::BTreeMap<usize, Decimal>,
     /// Per-step figures, when the scenario asks for them.
     series: Vec<SeriesPoint>,
+    /// The scenario's stablecoins, live.
+    stablecoins: Vec<stablecoins::StablecoinLive>,
+    /// Whether bids follow stablecoin supply (off in the counterfactual run).
+    channel: bool,
 }
 
 /// Every lending market of a validated snapshot as the engine builds it, in snapshot order (for
@@ -146,6 +157,12 @@ impl<'a> Engine<'a> {
             log: Log::default(),
             ramps: Default::default(),
             series: Vec::new(),
+            stablecoins: scenario
+                .stablecoins
+                .iter()
+                .map(stablecoins::StablecoinLive::from_scenario)
+                .collect(),
+            channel: true,
         })
     }
 
@@ -181,11 +198,33 @@ impl<'a> Engine<'a> {
             log: Log::default(),
             ramps: Default::default(),
             series: Vec::new(),
+            stablecoins: scenario
+                .stablecoins
+                .iter()
+                .map(stablecoins::StablecoinLive::from_scenario)
+                .collect(),
+            channel: true,
         })
     }
 
-    /// Runs every step, reporting progress.
-    pub fn run(mut self, progress: &mut dyn Progress) -> Result<Report> {
+    /// Runs every step, reporting progress; with stablecoins, runs them again with the channel
+    /// off and reports each funded token's fall with and without it.
+    pub fn run(self, progress: &mut dyn Progress) -> Result<Report> {
+        let counterfactual = self.without_channel();
+        let tokens = self.funded_tokens();
+        let (mut report, with) = self.run_steps(progress)?;
+        if let Some(engine) = counterfactual {
+            let (_, without) = engine.run_steps(&mut Quiet)?;
+            stablecoins::attribute(&mut report.stablecoins, &tokens, &with, &without);
+        }
+        Ok(report)
+    }
+
+    /// Runs every step; the report and each funded token's price change.
+    fn run_steps(
+        mut self,
+        progress: &mut dyn Progress,
+    ) -> Result<(Report, std::collections::BTreeMap<String, Decimal>)> {
         let step_secs = self.scenario.step_secs;
         let steps = self.scenario.horizon_secs / step_secs;
         // The starting NAVs, before any shock.
@@ -208,7 +247,8 @@ impl<'a> Engine<'a> {
             }
             progress.step_done(step + 1, steps);
         }
-        self.report(steps, non_converged)
+        let changes = self.funded_changes();
+        Ok((self.report(steps, non_converged)?, changes))
     }
 
     /// One step: venues recover, shocks apply, funding is paid, and the cascade runs; the
@@ -252,6 +292,7 @@ impl<'a> Engine<'a> {
             self.run_perps(now)?;
             self.run_vaults()?;
             self.run_holders()?;
+            self.run_stablecoins()?;
             let after = self.fingerprint();
             if after == before {
                 return Ok(Vec::new());
@@ -276,6 +317,7 @@ impl<'a> Engine<'a> {
         f.extend(w.oracles.values().map(|o| o.oracle.price().0.to_decimal().unwrap_or_default()));
         f.extend(self.perp_fingerprint());
         f.extend(w.vaults.values().flat_map(|v| [v.share_price, v.economic, v.frozen_usd]));
+        f.extend(self.stablecoin_fingerprint());
         for figure in &mut f {
             *figure = convergence::shown(*figure);
         }
@@ -299,6 +341,7 @@ impl<'a> Engine<'a> {
         l.extend(w.vaults.keys().flat_map(|v| {
             [format!("{v} share price"), format!("{v} economic value"), format!("{v} funds frozen")]
         }));
+        l.extend(self.stablecoin_fingerprint_labels());
         l
     }
 
@@ -348,14 +391,18 @@ impl<'a> Engine<'a> {
         if settled(old, new) {
             return Ok(());
         }
+        // A price read off a book whose bids followed a stablecoin's supply depends on that too.
+        let bids = state.venue.as_ref().map(|v| Quantity::Bids(v.clone()));
         if let Some(state) = self.world.tokens.get_mut(token) {
             state.price = new;
         }
         let summary = format!("{token} {} ({why})", pct_change(old, new));
+        let mut causes = causes.to_vec();
+        causes.extend(bids.filter(|b| self.log.cause_of(b).is_some()));
         let id = self.log.record(
             token,
             EventKind::PriceMove { from_usd: old, to_usd: new },
-            causes,
+            &causes,
             summary,
         );
         self.log.mark(Quantity::Price(token.to_owned()), id);
@@ -589,6 +636,7 @@ impl<'a> Engine<'a> {
                 |e: &EntityLoss| e.economic_bad_debt_usd.max(e.bad_debt_usd) + e.nav_lost_usd;
             loss(b).cmp(&loss(a)).then_with(|| a.entity.cmp(&b.entity))
         });
+        let stablecoins = self.stablecoin_outcomes();
         let events = self.log.events;
         let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
         let contagion = if self.log.lean { Vec::new() } else { log::contagion(&events) };
@@ -605,6 +653,7 @@ impl<'a> Engine<'a> {
             entities,
             contagion,
             series: self.series,
+            stablecoins,
         })
     }
 }

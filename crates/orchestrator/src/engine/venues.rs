@@ -263,6 +263,22 @@ impl LiveVenue {
         let id = self.id().to_owned();
         self.venue_mut().scale_liquidity(factor).map_err(|e| liquidity(&id, e))
     }
+
+    /// Scales the bid side only by `factor`; the factor applied (see
+    /// [`DepthVenue::scale_bids`]). An order book only: a pool has no bid side of its own.
+    pub(crate) fn scale_bids(&mut self, factor: Decimal) -> Result<Decimal> {
+        match self {
+            Self::Depth(v) => {
+                let id = faultline_liquidity::Venue::name(v).to_owned();
+                v.scale_bids(factor).map_err(|e| liquidity(&id, e))
+            }
+            Self::Pool(v) => Err(Error::Invalid {
+                field: format!("venue {}", faultline_liquidity::Venue::name(v)),
+                expected: "an order book to thin its bids".into(),
+                found: "a constant-product pool".into(),
+            }),
+        }
+    }
 }
 
 /// Who sells into a venue, and what it means for them to be left with what the book cannot take.
@@ -292,10 +308,11 @@ impl Engine<'_> {
     ) -> Result<Fill> {
         let state = self.world.venues.get_mut(venue_id).ok_or_else(|| model_missing(venue_id))?;
         let fill = state.venue.sell_up_to(amount)?;
+        let token = state.base.clone();
+        self.note_sale(venue_id, fill.proceeds, by)?;
         if fill.unsold.is_zero() {
             return Ok(fill);
         }
-        let token = state.base.clone();
         let price = self.world.tokens[&token].price;
         let unsold_usd = fill.unsold.checked_mul(price).ok_or_else(|| Error::Overflow {
             entity: seller.id.to_owned(),

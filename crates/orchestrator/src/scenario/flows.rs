@@ -20,6 +20,11 @@
 //! bought out of `venue`, a negative one sold into it; a zero row does nothing. Rows of one flow
 //! are in time order and within the horizon. The scenario's reader loads a `csv` into `rows`
 //! (keeping each row's line for errors); the orchestrator reads no files.
+//!
+//! A flow of `kind = "stablecoin_supply"` changes a stablecoin's supply instead of trading: its
+//! rows name a token declared in `[[stablecoins]]`, leave `venue` empty, and give the whole
+//! tokens minted (positive) or redeemed (negative), e.g. a CSV of daily supply changes (see
+//! [`super::stablecoins`]).
 
 use super::Scenario;
 use crate::snapshot::{Problem, Snapshot};
@@ -34,6 +39,9 @@ use std::collections::BTreeSet;
 pub struct Flow {
     /// Unique id among the scenario's flows, named by its events.
     pub id: String,
+    /// What the rows do: trade in a venue (the default) or change a stablecoin's supply.
+    #[serde(default, skip_serializing_if = "FlowKind::is_trade")]
+    pub kind: FlowKind,
     /// What the series is and where it comes from.
     #[serde(default, skip_serializing_if = "String::is_empty")]
     pub note: String,
@@ -43,6 +51,24 @@ pub struct Flow {
     /// The rows, inline or as loaded from `csv`.
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub rows: Vec<FlowRow>,
+}
+
+/// What a flow's rows do.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum FlowKind {
+    /// Buy (positive) out of or sell (negative) into the row's venue.
+    #[default]
+    Trade,
+    /// Mint (positive) or redeem (negative) a declared stablecoin; no venue.
+    StablecoinSupply,
+}
+
+impl FlowKind {
+    /// The default kind (left out when written).
+    pub const fn is_trade(&self) -> bool {
+        matches!(self, Self::Trade)
+    }
 }
 
 /// One dated flow.
@@ -59,7 +85,8 @@ pub struct FlowRow {
     pub entity: String,
     /// The token traded (a token id of the snapshot, the venue's base).
     pub token: String,
-    /// The venue it trades in.
+    /// The venue it trades in (empty for a stablecoin-supply row).
+    #[serde(default)]
     pub venue: String,
     /// Whole tokens: positive bought, negative sold.
     pub amount: Decimal,
@@ -134,6 +161,26 @@ pub(super) fn check(scenario: &Scenario, snapshot: &Snapshot) -> Vec<Problem> {
                 );
             }
             match snapshot.venues.iter().find(|v| v.id == row.venue) {
+                _ if flow.kind == FlowKind::StablecoinSupply => {
+                    if !scenario.stablecoins.iter().any(|c| c.token == row.token) {
+                        push(
+                            at("token"),
+                            format!(
+                                "expected a stablecoin declared in [[stablecoins]], found {:?}",
+                                row.token
+                            ),
+                        );
+                    }
+                    if !row.venue.is_empty() {
+                        push(
+                            at("venue"),
+                            format!(
+                                "expected no venue for a stablecoin-supply row, found {:?}",
+                                row.venue
+                            ),
+                        );
+                    }
+                }
                 None => push(
                     at("venue"),
                     format!("expected a venue of the snapshot, found {:?}", row.venue),

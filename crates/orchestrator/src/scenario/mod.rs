@@ -19,16 +19,19 @@
 //! ```
 //!
 //! Holders that sell in tranches below a trigger ([`holders`]) and series of dated flows into
-//! venues ([`flows`]) sit beside the shocks.
+//! venues ([`flows`]) sit beside the shocks, and stablecoins whose supply funds venues' bids
+//! ([`stablecoins`]).
 //!
 //! Parsing is strict (unknown keys are errors, reported with their line); [`Scenario::check`]
 //! then checks every reference against the snapshot and reports all problems with their paths.
 
 pub mod flows;
 pub mod holders;
+pub mod stablecoins;
 
-pub use flows::{Flow, FlowRow};
+pub use flows::{Flow, FlowKind, FlowRow};
 pub use holders::ScenarioHolder;
+pub use stablecoins::Stablecoin;
 
 use crate::snapshot::{BackingItemSpec, Problem, Snapshot, entities};
 use faultline_core::limits;
@@ -63,6 +66,9 @@ pub struct Scenario {
     /// Series of dated buys and sells into venues ([`flows`]).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub flows: Vec<Flow>,
+    /// Stablecoins whose supply funds venues' bids ([`stablecoins`]).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub stablecoins: Vec<Stablecoin>,
 }
 
 /// How the cascade is solved.
@@ -471,6 +477,7 @@ impl Scenario {
         }
         problems.extend(holders::check(self, snapshot));
         problems.extend(flows::check(self, snapshot));
+        problems.extend(stablecoins::check(self, snapshot));
         problems
     }
 

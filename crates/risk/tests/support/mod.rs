@@ -134,6 +134,7 @@ pub(crate) fn scenario(steps: u64) -> Scenario {
         shocks: Vec::new(),
         holders: Vec::new(),
         flows: Vec::new(),
+        stablecoins: Vec::new(),
     }
 }
 
