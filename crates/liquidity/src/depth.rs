@@ -131,6 +131,25 @@ impl DepthSide {
         })
     }
 
+    /// The trade `q` whose marginal impact is `delta` (the inverse of [`DepthSide::impact`]'s
+    /// first figure), the side's total beyond its last band; `None` on overflow.
+    fn inverse(&self, delta: Decimal) -> Option<Decimal> {
+        if delta <= Decimal::ZERO {
+            return Some(Decimal::ZERO);
+        }
+        let (mut prev_band, mut prev_qty) = (Decimal::ZERO, Decimal::ZERO);
+        for level in &self.levels {
+            if delta <= level.band {
+                let seg_qty = level.quantity - prev_qty;
+                let seg_band = level.band - prev_band;
+                let part = (delta - prev_band).checked_mul(seg_qty)?.checked_div(seg_band)?;
+                return prev_qty.checked_add(part);
+            }
+            (prev_band, prev_qty) = (level.band, level.quantity);
+        }
+        Some(self.total())
+    }
+
     fn scaled(&self, factor: Decimal) -> Result<Self> {
         let levels = self
             .levels
@@ -379,6 +398,20 @@ impl Venue for DepthVenue {
 
     fn quote(&self, side: Side, base: U256) -> Result<Quote> {
         self.simulate(side, base).map(|(quote, _)| quote)
+    }
+
+    /// Published depth inverted: the inventory `x` at which `P(x)` is `target`, less the
+    /// inventory now (the square-root law is searched whole).
+    fn arbitrage_guess(&self, target: Price) -> Option<U256> {
+        let ImpactModel::Depth { bids, asks } = &self.model else { return None };
+        let ratio = target.to_decimal().ok()?.checked_div(self.reference)?;
+        let x = if ratio <= Decimal::ONE {
+            bids.inverse(Decimal::ONE - ratio)?
+        } else {
+            -asks.inverse(ratio - Decimal::ONE)?
+        };
+        let q = x.checked_sub(self.inventory)?.abs();
+        from_decimal(q, self.pair.base_decimals(), Rounding::Down).ok()
     }
 
     fn execute(&mut self, side: Side, base: U256) -> Result<Quote> {
