@@ -491,6 +491,34 @@ mod tests {
         U256::from(n) * U256::from(10u64.pow(18))
     }
 
+    /// Arbitrage from the inverted book finds the trade the whole-range bisection finds, for
+    /// targets on both sides, across a band edge and past the book's end, from a displaced book
+    /// (the guess only starts the search).
+    #[test]
+    fn arbitrage_from_the_guess_is_the_whole_range_search() {
+        use crate::venue::{largest_where, largest_where_near};
+        let mut venue = book();
+        venue.execute(Side::Sell, eth(37)).unwrap();
+        let cap = U256::from(u128::MAX);
+        for target in ["1999.99", "1990", "1980", "1975.123456789", "1900", "2000", "2013.5", "2100"] {
+            let target = Price::from_decimal(d(target), PRICE_DECIMALS, Rounding::Down).unwrap();
+            let mid = venue.mid_price().unwrap();
+            let (side, keeps): (Side, fn(&Quote, Price) -> bool) = if mid.raw() > target.raw() {
+                (Side::Sell, |q, t| q.price_after.raw() >= t.raw())
+            } else {
+                (Side::Buy, |q, t| q.price_after.raw() <= t.raw())
+            };
+            let fits = |size: U256| venue.quote(side, size).is_ok_and(|q| keeps(&q, target));
+            let whole = largest_where(cap, fits).unwrap();
+            let guess = venue.arbitrage_guess(target);
+            assert!(guess.is_some(), "a depth book inverts");
+            for guess in [guess, Some(U256::ZERO), Some(eth(1)), Some(whole + U256::from(5000u16))]
+            {
+                assert_eq!(largest_where_near(cap, guess, fits).unwrap(), whole, "{target:?}");
+            }
+        }
+    }
+
     /// By hand: selling 100 ETH walks the first band linearly to δ = 1%; the average impact is
     /// 0.5%, so the proceeds are 100 · 2000 · 0.995 = 199,000 USDC and the last fill is at 1,980.
     /// Selling 200 ETH adds 100 ETH from δ = 1% to 1.5% (halfway through the 200-ETH second band):
