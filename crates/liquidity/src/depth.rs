@@ -500,7 +500,9 @@ mod tests {
         let mut venue = book();
         venue.execute(Side::Sell, eth(37)).unwrap();
         let cap = U256::from(u128::MAX);
-        for target in ["1999.99", "1990", "1980", "1975.123456789", "1900", "2000", "2013.5", "2100"] {
+        for target in
+            ["1999.99", "1990", "1980", "1975.123456789", "1900", "2000", "2013.5", "2100"]
+        {
             let target = Price::from_decimal(d(target), PRICE_DECIMALS, Rounding::Down).unwrap();
             let mid = venue.mid_price().unwrap();
             let (side, keeps): (Side, fn(&Quote, Price) -> bool) = if mid.raw() > target.raw() {
