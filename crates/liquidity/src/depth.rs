@@ -131,6 +131,25 @@ impl DepthSide {
         })
     }
 
+    /// The trade `q` whose marginal impact is `delta` (the inverse of [`DepthSide::impact`]'s
+    /// first figure), the side's total beyond its last band; `None` on overflow.
+    fn inverse(&self, delta: Decimal) -> Option<Decimal> {
+        if delta <= Decimal::ZERO {
+            return Some(Decimal::ZERO);
+        }
+        let (mut prev_band, mut prev_qty) = (Decimal::ZERO, Decimal::ZERO);
+        for level in &self.levels {
+            if delta <= level.band {
+                let seg_qty = level.quantity - prev_qty;
+                let seg_band = level.band - prev_band;
+                let part = (delta - prev_band).checked_mul(seg_qty)?.checked_div(seg_band)?;
+                return prev_qty.checked_add(part);
+            }
+            (prev_band, prev_qty) = (level.band, level.quantity);
+        }
+        Some(self.total())
+    }
+
     fn scaled(&self, factor: Decimal) -> Result<Self> {
         let levels = self
             .levels
@@ -414,6 +433,20 @@ impl Venue for DepthVenue {
         self.simulate(side, base).map(|(quote, _)| quote)
     }
 
+    /// Published depth inverted: the inventory `x` at which `P(x)` is `target`, less the
+    /// inventory now (the square-root law is searched whole).
+    fn arbitrage_guess(&self, target: Price) -> Option<U256> {
+        let ImpactModel::Depth { bids, asks } = &self.model else { return None };
+        let ratio = target.to_decimal().ok()?.checked_div(self.reference)?;
+        let x = if ratio <= Decimal::ONE {
+            bids.inverse(Decimal::ONE - ratio)?
+        } else {
+            -asks.inverse(ratio - Decimal::ONE)?
+        };
+        let q = x.checked_sub(self.inventory)?.abs();
+        from_decimal(q, self.pair.base_decimals(), Rounding::Down).ok()
+    }
+
     fn execute(&mut self, side: Side, base: U256) -> Result<Quote> {
         let (quote, inventory) = self.simulate(side, base)?;
         self.inventory = inventory;
@@ -489,6 +522,36 @@ mod tests {
 
     fn eth(n: u64) -> U256 {
         U256::from(n) * U256::from(10u64.pow(18))
+    }
+
+    /// Arbitrage from the inverted book finds the trade the whole-range bisection finds, for
+    /// targets on both sides, across a band edge and past the book's end, from a displaced book
+    /// (the guess only starts the search).
+    #[test]
+    fn arbitrage_from_the_guess_is_the_whole_range_search() {
+        use crate::venue::{largest_where, largest_where_near};
+        let mut venue = book();
+        venue.execute(Side::Sell, eth(37)).unwrap();
+        let cap = U256::from(u128::MAX);
+        for target in
+            ["1999.99", "1990", "1980", "1975.123456789", "1900", "2000", "2013.5", "2100"]
+        {
+            let target = Price::from_decimal(d(target), PRICE_DECIMALS, Rounding::Down).unwrap();
+            let mid = venue.mid_price().unwrap();
+            let (side, keeps): (Side, fn(&Quote, Price) -> bool) = if mid.raw() > target.raw() {
+                (Side::Sell, |q, t| q.price_after.raw() >= t.raw())
+            } else {
+                (Side::Buy, |q, t| q.price_after.raw() <= t.raw())
+            };
+            let fits = |size: U256| venue.quote(side, size).is_ok_and(|q| keeps(&q, target));
+            let whole = largest_where(cap, fits).unwrap();
+            let guess = venue.arbitrage_guess(target);
+            assert!(guess.is_some(), "a depth book inverts");
+            for guess in [guess, Some(U256::ZERO), Some(eth(1)), Some(whole + U256::from(5000u16))]
+            {
+                assert_eq!(largest_where_near(cap, guess, fits).unwrap(), whole, "{target:?}");
+            }
+        }
     }
 
     /// By hand: selling 100 ETH walks the first band linearly to δ = 1%; the average impact is

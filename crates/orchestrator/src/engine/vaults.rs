@@ -85,9 +85,23 @@ pub(crate) struct VaultLive {
     lost_now: U256,
     /// Each withdraw-queue market's supply at what lenders can recover, USD, at the last pass.
     market_values: Vec<Decimal>,
+    /// The last measure and everything it was read from: a pass over the same inputs reads the
+    /// same figures, so it reuses them (most rounds of a step leave the vault's markets alone).
+    memo: Option<(MeasureKey, Measure)>,
+}
+
+/// Everything [`Engine::measure`] reads: per withdraw-queue market its totals, the vault's
+/// position, the oracle price and clock, what the vault took out in lender runs, the market's
+/// uncovered debt and its loan token's price; the vault's asset price and `lastTotalAssets`.
+#[derive(Debug, Clone, PartialEq, Eq)]
+struct MeasureKey {
+    markets: Vec<(MarketState, Position, U256, U256, U256, Decimal, Decimal)>,
+    asset_usd: Decimal,
+    last_total_assets: U256,
 }
 
 /// What one pass reads off a vault.
+#[derive(Debug, Clone)]
 struct Measure {
     share_price: Decimal,
     economic: Decimal,
@@ -139,6 +153,7 @@ impl VaultLive {
             logged: (Decimal::ZERO, Decimal::ZERO),
             lost_now: spec.lost_assets.0,
             market_values: Vec::new(),
+            memo: None,
         })
     }
 
@@ -238,6 +253,45 @@ impl Engine<'_> {
         Ok(vault)
     }
 
+    /// What [`Engine::measure`] would read the vault's figures from now.
+    fn measure_key(&self, id: &str) -> Result<MeasureKey> {
+        let v = &self.world.vaults[id];
+        let mut markets = Vec::with_capacity(v.withdraw_queue.len());
+        for market in &v.withdraw_queue {
+            let live = self.world.morpho(market)?;
+            let morpho = live.model.market();
+            markets.push((
+                *morpho.state(),
+                morpho.position(v.address),
+                morpho.price(),
+                morpho.now(),
+                live.book.withdrawn.get(&v.address).copied().unwrap_or_default(),
+                live.book.economic_bad_debt_usd,
+                self.world.tokens[&live.loan().token].price,
+            ));
+        }
+        Ok(MeasureKey {
+            markets,
+            asset_usd: self.world.tokens[&v.asset].price,
+            last_total_assets: v.last_total_assets,
+        })
+    }
+
+    /// [`Engine::measure`], reusing the last one when its inputs are unchanged.
+    fn measure_memo(&mut self, id: &str) -> Result<Measure> {
+        let key = self.measure_key(id)?;
+        if let Some((last, m)) = &self.world.vaults[id].memo
+            && *last == key
+        {
+            return Ok(m.clone());
+        }
+        let m = self.measure(id)?;
+        if let Some(v) = self.world.vaults.get_mut(id) {
+            v.memo = Some((key, m.clone()));
+        }
+        Ok(m)
+    }
+
     /// Reads the vault's figures off its contract view and its markets.
     fn measure(&self, id: &str) -> Result<Measure> {
         let v = &self.world.vaults[id];
@@ -297,7 +351,7 @@ impl Engine<'_> {
     /// what moved, caused by the markets whose recoverable value moved (largest move first).
     pub(super) fn run_vaults(&mut self) -> Result<()> {
         for id in self.world.vaults.keys().cloned().collect::<Vec<_>>() {
-            let m = self.measure(&id)?;
+            let m = self.measure_memo(&id)?;
             let v = &self.world.vaults[&id];
             let mut moved: Vec<(Decimal, Quantity)> = v
                 .withdraw_queue
