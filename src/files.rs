@@ -33,19 +33,27 @@ const MEMORY_PER_JSON_BYTE: u64 = 5;
 pub(crate) fn read_snapshot(path: &Path) -> Result<String> {
     let size =
         std::fs::metadata(path).wrap_err_with(|| format!("cannot read {}", path.display()))?.len();
-    let needed = size.saturating_mul(MEMORY_PER_JSON_BYTE);
     if let Some(available) = available_memory()
-        && needed > available
+        && let Some(refusal) = too_large(size, available)
     {
-        eyre::bail!(
-            "{}: a snapshot of {} MB needs about {} MB of memory to load and run              ({MEMORY_PER_JSON_BYTE} bytes per byte of JSON), but {} MB is available",
-            path.display(),
+        eyre::bail!("{}: {refusal}", path.display());
+    }
+    read(path)
+}
+
+/// Why a snapshot of `size` bytes of JSON cannot be loaded with `available` bytes of memory,
+/// or `None` when it fits.
+fn too_large(size: u64, available: u64) -> Option<String> {
+    let needed = size.saturating_mul(MEMORY_PER_JSON_BYTE);
+    (needed > available).then(|| {
+        format!(
+            "a snapshot of {} MB needs about {} MB of memory to load and run \
+             ({MEMORY_PER_JSON_BYTE} bytes per byte of JSON), but {} MB is available",
             size / 1_000_000,
             needed / 1_000_000,
             available / 1_000_000
-        );
-    }
-    read(path)
+        )
+    })
 }
 
 /// The memory the system can give a new process (`MemAvailable` of `/proc/meminfo`), when known.
@@ -119,5 +127,22 @@ pub(crate) fn emit(out: Option<&Path>, text: &str) -> Result<()> {
                 .and_then(|()| stdout.flush())
                 .wrap_err("cannot write to standard output")
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_snapshot_that_cannot_fit_in_memory_is_refused_with_both_figures() {
+        // 400 MB of JSON at 5 bytes of memory per byte needs 2,000 MB.
+        let refusal = too_large(400_000_000, 1_999_000_000).expect("refused");
+        assert_eq!(
+            refusal,
+            "a snapshot of 400 MB needs about 2000 MB of memory to load and run (5 bytes per \
+             byte of JSON), but 1999 MB is available"
+        );
+        assert_eq!(too_large(400_000_000, 2_000_000_000), None);
     }
 }

@@ -135,20 +135,24 @@ const fn megabytes(bytes: u64) -> u64 {
     bytes.div_ceil(1_000_000)
 }
 
+/// Why a snapshot of `count` entities is refused, or `None` when it is within
+/// [`MAX_ENTITIES`].
+fn too_many(count: u64) -> Option<String> {
+    (count > MAX_ENTITIES).then(|| {
+        format!(
+            "expected at most {MAX_ENTITIES} entities (positions, accounts, tokens...; about {} MB \
+             at {BYTES_PER_ENTITY} bytes each), found {count} (about {} MB)",
+            megabytes(MAX_ENTITIES * BYTES_PER_ENTITY),
+            megabytes(count.saturating_mul(BYTES_PER_ENTITY))
+        )
+    })
+}
+
 /// Every problem in `snapshot`; empty when it is consistent.
 pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
     let mut p = Problems::default();
-    let count = entities(snapshot);
-    if count > MAX_ENTITIES {
-        p.push(
-            "$",
-            format!(
-                "expected at most {MAX_ENTITIES} entities (positions, accounts, tokens...; about \
-                 {} MB at {BYTES_PER_ENTITY} bytes each), found {count} (about {} MB)",
-                megabytes(MAX_ENTITIES * BYTES_PER_ENTITY),
-                megabytes(count.saturating_mul(BYTES_PER_ENTITY))
-            ),
-        );
+    if let Some(refusal) = too_many(entities(snapshot)) {
+        p.push("$", refusal);
     }
     if snapshot.schema_version != SCHEMA_VERSION {
         p.push(
@@ -1217,6 +1221,25 @@ fn euler(
                 "expected at least the positions' shares summed ({shares}), found {}",
                 m.total_shares.0
             ),
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn more_entities_than_the_limit_are_refused_with_the_memory_they_would_take() {
+        assert_eq!(too_many(MAX_ENTITIES), None);
+        // 5,000,001 entities at 600 bytes: 3,000,000,600 bytes, 3,001 MB rounded up; the
+        // limit's own 3,000 MB.
+        assert_eq!(
+            too_many(MAX_ENTITIES + 1).as_deref(),
+            Some(
+                "expected at most 5000000 entities (positions, accounts, tokens...; about 3000 MB \
+                 at 600 bytes each), found 5000001 (about 3001 MB)"
+            )
         );
     }
 }
