@@ -39,6 +39,10 @@ pub struct Report {
     pub first_break: Option<EventId>,
     /// Losses per entity, largest first.
     pub entities: Vec<EntityLoss>,
+    /// The sums of `entities`: bad debt realised, uncovered at the oracle and at market, NAV
+    /// lost, funds frozen, liquidations executed and missed.
+    #[serde(default)]
+    pub totals: LossTotals,
     /// For each loss, the chain of events from the shock that started it.
     pub contagion: Vec<ContagionPath>,
     /// Per-step figures, when the scenario asks for them (`engine.series = true`): what a
@@ -550,7 +554,7 @@ impl EventKind {
 }
 
 /// The sums of [`Report::entities`], for a totals row.
-#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[derive(Debug, Clone, Default, PartialEq, Eq, Serialize, Deserialize, JsonSchema)]
 pub struct LossTotals {
     /// Bad debt realised by the protocols' own rules, USD.
     pub bad_debt_usd: Decimal,
@@ -731,6 +735,7 @@ mod tests {
             events,
             first_break: None,
             entities: Vec::new(),
+            totals: LossTotals::default(),
             contagion: Vec::new(),
             series: Vec::new(),
             stablecoins: Vec::new(),

@@ -180,7 +180,7 @@ fn observe_events(own: &[&Event], entity: &Entity, depeg_pct: Decimal) -> Observ
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::report::{Event, EventKind, REPORT_SCHEMA_VERSION, Report};
+    use crate::report::{Event, EventKind, LossTotals, REPORT_SCHEMA_VERSION, Report};
 
     fn event(id: usize, entity: &str, kind: EventKind) -> Event {
         Event {
@@ -242,6 +242,7 @@ mod tests {
             events,
             first_break: None,
             entities: Vec::new(),
+            totals: LossTotals::default(),
             contagion: Vec::new(),
             series: Vec::new(),
             stablecoins: Vec::new(),

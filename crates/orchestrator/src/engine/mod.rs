@@ -55,7 +55,10 @@ mod world;
 
 use crate::{
     Error, Result,
-    report::{EntityLoss, EventKind, REPORT_SCHEMA_VERSION, Report, SeriesPoint, StillMoving, usd},
+    report::{
+        EntityLoss, EventKind, LossTotals, REPORT_SCHEMA_VERSION, Report, SeriesPoint, StillMoving,
+        usd,
+    },
     scenario::{OracleAction, Scenario, ShockKind, path_prices},
     snapshot::{Snapshot, validate},
 };
@@ -640,7 +643,7 @@ impl<'a> Engine<'a> {
         let events = self.log.events;
         let first_break = events.iter().find(|e| e.kind.is_loss()).map(|e| e.id);
         let contagion = if self.log.lean { Vec::new() } else { log::contagion(&events) };
-        Ok(Report {
+        let mut report = Report {
             schema_version: REPORT_SCHEMA_VERSION,
             scenario: self.scenario.name.clone(),
             snapshot: self.snapshot.name.clone(),
@@ -651,10 +654,13 @@ impl<'a> Engine<'a> {
             events,
             first_break,
             entities,
+            totals: LossTotals::default(),
             contagion,
             series: self.series,
             stablecoins,
-        })
+        };
+        report.totals = report.totals();
+        Ok(report)
     }
 }
 
