@@ -182,6 +182,7 @@ fuzz_target!(|input: Input| {
         shocks,
         holders: Vec::new(),
         flows: Vec::new(),
+        stablecoins: Vec::new(),
     };
     let _ = faultline_orchestrator::run(&snapshot, &scenario);
 });
