@@ -263,9 +263,8 @@ fn thin_books(test: &str, max_iterations: u32) -> Value {
             continue;
         }
         for level in venue["model"]["levels"].as_array_mut().unwrap() {
-            let q: f64 = level["quantity"].as_str().unwrap().parse().unwrap();
-            // The bundled quantities are whole numbers, so a tenth is exact in one decimal.
-            level["quantity"] = Value::from(format!("{:.1}", q / 10.0));
+            let q: rust_decimal::Decimal = level["quantity"].as_str().unwrap().parse().unwrap();
+            level["quantity"] = Value::from((q / rust_decimal::Decimal::TEN).to_string());
         }
     }
     let text = scenario(TEN_TEN)

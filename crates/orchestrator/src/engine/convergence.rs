@@ -13,7 +13,8 @@ use rust_decimal::Decimal;
 /// by (1e-12 relative), so nothing a report prints can differ between two rounds judged equal.
 pub(super) const SIGNIFICANT_DIGITS: u32 = 15;
 
-/// `figure` rounded to [`SIGNIFICANT_DIGITS`] (midpoint away from zero); zero stays zero.
+/// `figure` rounded to [`SIGNIFICANT_DIGITS`] (`Decimal::round_sf`: midpoint to even); zero
+/// stays zero.
 pub(super) fn shown(figure: Decimal) -> Decimal {
     figure.round_sf(SIGNIFICANT_DIGITS).unwrap_or(figure).normalize()
 }
