@@ -11,7 +11,7 @@ use eyre::{Context, Result};
 use faultline_onchain::{
     Chain, Config, Endpoint,
     primitives::{Address, B256},
-    snapshot::{MORPHO_BLUE_MAINNET, Request, Stage, TokenKey, UsdPrice, snapshot},
+    snapshot::{MORPHO_BLUE_MAINNET, Request, Stage, Target, TokenKey, UsdPrice, snapshot},
 };
 use faultline_orchestrator::snapshot::{Confidence, OracleKindSpec, Source, SourceKind};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -77,12 +77,8 @@ pub(crate) struct SnapshotArgs {
     out: Option<PathBuf>,
 }
 
-/// One `--protocol` value.
-#[derive(Debug, Clone, PartialEq, Eq)]
-enum Protocol {
-    /// A Morpho Blue market.
-    MorphoBlue(B256),
-}
+/// One `--protocol` value: what to read (`faultline_onchain::snapshot::Target`).
+type Protocol = Target;
 
 fn parse_protocol(text: &str) -> Result<Protocol, String> {
     let (name, arg) = text.split_once(':').unwrap_or((text, ""));
@@ -92,7 +88,7 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
                 return Err(format!("expected morpho-blue:<market-id>, found {text:?}"));
             }
             parse_hash(arg)
-                .map(Protocol::MorphoBlue)
+                .map(Target::MorphoBlue)
                 .map_err(|e| format!("morpho-blue market id: {e}"))
         }
         _ => Err(format!(
@@ -165,6 +161,7 @@ fn describe(stage: &Stage) -> String {
         Stage::ReadingMarkets { markets, positions } => {
             format!("reading {markets} markets and {positions} positions")
         }
+        Stage::Reading { target } => format!("reading {target}"),
         Stage::ReadingTokens { tokens } => format!("reading {tokens} tokens"),
         Stage::Checking => "checking the block and the snapshot".to_owned(),
         Stage::Done { round_trips } => format!("done in {round_trips} round trips"),
@@ -188,10 +185,8 @@ impl SnapshotArgs {
         config.policy.max_retries = self.retries;
         config.policy.timeout = Duration::from_secs(self.timeout.max(1));
 
-        let mut request = Request::morpho(self.morpho, Vec::new());
-        for Protocol::MorphoBlue(id) in &self.protocols {
-            request.morpho_markets.push(*id);
-        }
+        let mut request = Request::new(self.protocols.clone());
+        request.morpho = self.morpho;
         request.name.clone_from(&self.name);
         request.from_block = self.from_block;
         request.log_span = self.log_span.max(1);
@@ -271,7 +266,7 @@ mod tests {
         let id = format!("0x{}", "ab".repeat(32));
         assert_eq!(
             parse_protocol(&format!("morpho-blue:{id}")),
-            Ok(Protocol::MorphoBlue(B256::repeat_byte(0xab)))
+            Ok(Target::MorphoBlue(B256::repeat_byte(0xab)))
         );
         let err = parse_protocol("aave-v3").unwrap_err();
         assert!(err.contains("unsupported protocol \"aave-v3\"") && err.contains("morpho-blue"));
