@@ -19,7 +19,8 @@ use rust_decimal::Decimal;
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The protocols `--protocol` accepts, for its error message and help.
-const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id)";
+const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id), \
+                         aave-v3:<pool> (an Aave v3.0/v3.1 pool by its address)";
 
 /// Arguments of `faultline snapshot`.
 #[derive(Debug, Args)]
@@ -33,7 +34,7 @@ pub(crate) struct SnapshotArgs {
     /// The block to read at; the node's latest when absent.
     #[arg(long, value_name = "N")]
     block: Option<u64>,
-    /// What to read, repeated: `morpho-blue:<market-id>`.
+    /// What to read, repeated: `morpho-blue:<market-id>`, `aave-v3:<pool>`.
     #[arg(long = "protocol", value_name = "PROTOCOL", required = true, value_parser = parse_protocol)]
     protocols: Vec<Protocol>,
     /// First block scanned for the accounts of the markets (Morpho Blue's deployment block is
@@ -91,9 +92,12 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
                 .map(Target::MorphoBlue)
                 .map_err(|e| format!("morpho-blue market id: {e}"))
         }
+        "aave-v3" => parse_address(arg)
+            .map(Target::AaveV3)
+            .map_err(|e| format!("aave-v3 pool (aave-v3:<pool>): {e}")),
         _ => Err(format!(
-            "unsupported protocol {name:?}; supported: {SUPPORTED} (Aave v3, Compound v3, Euler \
-             v2 and MetaMorpho snapshots are not implemented yet)"
+            "unsupported protocol {name:?}; supported: {SUPPORTED} (Compound v3, Euler v2 and \
+             MetaMorpho snapshots are not implemented yet)"
         )),
     }
 }
@@ -268,8 +272,15 @@ mod tests {
             parse_protocol(&format!("morpho-blue:{id}")),
             Ok(Target::MorphoBlue(B256::repeat_byte(0xab)))
         );
+        let pool = format!("0x{}", "cd".repeat(20));
+        assert_eq!(
+            parse_protocol(&format!("aave-v3:{pool}")),
+            Ok(Target::AaveV3(Address::repeat_byte(0xcd)))
+        );
         let err = parse_protocol("aave-v3").unwrap_err();
-        assert!(err.contains("unsupported protocol \"aave-v3\"") && err.contains("morpho-blue"));
+        assert!(err.contains("aave-v3:<pool>") && err.contains("\"\""), "{err}");
+        let err = parse_protocol("comet").unwrap_err();
+        assert!(err.contains("unsupported protocol \"comet\"") && err.contains("aave-v3"));
         let err = parse_protocol("morpho-blue:0x1234").unwrap_err();
         assert!(err.contains("64 hex digits") && err.contains("0x1234"), "{err}");
     }

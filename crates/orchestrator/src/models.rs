@@ -240,8 +240,11 @@ pub(crate) fn aave_pool(
         let mut user = User { e_mode: position.e_mode, reserves: BTreeMap::new() };
         for b in &position.supply {
             let rid = reserve_id(&b.token)?;
-            let collateral =
-                spec.reserves.get(usize::from(rid)).is_some_and(|r| r.liquidation_threshold != 0);
+            let collateral = b.collateral
+                && spec
+                    .reserves
+                    .get(usize::from(rid))
+                    .is_some_and(|r| r.liquidation_threshold != 0);
             let entry = user.reserves.entry(rid).or_default();
             // At an index of exactly 1 RAY the scaled balance is the balance, in every version.
             entry.scaled_a = b.amount.0;

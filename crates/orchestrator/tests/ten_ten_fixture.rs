@@ -103,7 +103,7 @@ fn account(n: u64) -> RawAddress {
 }
 
 fn balance(token: &str, amount: Raw) -> AaveBalanceSpec {
-    AaveBalanceSpec { token: token.to_owned(), amount }
+    AaveBalanceSpec { token: token.to_owned(), amount, collateral: true }
 }
 
 fn depth(levels: &[(&str, &str)]) -> VenueModelSpec {

@@ -554,6 +554,23 @@ pub struct AaveBalanceSpec {
     pub token: String,
     /// Raw token units.
     pub amount: Raw,
+    /// For a supply: whether the account uses it as collateral (the user configuration's flag;
+    /// an account may switch it off, and `Pool.mintToTreasury` leaves it off for the treasury).
+    /// Counts only in a reserve with a liquidation threshold. Absent means `true`.
+    #[serde(default = "enabled", skip_serializing_if = "is_enabled")]
+    pub collateral: bool,
+}
+
+const fn enabled() -> bool {
+    true
+}
+
+#[expect(
+    clippy::trivially_copy_pass_by_ref,
+    reason = "serde's skip_serializing_if takes a reference"
+)]
+const fn is_enabled(flag: &bool) -> bool {
+    *flag
 }
 
 /// A Morpho Blue market's parameters, totals and positions, raw as the contract stores them.

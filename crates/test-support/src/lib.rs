@@ -7,12 +7,16 @@
 //!   thousands of calls into one `eth_call` through the `Batch` helper contract.
 //! - [`morpho_chain`] deploys Morpho Blue with our token, oracle and IRM mocks at chosen
 //!   addresses, creates markets and opens positions in real transactions (tests that read a chain).
+//! - [`aave_chain`] deploys Aave v3 from the compiled artifacts `@aave/core-v3` ships (libraries
+//!   linked here), lists reserves over our token and price-feed mocks and opens positions through
+//!   the real pool, many per transaction.
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!
 //! When the node cannot be had the test fails with a message that says exactly what to run; it is
 //! never skipped.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
 
+pub mod aave_chain;
 pub mod error;
 pub mod evm;
 pub mod inputs;

@@ -1,6 +1,8 @@
-//! Protocol readers: `sol!` bindings written from the public interfaces, batched through
-//! Multicall3 at the pinned block, returning typed state the lending models are built from.
+//! Protocol readers (Aave v3, Morpho Blue, tokens, Chainlink, Uniswap v3): `sol!` bindings
+//! written from the public interfaces, batched through Multicall3 at the pinned block, returning
+//! typed state the lending models are built from.
 
+pub mod aave;
 pub mod chainlink;
 pub mod morpho;
 pub mod tokens;

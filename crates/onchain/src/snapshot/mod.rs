@@ -17,6 +17,7 @@
 //! positions found must add up to its totals (else discovery missed accounts and the read fails,
 //! naming the market and the gap).
 
+mod aave;
 mod morpho;
 mod part;
 mod prices;
@@ -71,12 +72,15 @@ pub struct UsdPrice {
 pub enum Target {
     /// A Morpho Blue market of [`Request::morpho`], by id.
     MorphoBlue(B256),
+    /// An Aave v3 (v3.0 or v3.1) pool, by address: every reserve and every position found.
+    AaveV3(Address),
 }
 
 impl core::fmt::Display for Target {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::MorphoBlue(id) => write!(f, "morpho-blue:{id}"),
+            Self::AaveV3(pool) => write!(f, "aave-v3:{pool}"),
         }
     }
 }
@@ -252,15 +256,18 @@ async fn read_parts(
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Vec<Box<dyn Part>>> {
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
-    let morpho_ids: Vec<B256> = request
-        .targets
-        .iter()
-        .map(|t| match t {
-            Target::MorphoBlue(id) => *id,
-        })
-        .collect();
+    let (mut morpho_ids, mut aave_pools) = (Vec::new(), Vec::new());
+    for target in &request.targets {
+        match target {
+            Target::MorphoBlue(id) => morpho_ids.push(*id),
+            Target::AaveV3(pool) => aave_pools.push(*pool),
+        }
+    }
     if !morpho_ids.is_empty() {
         parts.push(Box::new(morpho::read(chain, request, &morpho_ids, progress).await?));
+    }
+    if !aave_pools.is_empty() {
+        parts.push(Box::new(aave::read(chain, request, &aave_pools, progress).await?));
     }
     Ok(parts)
 }

@@ -389,6 +389,17 @@ pub fn from_snapshot(
     }
 }
 
+/// The Aave v3 pool of lending market `market` of `snapshot`, built exactly as the stress engine
+/// builds it, for checking its figures (health factors, account data) against the chain's.
+pub fn aave_pool(snapshot: &Snapshot, market: &str) -> Result<AavePool> {
+    let index = snapshot.lending_markets.iter().position(|m| m.id == market);
+    let live = engine::live_markets(snapshot)?;
+    match index.and_then(|i| live.into_iter().nth(i)) {
+        Some(engine::markets::Market::Aave(l)) => Ok(l.model.pool().clone()),
+        _ => Err(invalid("market", "an Aave v3 lending market of the snapshot", market)),
+    }
+}
+
 fn non_negative(field: &str, value: Decimal) -> Result<()> {
     if value.is_sign_negative() && !value.is_zero() {
         return Err(invalid(field, "a figure of zero or more", value));

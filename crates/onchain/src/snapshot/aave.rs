@@ -1,0 +1,356 @@
+//! Aave v3 pools in a snapshot.
+//!
+//! [`read`] discovers each pool's accounts from its `Supply` and `Borrow` events (every
+//! `onBehalfOf`, by reserve) since the request's first block, adds the caller's accounts and each
+//! reserve's treasury (`AToken.RESERVE_TREASURY_ADDRESS`: `Pool.mintToTreasury` mints it aTokens
+//! without a `Supply` event, so logs alone cannot find it), and reads the pool at the pinned block
+//! ([`crate::readers::aave`]). The scaled balances found must add up to each aToken's and
+//! variable-debt token's `scaledTotalSupply`, else the read fails naming the reserve and the gap:
+//! a snapshot never silently lacks positions (an account that only received aTokens by transfer
+//! is one such gap; give it with the request's accounts).
+//!
+//! Balances are written as `balanceOf` reads at the block (`rayMul(scaled, normalized index)`),
+//! which is what the snapshot format holds (indexes restart at 1 RAY at the snapshot's time), and
+//! exactly what `GenericLogic.calculateUserAccountData` values: a health factor computed from the
+//! snapshot is the pool's own, to the wei.
+//!
+//! Version: the reader reads v3.0 and v3.1 pools (an eMode category per reserve). Their health
+//! factor rounding (`rayMul` half up for balances, debt valued `price · debt / unit` rounded down,
+//! `percentMul(Σcollateral, avgLT)` then `wadDiv`, both half up) and their interest compounding
+//! (the three-term binomial of `MathUtils.calculateCompoundedInterest`) are v3.3's, so the model
+//! runs them as [`AaveVersionSpec::V3_3`]; v3.0 has none of v3.3's liquidation dust rules or
+//! deficit accounting, which the model's liquidations apply. What the format cannot hold is refused,
+//! not approximated: stable-rate debt, an eMode with its own price source, an oracle whose base
+//! unit is not 1e8. A supply's collateral flag is the user configuration's (the treasury's is
+//! off: `mintToTreasury` does not enable it).
+
+use super::{
+    Request, Stage,
+    part::{Context, Contribution, Part, Quote, QuoteRank, QuoteValue, as_decimal, source},
+};
+use crate::{
+    Error, Result,
+    chain::Chain,
+    discovery,
+    readers::aave::{PoolRead, ReserveRead, read_pool},
+};
+use alloy::primitives::{Address, U256};
+use faultline_snapshot::{
+    AaveBalanceSpec, AaveEModeSpec, AaveMarketSpec, AavePositionSpec, AaveRateSpec,
+    AaveReserveSpec, AaveVersionSpec, Confidence, LendingMarketSpec, LendingProtocolSpec,
+    OracleSpec, Raw, RawAddress, SourceKind,
+};
+use std::collections::BTreeSet;
+
+/// The oracle base unit the lending model values in (`AaveOracle` of USD markets: 8 decimals).
+const BASE_DECIMALS: u8 = 8;
+
+/// One pool, read.
+struct Pool {
+    read: PoolRead,
+    pages_fetched: usize,
+    /// Accounts found (or given) whose position is empty.
+    empty: usize,
+}
+
+/// The Aave v3 pools of a request, read.
+pub(crate) struct AavePart {
+    from_block: u64,
+    to_block: u64,
+    pools: Vec<Pool>,
+}
+
+/// Reads the Aave v3 pools `pools` at `chain`'s pinned block.
+pub(crate) async fn read(
+    chain: &Chain,
+    request: &Request,
+    pools: &[Address],
+    progress: &mut dyn FnMut(Stage),
+) -> Result<AavePart> {
+    let block = *chain.block();
+    let mut out = Vec::with_capacity(pools.len());
+    let mut seen = BTreeSet::new();
+    for pool in pools {
+        if !seen.insert(*pool) {
+            return Err(Error::invalid("aave-v3 pools", "each pool once", format!("{pool} twice")));
+        }
+        progress(Stage::Discovering { from: request.from_block, to: block.number });
+        let (found, report) = discovery::aave_accounts(
+            chain,
+            *pool,
+            request.from_block,
+            block.number,
+            request.log_span,
+            request.log_cache.clone(),
+        )
+        .await?;
+        progress(Stage::Discovered {
+            accounts: found.values().map(BTreeSet::len).sum(),
+            pages_fetched: report.pages_fetched,
+            pages_cached: report.pages_cached,
+        });
+        progress(Stage::Reading { target: format!("aave-v3:{pool}") });
+        let read = read_pool(chain, *pool, &found, &request.accounts).await?;
+        check(&read, request.from_block, block.number)?;
+        let empty = read
+            .users
+            .values()
+            .filter(|u| u.scaled.values().all(|(a, d)| a.is_zero() && d.is_zero()))
+            .count();
+        out.push(Pool { read, pages_fetched: report.pages_fetched, empty });
+    }
+    Ok(AavePart { from_block: request.from_block, to_block: block.number, pools: out })
+}
+
+/// What the snapshot cannot hold is refused, and the balances found must add up to the totals.
+fn check(read: &PoolRead, from: u64, to: u64) -> Result<()> {
+    let pool = read.pool;
+    if read.base_currency_unit != U256::from(10u64.pow(u32::from(BASE_DECIMALS))) {
+        return Err(Error::invalid(
+            format!("AaveOracle {} BASE_CURRENCY_UNIT of pool {pool}", read.oracle),
+            "1e8 (a USD market, 8 decimals, as the lending model values)",
+            read.base_currency_unit,
+        ));
+    }
+    for e in &read.e_modes {
+        if e.data.priceSource != Address::ZERO {
+            return Err(Error::invalid(
+                format!("eMode {} of Aave pool {pool}: priceSource", e.id),
+                "address(0) (the snapshot prices each reserve by its own oracle source)",
+                e.data.priceSource,
+            ));
+        }
+    }
+    for r in &read.reserves {
+        if !r.stable_debt_total.is_zero() {
+            return Err(Error::invalid(
+                format!("stable debt of reserve {} of Aave pool {pool}", r.asset),
+                "none (the snapshot holds variable debt only)",
+                r.stable_debt_total,
+            ));
+        }
+        let (mut supply, mut debt) = (U256::ZERO, U256::ZERO);
+        for user in read.users.values() {
+            let Some((a, d)) = user.scaled.get(&r.id) else { continue };
+            supply = supply.saturating_add(*a);
+            debt = debt.saturating_add(*d);
+        }
+        let gap = |what: &str, total: U256, found: U256| {
+            Error::inconsistent(
+                format!(
+                    "{what} of the accounts found for reserve {} of Aave pool {pool} (the \
+                     onBehalfOf of Supply and Borrow in blocks [{from}, {to}], the accounts given \
+                     and the treasury {}; an earlier first block or the missing holders as \
+                     accounts may find the rest)",
+                    r.asset, r.treasury
+                ),
+                total,
+                found,
+            )
+        };
+        if supply != r.a_scaled_total {
+            return Err(gap("scaled aToken balances", r.a_scaled_total, supply));
+        }
+        if debt != r.debt_scaled_total {
+            return Err(gap("scaled variable-debt balances", r.debt_scaled_total, debt));
+        }
+    }
+    Ok(())
+}
+
+fn oracle_id(pool: Address, cx: &Context<'_>, asset: Address) -> String {
+    format!("aave-{pool}-{}", cx.id(asset))
+}
+
+fn price_reference(read: &PoolRead, r: &ReserveRead, cx: &Context<'_>) -> String {
+    format!(
+        "{}: AaveOracle {} of Aave pool {}: getAssetPrice({}) = {} / BASE_CURRENCY_UNIT {} USD \
+         per {} (source {})",
+        cx.at,
+        read.oracle,
+        read.pool,
+        r.asset,
+        r.price,
+        read.base_currency_unit,
+        cx.id(r.asset),
+        r.price_source,
+    )
+}
+
+impl Part for AavePart {
+    fn tokens(&self) -> Vec<Address> {
+        self.pools.iter().flat_map(|p| p.read.reserves.iter().map(|r| r.asset)).collect()
+    }
+
+    fn oracles(&self) -> Vec<Address> {
+        self.pools.iter().map(|p| p.read.oracle).collect()
+    }
+
+    /// Each reserve's USD price by the pool's `AaveOracle`, exact (8 decimals).
+    fn quotes(&self, cx: &Context<'_>) -> Result<Vec<Quote>> {
+        let mut quotes = Vec::new();
+        for p in &self.pools {
+            for r in &p.read.reserves {
+                let (usd, _) = as_decimal(
+                    &format!("AaveOracle price of {}", r.asset),
+                    r.price,
+                    BASE_DECIMALS,
+                )?;
+                quotes.push(Quote {
+                    token: r.asset,
+                    value: QuoteValue::Usd(usd),
+                    rank: QuoteRank::Oracle,
+                    reference: price_reference(&p.read, r, cx),
+                });
+            }
+        }
+        Ok(quotes)
+    }
+
+    fn assemble(&self, cx: &Context<'_>) -> Result<Contribution> {
+        let mut out = Contribution::default();
+        let mut empty = 0;
+        let mut pages = 0;
+        for p in &self.pools {
+            let read = &p.read;
+            let pool = read.pool;
+            empty += p.empty;
+            pages += p.pages_fetched;
+            let (kind, how) = cx.oracle_kind(read.oracle);
+            let mut reserves = Vec::with_capacity(read.reserves.len());
+            for r in &read.reserves {
+                let token = cx.token(r.asset)?;
+                if token.decimals != r.config.decimals {
+                    return Err(Error::inconsistent(
+                        format!("decimals of reserve {} of Aave pool {pool}", r.asset),
+                        format!("the token's decimals() = {}", token.decimals),
+                        format!("the configuration's {}", r.config.decimals),
+                    ));
+                }
+                let (usd, _) = as_decimal(
+                    &format!("AaveOracle price of {}", r.asset),
+                    r.price,
+                    BASE_DECIMALS,
+                )?;
+                out.oracles.push(OracleSpec {
+                    id: oracle_id(pool, cx, r.asset),
+                    token: cx.id(r.asset),
+                    quote: None,
+                    kind: kind.clone(),
+                    price: usd,
+                    source: source(
+                        SourceKind::Onchain,
+                        format!("{} (exact); {how}", price_reference(read, r, cx)),
+                        Confidence::High,
+                    ),
+                });
+                let c = &r.config;
+                reserves.push(AaveReserveSpec {
+                    token: cx.id(r.asset),
+                    decimals: c.decimals,
+                    oracle: oracle_id(pool, cx, r.asset),
+                    ltv: c.ltv,
+                    liquidation_threshold: c.liquidation_threshold,
+                    liquidation_bonus: c.liquidation_bonus,
+                    liquidation_protocol_fee: c.liquidation_protocol_fee,
+                    reserve_factor: c.reserve_factor,
+                    supply_cap: c.supply_cap,
+                    borrow_cap: c.borrow_cap,
+                    borrowing_enabled: c.borrowing_enabled,
+                    rate_strategy: Some(AaveRateSpec {
+                        optimal_usage_ratio: Raw(r.rates.optimal_usage_ratio),
+                        base_variable_borrow_rate: Raw(r.rates.base_variable_borrow_rate),
+                        variable_rate_slope1: Raw(r.rates.variable_rate_slope1),
+                        variable_rate_slope2: Raw(r.rates.variable_rate_slope2),
+                    }),
+                });
+            }
+            let e_modes = read
+                .e_modes
+                .iter()
+                .map(|e| {
+                    let members: Vec<String> = read
+                        .reserves
+                        .iter()
+                        .filter(|r| r.config.e_mode_category == e.id)
+                        .map(|r| cx.id(r.asset))
+                        .collect();
+                    AaveEModeSpec {
+                        id: e.id,
+                        label: e.data.label.clone(),
+                        ltv: e.data.ltv,
+                        liquidation_threshold: e.data.liquidationThreshold,
+                        liquidation_bonus: e.data.liquidationBonus,
+                        // v3.0/3.1: a user in a category gets its parameters on the reserves of
+                        // that category, and may borrow only those.
+                        collateral: members.clone(),
+                        borrowable: members,
+                    }
+                })
+                .collect();
+            let mut positions = Vec::new();
+            for (account, user) in &read.users {
+                let (mut supply, mut debt) = (Vec::new(), Vec::new());
+                for (id, (a, d)) in &user.scaled {
+                    let r = &read.reserves[usize::from(*id)];
+                    if !a.is_zero() {
+                        supply.push(AaveBalanceSpec {
+                            token: cx.id(r.asset),
+                            amount: Raw(r.a_balance(*a)?),
+                            collateral: user.collateral(*id),
+                        });
+                    }
+                    if !d.is_zero() {
+                        debt.push(AaveBalanceSpec {
+                            token: cx.id(r.asset),
+                            amount: Raw(r.debt_balance(*d)?),
+                            // Meaningful for supplies only; the default keeps it out of the JSON.
+                            collateral: true,
+                        });
+                    }
+                }
+                if supply.is_empty() && debt.is_empty() {
+                    continue;
+                }
+                positions.push(AavePositionSpec {
+                    account: RawAddress(*account),
+                    e_mode: user.e_mode,
+                    supply,
+                    debt,
+                });
+            }
+            out.positions += positions.len();
+            let reference = format!(
+                "{}: Aave v3 pool {pool} (addresses provider {}, oracle {}): getReservesList, \
+                 getReserveData and getConfiguration (bitmap decoded at ReserveConfiguration.sol's \
+                 positions), getEModeCategoryData, each rate strategy's variable-rate getters, \
+                 getUserEMode, getUserConfiguration and the tokens' scaledBalanceOf; balances are \
+                 balanceOf at the block (rayMul by getReserveNormalizedIncome / \
+                 getReserveNormalizedVariableDebt); rounding of v3.0-3.1 = v3.3's",
+                cx.at, read.provider, read.oracle
+            );
+            out.lending_markets.push(LendingMarketSpec {
+                id: format!("aave-v3-{pool}"),
+                name: format!("Aave v3 {pool}"),
+                protocol: LendingProtocolSpec::AaveV3(AaveMarketSpec {
+                    version: AaveVersionSpec::V3_3,
+                    reserves,
+                    e_modes,
+                    positions,
+                }),
+                source: source(SourceKind::Onchain, reference, Confidence::High),
+            });
+        }
+        out.summary = format!(
+            "{} Aave v3 pool(s), {} non-empty position(s) of the accounts in their Supply and \
+             Borrow events of blocks [{}, {}] ({pages} log page(s) fetched), of the accounts given \
+             and of the reserves' treasuries; {empty} account(s) with an empty position left out. \
+             Scaled balances add up to the aToken and variable-debt totals.",
+            self.pools.len(),
+            out.positions,
+            self.from_block,
+            self.to_block,
+        );
+        Ok(out)
+    }
+}
