@@ -18,12 +18,16 @@
 //!   every position;
 //! - the engine runs a scenario on it;
 //! - a recording of the session replays offline to the same snapshot;
-//! - the same read through a proxy that drops, delays, truncates and garbles answers equals it.
+//! - the same read through a proxy that drops, delays, truncates and garbles answers and refuses
+//!   wide log ranges (`common::proxy`) equals it, and fails loudly without retries.
 
 mod common;
 
 use alloy::primitives::{Address, U256};
-use common::*;
+use common::{
+    proxy::{policy, proxy},
+    *,
+};
 use faultline_onchain::{
     Chain, Config, Endpoint,
     multicall::{Call, decode},
@@ -325,4 +329,60 @@ async fn aave_v3_snapshot_health_factors_equal_the_pool_to_the_wei() {
     let offline = Chain::connect(&replay).await.expect("replay");
     let again = snapshot(&offline, &request, &mut |_| {}).await.expect("replayed snapshot");
     assert_eq!(again, snap);
+
+    // Through a proxy that drops, delays, truncates and garbles answers and refuses log ranges
+    // over 5 blocks: the same snapshot (only the description's count of log pages differs).
+    let (url, _) = proxy(evm.endpoint().trim_start_matches("http://").to_owned()).await;
+    let mut faulty = Config::new(Endpoint::Http(url));
+    faulty.multicall = multicall;
+    faulty.block = Some(chain.block().number);
+    faulty.calls_per_batch = 100;
+    faulty.policy = policy(8);
+    let through = Chain::connect(&faulty).await.expect("connect through faults");
+    let mut mended = snapshot(&through, &request, &mut |_| {}).await.expect("read through faults");
+    eprintln!(
+        "through the faulty proxy: {} round trips, {} retries",
+        through.stats().round_trips(),
+        through.stats().retries()
+    );
+    assert!(through.stats().retries() >= 6, "{:?}", through.stats().retry_log());
+    assert!(mended.description.contains("log page(s) fetched"));
+    mended.description.clone_from(&snap.description);
+    assert_eq!(mended, snap);
+    // Without retries the same faults fail the read: an error, never a partial snapshot.
+    faulty.policy = policy(0);
+    let outcome = async {
+        let chain = Chain::connect(&faulty).await?;
+        snapshot(&chain, &request, &mut |_| {}).await
+    }
+    .await;
+    assert!(outcome.is_err(), "a read through faults without retries must fail");
+}
+
+/// 10,000 positions (plus the harness and the treasury) read at one block in batched calls, and
+/// every one's account data equal to the pool's. The time is printed, not asserted (the figure
+/// in the crate's README comes from this run).
+#[tokio::test(flavor = "current_thread")]
+async fn ten_thousand_aave_positions_read_in_batches_equal_the_pool() {
+    const MANY: usize = 10_000;
+    let evm = Evm::start().await;
+    let multicall = deploy_multicall(&evm).await;
+    let opened = std::time::Instant::now();
+    let (aave, accounts) = market(&evm, MANY, 250).await;
+    assert_eq!(accounts.len(), MANY);
+    let opened = opened.elapsed();
+
+    let chain = Chain::connect(&config(&evm, multicall)).await.expect("connect");
+    let request = Request::new(vec![Target::AaveV3(aave.pool)]);
+    let started = std::time::Instant::now();
+    let snap = snapshot(&chain, &request, &mut |_| {}).await.expect("snapshot");
+    let read = started.elapsed();
+    let trips = chain.stats().round_trips();
+    let (compared, liquidatable) = check_against_chain(&chain, &aave, &snap).await;
+    eprintln!(
+        "opened {MANY} positions in {opened:.1?}; snapshot of {compared} positions read in \
+         {read:.1?} ({trips} round trips); account data equal to the pool's for all, \
+         {liquidatable} liquidatable"
+    );
+    assert_eq!(compared, MANY + 2);
 }

@@ -3,6 +3,8 @@
 
 #![allow(dead_code, unreachable_pub, unused_imports)]
 
+pub mod proxy;
+
 use alloy::primitives::{Address, Bytes};
 pub use faultline_test_support::morpho_chain::*;
 
