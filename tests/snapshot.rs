@@ -218,13 +218,17 @@ fn bad_snapshot_inputs_exit_2_naming_the_flag_and_value() {
         "{err}"
     );
 
-    let out = faultline(&["snapshot", "--rpc-url", "http://127.0.0.1:1", "--protocol", "aave-v3"]);
+    let out = faultline(&["snapshot", "--rpc-url", "http://127.0.0.1:1", "--protocol", "aave-v2"]);
     assert_eq!(out.status.code(), Some(2));
     let err = stderr(&out);
     assert!(
-        err.contains("unsupported protocol \"aave-v3\"") && err.contains("morpho-blue:<market-id>"),
+        err.contains("unsupported protocol \"aave-v2\"") && err.contains("morpho-blue:<market-id>"),
         "{err}"
     );
+    let out = faultline(&["snapshot", "--rpc-url", "http://127.0.0.1:1", "--protocol", "aave-v3"]);
+    assert_eq!(out.status.code(), Some(2));
+    let err = stderr(&out);
+    assert!(err.contains("aave-v3:<pool>") && err.contains("an address"), "{err}");
 
     let out = faultline(&[
         "snapshot",

@@ -29,7 +29,7 @@ use common::{
     *,
 };
 use faultline_onchain::{
-    Chain, Config, Endpoint,
+    Chain, Config, Endpoint, discovery,
     multicall::{Call, decode},
     readers::aave::{IAavePool, IAaveScaledToken},
     snapshot::{Request, Target, snapshot},
@@ -38,7 +38,7 @@ use faultline_orchestrator::{Scenario, position::aave_pool, run};
 use faultline_snapshot::{LendingProtocolSpec, Snapshot, SourceKind};
 use faultline_test_support::aave_chain::{AaveDeployment, EModeSetup, Open, ReserveSetup};
 use rust_decimal::Decimal;
-use std::collections::BTreeMap;
+use std::collections::{BTreeMap, BTreeSet};
 
 const DAY: u64 = 24 * 3600;
 const POSITIONS: usize = 240;
@@ -218,7 +218,10 @@ async fn check_against_chain(
         (e.collateral.as_slice(), e.label.as_str()),
         (["USDC".to_owned(), "DAI".to_owned()].as_slice(), "Stablecoins")
     );
-    assert!(m.positions.iter().any(|p| p.account.0 == aave.treasury), "the treasury's aTokens");
+    let treasury = m.positions.iter().find(|p| p.account.0 == aave.treasury).expect("treasury");
+    // mintToTreasury does not enable collateral: the flag carries it (the engine would otherwise
+    // count the treasury's aTokens as collateral; the account data below shows it does not).
+    assert!(!treasury.supply.is_empty() && treasury.supply.iter().all(|b| !b.collateral));
     assert!(m.positions.iter().any(|p| p.e_mode == 1));
 
     // Balances against the tokens' own balanceOf.
@@ -300,6 +303,14 @@ async fn aave_v3_snapshot_health_factors_equal_the_pool_to_the_wei() {
     let mut live = config(&evm, multicall);
     live.record = Some(record.clone());
     let chain = Chain::connect(&live).await.expect("connect");
+    // Discovery finds exactly who acted: every account opened and the harness.
+    let (found, _) =
+        discovery::aave_accounts(&chain, aave.pool, 0, chain.block().number, 100_000, None)
+            .await
+            .expect("discovery");
+    let mut expected: BTreeSet<Address> = accounts.iter().copied().collect();
+    expected.insert(aave.harness);
+    assert_eq!(found.values().flatten().copied().collect::<BTreeSet<_>>(), expected);
     let request = Request::new(vec![Target::AaveV3(aave.pool)]);
     let snap = snapshot(&chain, &request, &mut |_| {}).await.expect("snapshot");
     let text = serde_json::to_string_pretty(&snap).expect("json");

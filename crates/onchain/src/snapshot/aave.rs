@@ -354,3 +354,117 @@ impl Part for AavePart {
         Ok(out)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::readers::aave::{
+        AaveConfigurationMap, AaveEModeCategory, AaveReserveData, EModeRead, RateRead,
+        ReserveConfig, UserRead,
+    };
+    use std::collections::BTreeMap;
+
+    /// One reserve with aToken total 30 and debt total 5, held by two accounts (20 + 10 and
+    /// 5 of debt), the second being the treasury.
+    fn pool() -> PoolRead {
+        let asset = Address::repeat_byte(1);
+        let reserve = ReserveRead {
+            asset,
+            id: 0,
+            config_raw: U256::ZERO,
+            config: ReserveConfig::decode(U256::ZERO),
+            data: AaveReserveData {
+                configuration: AaveConfigurationMap { data: U256::ZERO },
+                liquidityIndex: 0,
+                currentLiquidityRate: 0,
+                variableBorrowIndex: 0,
+                currentVariableBorrowRate: 0,
+                currentStableBorrowRate: 0,
+                lastUpdateTimestamp: alloy::primitives::aliases::U40::ZERO,
+                id: 0,
+                aTokenAddress: Address::ZERO,
+                stableDebtTokenAddress: Address::ZERO,
+                variableDebtTokenAddress: Address::ZERO,
+                interestRateStrategyAddress: Address::ZERO,
+                accruedToTreasury: 0,
+                unbacked: 0,
+                isolationModeTotalDebt: 0,
+            },
+            normalized_income: U256::ZERO,
+            normalized_variable_debt: U256::ZERO,
+            a_scaled_total: U256::from(30u8),
+            debt_scaled_total: U256::from(5u8),
+            stable_debt_total: U256::ZERO,
+            treasury: Address::repeat_byte(0x7e),
+            rates: RateRead {
+                optimal_usage_ratio: U256::ZERO,
+                base_variable_borrow_rate: U256::ZERO,
+                variable_rate_slope1: U256::ZERO,
+                variable_rate_slope2: U256::ZERO,
+            },
+            price_source: Address::ZERO,
+            price: U256::ZERO,
+        };
+        let user = |a: u8, d: u8| UserRead {
+            e_mode: 0,
+            config: U256::ZERO,
+            scaled: BTreeMap::from([(0, (U256::from(a), U256::from(d)))]),
+        };
+        PoolRead {
+            pool: Address::repeat_byte(9),
+            provider: Address::ZERO,
+            oracle: Address::ZERO,
+            base_currency_unit: U256::from(100_000_000u64),
+            reserves: vec![reserve],
+            e_modes: Vec::new(),
+            users: BTreeMap::from([
+                (Address::repeat_byte(2), user(20, 5)),
+                (Address::repeat_byte(0x7e), user(10, 0)),
+            ]),
+        }
+    }
+
+    #[test]
+    fn positions_must_add_up_to_the_scaled_totals() {
+        assert!(check(&pool(), 0, 9).is_ok());
+        // Without the treasury, 10 scaled aTokens are missing: named by reserve, with the gap.
+        let mut read = pool();
+        read.users.remove(&Address::repeat_byte(0x7e));
+        let err = check(&read, 0, 9).unwrap_err().to_string();
+        assert!(
+            err.contains("scaled aToken balances")
+                && err.contains(&Address::repeat_byte(1).to_string()),
+            "{err}"
+        );
+        assert!(err.contains("expected 30, found 20"), "{err}");
+        let mut read = pool();
+        read.reserves[0].debt_scaled_total = U256::from(6u8);
+        let err = check(&read, 0, 9).unwrap_err().to_string();
+        assert!(
+            err.contains("scaled variable-debt balances") && err.contains("expected 6, found 5"),
+            "{err}"
+        );
+    }
+
+    #[test]
+    fn what_the_snapshot_cannot_hold_is_refused() {
+        let mut read = pool();
+        read.reserves[0].stable_debt_total = U256::from(1u8);
+        assert!(check(&read, 0, 9).unwrap_err().to_string().contains("stable debt"));
+        let mut read = pool();
+        read.base_currency_unit = U256::from(10u64).pow(U256::from(18u8));
+        assert!(check(&read, 0, 9).unwrap_err().to_string().contains("BASE_CURRENCY_UNIT"));
+        let mut read = pool();
+        read.e_modes.push(EModeRead {
+            id: 1,
+            data: AaveEModeCategory {
+                ltv: 9_000,
+                liquidationThreshold: 9_300,
+                liquidationBonus: 10_100,
+                priceSource: Address::repeat_byte(5),
+                label: "ETH".into(),
+            },
+        });
+        assert!(check(&read, 0, 9).unwrap_err().to_string().contains("priceSource"));
+    }
+}
