@@ -5,11 +5,11 @@
 //! - [`chain`]: a connection pinned to one block (chain id, number, hash, timestamp); every
 //!   `eth_call` names that block by hash.
 //! - [`multicall`]: Multicall3 batching with a label per item; a failed item is reported by name.
-//! - [`readers`]: Morpho Blue, ERC-20/4626, Chainlink, Uniswap v3.
+//! - [`readers`]: Morpho Blue, Aave v3 (v3.0/v3.1), ERC-20/4626, Chainlink, Uniswap v3.
 //! - [`discovery`]: accounts from event logs, with page sizes that adapt to the node and a
 //!   resumable page cache.
 //! - [`snapshot`]: the orchestrator's ecosystem snapshot, read at the pinned block (Morpho Blue
-//!   markets, every position, oracles, tokens; USD prices given or derived, each sourced).
+//!   markets and Aave v3 pools, every position, oracles, tokens; USD prices given or derived, each sourced).
 //!
 //! This is the only faultline crate that does network IO or runs async code.
 #![cfg_attr(not(test), warn(unused_crate_dependencies))]
