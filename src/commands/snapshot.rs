@@ -19,7 +19,8 @@ use rust_decimal::Decimal;
 use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The protocols `--protocol` accepts, for its error message and help.
-const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id)";
+const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id), \
+     comet:<address> (a Compound v3 market by its proxy's address)";
 
 /// Arguments of `faultline snapshot`.
 #[derive(Debug, Args)]
@@ -33,7 +34,7 @@ pub(crate) struct SnapshotArgs {
     /// The block to read at; the node's latest when absent.
     #[arg(long, value_name = "N")]
     block: Option<u64>,
-    /// What to read, repeated: `morpho-blue:<market-id>`.
+    /// What to read, repeated: `morpho-blue:<market-id>`, `comet:<address>`.
     #[arg(long = "protocol", value_name = "PROTOCOL", required = true, value_parser = parse_protocol)]
     protocols: Vec<Protocol>,
     /// First block scanned for the accounts of the markets (Morpho Blue's deployment block is
@@ -91,9 +92,10 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
                 .map(Target::MorphoBlue)
                 .map_err(|e| format!("morpho-blue market id: {e}"))
         }
+        "comet" => parse_address(arg).map(Target::Comet).map_err(|e| format!("comet: {e}")),
         _ => Err(format!(
-            "unsupported protocol {name:?}; supported: {SUPPORTED} (Aave v3, Compound v3, Euler \
-             v2 and MetaMorpho snapshots are not implemented yet)"
+            "unsupported protocol {name:?}; supported: {SUPPORTED} (Aave v3, Euler v2 and \
+             MetaMorpho snapshots are not implemented yet)"
         )),
     }
 }
@@ -268,6 +270,12 @@ mod tests {
             parse_protocol(&format!("morpho-blue:{id}")),
             Ok(Target::MorphoBlue(B256::repeat_byte(0xab)))
         );
+        assert_eq!(
+            parse_protocol(&format!("comet:{}", Address::repeat_byte(0xc3))),
+            Ok(Target::Comet(Address::repeat_byte(0xc3)))
+        );
+        let err = parse_protocol("comet:0x12").unwrap_err();
+        assert!(err.contains("comet: expected an address") && err.contains("0x12"), "{err}");
         let err = parse_protocol("aave-v3").unwrap_err();
         assert!(err.contains("unsupported protocol \"aave-v3\"") && err.contains("morpho-blue"));
         let err = parse_protocol("morpho-blue:0x1234").unwrap_err();

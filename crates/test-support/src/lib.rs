@@ -7,6 +7,8 @@
 //!   thousands of calls into one `eth_call` through the `Batch` helper contract.
 //! - [`morpho_chain`] deploys Morpho Blue with our token, oracle and IRM mocks at chosen
 //!   addresses, creates markets and opens positions in real transactions (tests that read a chain).
+//! - [`lenders_chain`] deploys our stand-ins of lending protocols without an npm package (Comet):
+//!   their real ABI, our code.
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!
 //! When the node cannot be had the test fails with a message that says exactly what to run; it is
@@ -16,6 +18,7 @@
 pub mod error;
 pub mod evm;
 pub mod inputs;
+pub mod lenders_chain;
 pub mod morpho_chain;
 pub mod paths;
 pub mod solc;

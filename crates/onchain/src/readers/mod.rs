@@ -2,6 +2,7 @@
 //! Multicall3 at the pinned block, returning typed state the lending models are built from.
 
 pub mod chainlink;
+pub mod comet;
 pub mod morpho;
 pub mod tokens;
 pub mod uniswap_v3;

@@ -17,6 +17,7 @@
 //! positions found must add up to its totals (else discovery missed accounts and the read fails,
 //! naming the market and the gap).
 
+mod comet;
 mod morpho;
 mod part;
 mod prices;
@@ -71,12 +72,15 @@ pub struct UsdPrice {
 pub enum Target {
     /// A Morpho Blue market of [`Request::morpho`], by id.
     MorphoBlue(B256),
+    /// A Compound v3 (Comet) market, by its proxy's address.
+    Comet(Address),
 }
 
 impl core::fmt::Display for Target {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::MorphoBlue(id) => write!(f, "morpho-blue:{id}"),
+            Self::Comet(a) => write!(f, "comet:{a}"),
         }
     }
 }
@@ -252,15 +256,18 @@ async fn read_parts(
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Vec<Box<dyn Part>>> {
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
-    let morpho_ids: Vec<B256> = request
-        .targets
-        .iter()
-        .map(|t| match t {
-            Target::MorphoBlue(id) => *id,
-        })
-        .collect();
+    let (mut morpho_ids, mut comets) = (Vec::new(), Vec::new());
+    for t in &request.targets {
+        match t {
+            Target::MorphoBlue(id) => morpho_ids.push(*id),
+            Target::Comet(a) => comets.push(*a),
+        }
+    }
     if !morpho_ids.is_empty() {
         parts.push(Box::new(morpho::read(chain, request, &morpho_ids, progress).await?));
+    }
+    if !comets.is_empty() {
+        parts.push(Box::new(comet::read(chain, request, &comets, progress).await?));
     }
     Ok(parts)
 }

@@ -118,10 +118,6 @@ pub(crate) struct Quote {
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum QuoteValue {
     /// USD per whole token.
-    #[expect(
-        dead_code,
-        reason = "the Aave v3 and Comet readers, which read USD feeds, construct it"
-    )]
     Usd(Decimal),
     /// Whole `quote` tokens per whole token; USD once `quote` has a USD price.
     In {

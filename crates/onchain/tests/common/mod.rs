@@ -1,7 +1,9 @@
 //! Shared by the anvil tests: the node, the mocks and Morpho deployment of
 //! `faultline_test_support::morpho_chain`, with panicking shorthands.
 
-#![allow(dead_code, unreachable_pub)]
+#![allow(dead_code, unreachable_pub, unused_imports)]
+
+pub mod proxy;
 
 use alloy::primitives::{Address, Bytes};
 pub use faultline_test_support::morpho_chain::*;
