@@ -20,7 +20,8 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The protocols `--protocol` accepts, for its error message and help.
 const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id), \
-     comet:<address> (a Compound v3 market by its proxy's address)";
+     comet:<address> (a Compound v3 market by its proxy's address), metamorpho:<address> (a \
+     MetaMorpho v1.0/v1.1 vault, with the Morpho Blue markets of its withdraw queue)";
 
 /// Arguments of `faultline snapshot`.
 #[derive(Debug, Args)]
@@ -34,7 +35,7 @@ pub(crate) struct SnapshotArgs {
     /// The block to read at; the node's latest when absent.
     #[arg(long, value_name = "N")]
     block: Option<u64>,
-    /// What to read, repeated: `morpho-blue:<market-id>`, `comet:<address>`.
+    /// What to read, repeated: `morpho-blue:<market-id>`, `comet:<address>`, `metamorpho:<address>`.
     #[arg(long = "protocol", value_name = "PROTOCOL", required = true, value_parser = parse_protocol)]
     protocols: Vec<Protocol>,
     /// First block scanned for the accounts of the markets (Morpho Blue's deployment block is
@@ -93,9 +94,12 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
                 .map_err(|e| format!("morpho-blue market id: {e}"))
         }
         "comet" => parse_address(arg).map(Target::Comet).map_err(|e| format!("comet: {e}")),
+        "metamorpho" => {
+            parse_address(arg).map(Target::MetaMorpho).map_err(|e| format!("metamorpho: {e}"))
+        }
         _ => Err(format!(
-            "unsupported protocol {name:?}; supported: {SUPPORTED} (Aave v3, Euler v2 and \
-             MetaMorpho snapshots are not implemented yet)"
+            "unsupported protocol {name:?}; supported: {SUPPORTED} (Aave v3 and Euler v2 \
+             snapshots are not implemented yet)"
         )),
     }
 }
@@ -273,6 +277,10 @@ mod tests {
         assert_eq!(
             parse_protocol(&format!("comet:{}", Address::repeat_byte(0xc3))),
             Ok(Target::Comet(Address::repeat_byte(0xc3)))
+        );
+        assert_eq!(
+            parse_protocol(&format!("metamorpho:{}", Address::repeat_byte(0x3a))),
+            Ok(Target::MetaMorpho(Address::repeat_byte(0x3a)))
         );
         let err = parse_protocol("comet:0x12").unwrap_err();
         assert!(err.contains("comet: expected an address") && err.contains("0x12"), "{err}");

@@ -6,12 +6,15 @@
 
 use crate::{
     Error, Evm, Result,
-    morpho_chain::{MOCKS, code, initCall},
+    morpho_chain::{
+        MOCKS, MorphoDeployment, TestMarketParams, code, createMarketCall, enableIrmCall, initCall,
+        mintCall,
+    },
 };
 use alloy::{
-    primitives::{Address, I256, U256},
+    primitives::{Address, B256, I256, U256},
     sol,
-    sol_types::SolCall,
+    sol_types::{SolCall, SolValue},
 };
 
 sol! {
@@ -221,5 +224,127 @@ impl CometDeployment {
     pub async fn accrue(&self, evm: &Evm) -> Result<()> {
         let call = accrueAccountCall { account: self.harness };
         evm.send_heavy(self.comet, call.abi_encode().into()).await
+    }
+}
+
+sol! {
+    /// `MarketParams` (IMorpho.sol), as the MetaMorpho stand-ins take it.
+    #[derive(Debug, PartialEq, Eq)]
+    struct VaultMarketParams {
+        address loanToken;
+        address collateralToken;
+        address oracle;
+        address irm;
+        uint256 lltv;
+    }
+    /// `MetaMorphoV1_0Like.setCap` (ours: MetaMorpho's `submitCap`/`acceptCap` without timelock).
+    function setCap(VaultMarketParams params, uint184 cap) external;
+    /// MetaMorpho's `setSupplyQueue`.
+    function setSupplyQueue(bytes32[] queue) external;
+    /// MetaMorpho's `setFee`.
+    function setFee(uint256 newFee) external;
+    /// MetaMorpho's `setFeeRecipient`.
+    function setFeeRecipient(address newFeeRecipient) external;
+    /// ERC-4626 `deposit`.
+    function deposit(uint256 assets, address receiver) external returns (uint256 shares);
+    /// `MetaMorphoV1_1Like.setLostAssets` (test-only, not in the real ABI).
+    function setLostAssets(uint256 lost) external;
+    /// ERC-20 `approve`.
+    function approve(address spender, uint256 amount) external returns (bool);
+}
+
+/// Our MetaMorpho v1.0 and v1.1 stand-ins (`MetaMorphoV1_0Like`, `MetaMorphoV1_1Like`).
+pub const METAMORPHO: &str = "crates/test-support/solidity/MetaMorphoLike.sol";
+
+const fn vault_params(p: &TestMarketParams) -> VaultMarketParams {
+    VaultMarketParams {
+        loanToken: p.loanToken,
+        collateralToken: p.collateralToken,
+        oracle: p.oracle,
+        irm: p.irm,
+        lltv: p.lltv,
+    }
+}
+
+/// Creates Morpho Blue's idle market of `loan` (no collateral, oracle, IRM or LLTV: where
+/// MetaMorpho parks idle assets), enabling IRM 0 and LLTV 0 first. Returns its parameters.
+pub async fn create_idle_market(
+    evm: &Evm,
+    morpho: &MorphoDeployment,
+    loan: Address,
+) -> Result<TestMarketParams> {
+    evm.send_heavy(morpho.morpho, enableIrmCall { irm: Address::ZERO }.abi_encode().into()).await?;
+    morpho.enable_lltv(evm, U256::ZERO).await?;
+    let params = TestMarketParams {
+        loanToken: loan,
+        collateralToken: Address::ZERO,
+        oracle: Address::ZERO,
+        irm: Address::ZERO,
+        lltv: U256::ZERO,
+    };
+    let call = createMarketCall { marketParams: params.clone() };
+    evm.send_heavy(morpho.morpho, call.abi_encode().into()).await?;
+    Ok(params)
+}
+
+/// A MetaMorpho stand-in deployed on a Morpho Blue.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct VaultDeployment {
+    /// The vault.
+    pub vault: Address,
+    /// Its asset.
+    pub asset: Address,
+}
+
+impl VaultDeployment {
+    /// Deploys `MetaMorphoV1_1Like` (`v1_1`) or `MetaMorphoV1_0Like` named `name` over `asset` on
+    /// the Morpho Blue at `morpho`.
+    pub async fn deploy(
+        evm: &Evm,
+        morpho: Address,
+        asset: Address,
+        name: &str,
+        v1_1: bool,
+    ) -> Result<Self> {
+        let contract = if v1_1 { "MetaMorphoV1_1Like" } else { "MetaMorphoV1_0Like" };
+        let args = (morpho, asset, name.to_owned()).abi_encode_params();
+        let vault =
+            evm.deploy([code(METAMORPHO, contract)?.as_ref(), &args].concat().into()).await?;
+        Ok(Self { vault, asset })
+    }
+
+    /// Sets the cap of a market (which joins the withdraw queue when new).
+    pub async fn set_cap(&self, evm: &Evm, market: &TestMarketParams, cap: u128) -> Result<()> {
+        let cap = alloy::primitives::Uint::<184, 3>::from(cap);
+        let call = setCapCall { params: vault_params(market), cap };
+        evm.send_heavy(self.vault, call.abi_encode().into()).await
+    }
+
+    /// Sets the supply queue.
+    pub async fn set_supply_queue(&self, evm: &Evm, queue: &[B256]) -> Result<()> {
+        let call = setSupplyQueueCall { queue: queue.to_vec() };
+        evm.send_heavy(self.vault, call.abi_encode().into()).await
+    }
+
+    /// Sets the fee recipient, then the fee (WAD).
+    pub async fn set_fee(&self, evm: &Evm, recipient: Address, fee: U256) -> Result<()> {
+        let call = setFeeRecipientCall { newFeeRecipient: recipient };
+        evm.send_heavy(self.vault, call.abi_encode().into()).await?;
+        evm.send_heavy(self.vault, setFeeCall { newFee: fee }.abi_encode().into()).await
+    }
+
+    /// Mints `assets` to the dev wallet `owner` and deposits them for it.
+    pub async fn deposit(&self, evm: &Evm, owner: Address, assets: U256) -> Result<()> {
+        evm.send_heavy(self.asset, mintCall { to: owner, amount: assets }.abi_encode().into())
+            .await?;
+        let approve = approveCall { spender: self.vault, amount: U256::MAX };
+        evm.send_heavy(self.asset, approve.abi_encode().into()).await?;
+        let call = depositCall { assets, receiver: owner };
+        evm.send_heavy(self.vault, call.abi_encode().into()).await
+    }
+
+    /// v1.1 stand-in only: books `lost` as lost assets.
+    pub async fn set_lost_assets(&self, evm: &Evm, lost: U256) -> Result<()> {
+        evm.send_heavy(self.vault, setLostAssetsCall { lost }.abi_encode().into()).await
     }
 }

@@ -7,7 +7,8 @@
 //!   thousands of calls into one `eth_call` through the `Batch` helper contract.
 //! - [`morpho_chain`] deploys Morpho Blue with our token, oracle and IRM mocks at chosen
 //!   addresses, creates markets and opens positions in real transactions (tests that read a chain).
-//! - [`lenders_chain`] deploys our stand-ins of lending protocols without an npm package (Comet):
+//! - [`lenders_chain`] deploys our stand-ins of lending protocols without an npm package (Comet,
+//!   MetaMorpho on the real Morpho Blue of [`morpho_chain`]):
 //!   their real ABI, our code.
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!

@@ -3,6 +3,7 @@
 
 pub mod chainlink;
 pub mod comet;
+pub mod metamorpho;
 pub mod morpho;
 pub mod tokens;
 pub mod uniswap_v3;

@@ -18,6 +18,7 @@
 //! naming the market and the gap).
 
 mod comet;
+mod metamorpho;
 mod morpho;
 mod part;
 mod prices;
@@ -74,6 +75,9 @@ pub enum Target {
     MorphoBlue(B256),
     /// A Compound v3 (Comet) market, by its proxy's address.
     Comet(Address),
+    /// A MetaMorpho v1.0 or v1.1 vault on [`Request::morpho`], by address; the Morpho Blue markets
+    /// of its withdraw queue are read with it.
+    MetaMorpho(Address),
 }
 
 impl core::fmt::Display for Target {
@@ -81,6 +85,7 @@ impl core::fmt::Display for Target {
         match self {
             Self::MorphoBlue(id) => write!(f, "morpho-blue:{id}"),
             Self::Comet(a) => write!(f, "comet:{a}"),
+            Self::MetaMorpho(a) => write!(f, "metamorpho:{a}"),
         }
     }
 }
@@ -256,18 +261,33 @@ async fn read_parts(
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Vec<Box<dyn Part>>> {
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
-    let (mut morpho_ids, mut comets) = (Vec::new(), Vec::new());
+    let (mut morpho_ids, mut comets, mut vaults) = (Vec::new(), Vec::new(), Vec::new());
     for t in &request.targets {
         match t {
             Target::MorphoBlue(id) => morpho_ids.push(*id),
             Target::Comet(a) => comets.push(*a),
+            Target::MetaMorpho(a) => vaults.push(*a),
         }
+    }
+    // Vaults first: the Morpho Blue markets of their queues join the Morpho Blue targets.
+    let mut metamorpho = None;
+    if !vaults.is_empty() {
+        let part = metamorpho::read(chain, request.morpho, &vaults, progress).await?;
+        for id in part.markets_needed() {
+            if !morpho_ids.contains(&id) {
+                morpho_ids.push(id);
+            }
+        }
+        metamorpho = Some(part);
     }
     if !morpho_ids.is_empty() {
         parts.push(Box::new(morpho::read(chain, request, &morpho_ids, progress).await?));
     }
     if !comets.is_empty() {
         parts.push(Box::new(comet::read(chain, request, &comets, progress).await?));
+    }
+    if let Some(part) = metamorpho {
+        parts.push(Box::new(part));
     }
     Ok(parts)
 }
