@@ -20,7 +20,10 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The protocols `--protocol` accepts, for its error message and help.
 const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id), \
-                         aave-v3:<pool> (an Aave v3.0/v3.1 pool by its address)";
+                         aave-v3:<pool> (an Aave v3.0/v3.1 pool by its address), \
+                         comet:<address> (a Compound v3 market by its proxy's address), \
+                         metamorpho:<address> (a MetaMorpho v1.0/v1.1 vault, with the Morpho Blue \
+                         markets of its withdraw queue)";
 
 /// Arguments of `faultline snapshot`.
 #[derive(Debug, Args)]
@@ -34,7 +37,8 @@ pub(crate) struct SnapshotArgs {
     /// The block to read at; the node's latest when absent.
     #[arg(long, value_name = "N")]
     block: Option<u64>,
-    /// What to read, repeated: `morpho-blue:<market-id>`, `aave-v3:<pool>`.
+    /// What to read, repeated: `morpho-blue:<market-id>`, `aave-v3:<pool>`, `comet:<address>`,
+    /// `metamorpho:<address>`.
     #[arg(long = "protocol", value_name = "PROTOCOL", required = true, value_parser = parse_protocol)]
     protocols: Vec<Protocol>,
     /// First block scanned for the accounts of the markets (Morpho Blue's deployment block is
@@ -95,9 +99,13 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
         "aave-v3" => parse_address(arg)
             .map(Target::AaveV3)
             .map_err(|e| format!("aave-v3 pool (aave-v3:<pool>): {e}")),
+        "comet" => parse_address(arg).map(Target::Comet).map_err(|e| format!("comet: {e}")),
+        "metamorpho" => {
+            parse_address(arg).map(Target::MetaMorpho).map_err(|e| format!("metamorpho: {e}"))
+        }
         _ => Err(format!(
-            "unsupported protocol {name:?}; supported: {SUPPORTED} (Compound v3, Euler v2 and \
-             MetaMorpho snapshots are not implemented yet)"
+            "unsupported protocol {name:?}; supported: {SUPPORTED} (Euler v2 snapshots are not \
+             implemented yet)"
         )),
     }
 }
@@ -277,10 +285,20 @@ mod tests {
             parse_protocol(&format!("aave-v3:{pool}")),
             Ok(Target::AaveV3(Address::repeat_byte(0xcd)))
         );
+        assert_eq!(
+            parse_protocol(&format!("comet:{}", Address::repeat_byte(0xc3))),
+            Ok(Target::Comet(Address::repeat_byte(0xc3)))
+        );
+        assert_eq!(
+            parse_protocol(&format!("metamorpho:{}", Address::repeat_byte(0x3a))),
+            Ok(Target::MetaMorpho(Address::repeat_byte(0x3a)))
+        );
+        let err = parse_protocol("comet:0x12").unwrap_err();
+        assert!(err.contains("comet: expected an address") && err.contains("0x12"), "{err}");
         let err = parse_protocol("aave-v3").unwrap_err();
         assert!(err.contains("aave-v3:<pool>") && err.contains("\"\""), "{err}");
-        let err = parse_protocol("comet").unwrap_err();
-        assert!(err.contains("unsupported protocol \"comet\"") && err.contains("aave-v3"));
+        let err = parse_protocol("aave-v2").unwrap_err();
+        assert!(err.contains("unsupported protocol \"aave-v2\"") && err.contains("comet"));
         let err = parse_protocol("morpho-blue:0x1234").unwrap_err();
         assert!(err.contains("64 hex digits") && err.contains("0x1234"), "{err}");
     }

@@ -233,6 +233,11 @@ impl CometMarket {
         self.total_borrow_base = total_borrow_base;
     }
 
+    /// `(baseSupplyIndex, baseBorrowIndex)` as of the last accrual.
+    pub const fn indexes(&self) -> (U256, U256) {
+        (self.base_supply_index, self.base_borrow_index)
+    }
+
     /// The market's configuration, prices included.
     pub const fn config(&self) -> &CometConfig {
         &self.config

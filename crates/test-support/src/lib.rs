@@ -10,6 +10,9 @@
 //! - [`aave_chain`] deploys Aave v3 from the compiled artifacts `@aave/core-v3` ships (libraries
 //!   linked here), lists reserves over our token and price-feed mocks and opens positions through
 //!   the real pool, many per transaction.
+//! - [`lenders_chain`] deploys our stand-ins of lending protocols without an npm package (Comet,
+//!   MetaMorpho on the real Morpho Blue of [`morpho_chain`]):
+//!   their real ABI, our code.
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!
 //! When the node cannot be had the test fails with a message that says exactly what to run; it is
@@ -20,6 +23,7 @@ pub mod aave_chain;
 pub mod error;
 pub mod evm;
 pub mod inputs;
+pub mod lenders_chain;
 pub mod morpho_chain;
 pub mod paths;
 pub mod solc;

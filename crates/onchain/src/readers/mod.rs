@@ -4,6 +4,8 @@
 
 pub mod aave;
 pub mod chainlink;
+pub mod comet;
+pub mod metamorpho;
 pub mod morpho;
 pub mod tokens;
 pub mod uniswap_v3;

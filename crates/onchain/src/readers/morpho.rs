@@ -283,8 +283,12 @@ pub async fn read_markets(
     for (i, r) in reads.iter_mut().enumerate() {
         let (price, adaptive, view) =
             (&outcomes[3 * i], &outcomes[3 * i + 1], &outcomes[3 * i + 2]);
+        // An answer that does not decode (an idle market's oracle is address 0, whose empty
+        // answer "succeeds") is kept as the item's failure, like a revert: a market that needs
+        // its price fails when its model is built, naming the item.
         r.price = match price {
-            Ok(_) => Ok(decode_outcome::<IMorphoOracle::priceCall>(&calls[3 * i].label, price)?),
+            Ok(_) => decode_outcome::<IMorphoOracle::priceCall>(&calls[3 * i].label, price)
+                .map_err(|e| Failure { item: calls[3 * i].label.clone(), reason: e.to_string() }),
             Err(f) => Err(f.clone()),
         };
         r.irm = if r.params.irm == Address::ZERO {

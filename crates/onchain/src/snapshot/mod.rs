@@ -18,6 +18,8 @@
 //! naming the market and the gap).
 
 mod aave;
+mod comet;
+mod metamorpho;
 mod morpho;
 mod part;
 mod prices;
@@ -74,6 +76,11 @@ pub enum Target {
     MorphoBlue(B256),
     /// An Aave v3 (v3.0 or v3.1) pool, by address: every reserve and every position found.
     AaveV3(Address),
+    /// A Compound v3 (Comet) market, by its proxy's address.
+    Comet(Address),
+    /// A MetaMorpho v1.0 or v1.1 vault on [`Request::morpho`], by address; the Morpho Blue markets
+    /// of its withdraw queue are read with it.
+    MetaMorpho(Address),
 }
 
 impl core::fmt::Display for Target {
@@ -81,6 +88,8 @@ impl core::fmt::Display for Target {
         match self {
             Self::MorphoBlue(id) => write!(f, "morpho-blue:{id}"),
             Self::AaveV3(pool) => write!(f, "aave-v3:{pool}"),
+            Self::Comet(a) => write!(f, "comet:{a}"),
+            Self::MetaMorpho(a) => write!(f, "metamorpho:{a}"),
         }
     }
 }
@@ -256,18 +265,38 @@ async fn read_parts(
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Vec<Box<dyn Part>>> {
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
-    let (mut morpho_ids, mut aave_pools) = (Vec::new(), Vec::new());
-    for target in &request.targets {
-        match target {
+    let (mut morpho_ids, mut aave_pools, mut comets, mut vaults) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    for t in &request.targets {
+        match t {
             Target::MorphoBlue(id) => morpho_ids.push(*id),
             Target::AaveV3(pool) => aave_pools.push(*pool),
+            Target::Comet(a) => comets.push(*a),
+            Target::MetaMorpho(a) => vaults.push(*a),
         }
+    }
+    // Vaults first: the Morpho Blue markets of their queues join the Morpho Blue targets.
+    let mut metamorpho = None;
+    if !vaults.is_empty() {
+        let part = metamorpho::read(chain, request.morpho, &vaults, progress).await?;
+        for id in part.markets_needed() {
+            if !morpho_ids.contains(&id) {
+                morpho_ids.push(id);
+            }
+        }
+        metamorpho = Some(part);
     }
     if !morpho_ids.is_empty() {
         parts.push(Box::new(morpho::read(chain, request, &morpho_ids, progress).await?));
     }
     if !aave_pools.is_empty() {
         parts.push(Box::new(aave::read(chain, request, &aave_pools, progress).await?));
+    }
+    if !comets.is_empty() {
+        parts.push(Box::new(comet::read(chain, request, &comets, progress).await?));
+    }
+    if let Some(part) = metamorpho {
+        parts.push(Box::new(part));
     }
     Ok(parts)
 }

@@ -28,7 +28,7 @@ enum Fault {
 
 const CYCLE: [Fault; 6] =
     [Fault::Drop, Fault::Pass, Fault::Delay, Fault::Truncate, Fault::Garble, Fault::Pass];
-const DELAY: Duration = Duration::from_millis(1_500);
+pub const DELAY: Duration = Duration::from_millis(1_500);
 pub const MAX_LOG_RANGE: u64 = 5;
 
 pub async fn read_request(stream: &mut TcpStream) -> Option<Vec<u8>> {
