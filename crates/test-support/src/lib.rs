@@ -7,6 +7,8 @@
 //!   thousands of calls into one `eth_call` through the `Batch` helper contract.
 //! - [`morpho_chain`] deploys Morpho Blue with our token, oracle and IRM mocks at chosen
 //!   addresses, creates markets and opens positions in real transactions (tests that read a chain).
+//! - [`uniswap_v3_chain`] deploys a Uniswap v3 pool from the npm factory artifact with our minter
+//!   and swapper, returning the addresses (a pool beside other protocols on one anvil).
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!
 //! When the node cannot be had the test fails with a message that says exactly what to run; it is
@@ -20,6 +22,7 @@ pub mod morpho_chain;
 pub mod paths;
 pub mod solc;
 pub mod tools;
+pub mod uniswap_v3_chain;
 
 pub use error::{Error, Result};
 pub use evm::{Evm, Outcome};

@@ -20,6 +20,7 @@
 mod morpho;
 mod part;
 mod prices;
+mod uniswap_v3;
 
 use crate::{
     Error, Result,
@@ -71,12 +72,22 @@ pub struct UsdPrice {
 pub enum Target {
     /// A Morpho Blue market of [`Request::morpho`], by id.
     MorphoBlue(B256),
+    /// A Uniswap v3 pool as a venue selling `base` (one of its two tokens; `None`: the one the
+    /// caller does not price, see [`uniswap_v3`]).
+    UniswapV3 {
+        /// The pool.
+        pool: Address,
+        /// The token the venue sells, if named.
+        base: Option<Address>,
+    },
 }
 
 impl core::fmt::Display for Target {
     fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
         match self {
             Self::MorphoBlue(id) => write!(f, "morpho-blue:{id}"),
+            Self::UniswapV3 { pool, base: None } => write!(f, "uniswap-v3:{pool}"),
+            Self::UniswapV3 { pool, base: Some(base) } => write!(f, "uniswap-v3:{pool}:{base}"),
         }
     }
 }
@@ -103,7 +114,16 @@ pub struct Request {
     pub prices: BTreeMap<TokenKey, UsdPrice>,
     /// Oracle kinds the caller knows, by oracle address; others are `market`.
     pub oracle_kinds: BTreeMap<Address, OracleKindSpec>,
+    /// How far from a venue's current tick its liquidity is read, each way, in ticks (rounded
+    /// out to the pool's spacing). The default, [`DEFAULT_VENUE_TICKS`], covers prices from
+    /// 0.80 to 1.25 times the current one: a cascade's sales within that move are priced
+    /// exactly, and one past it finds no more liquidity.
+    pub venue_ticks: u32,
 }
+
+/// The default of [`Request::venue_ticks`]: 2,232 ticks, 1.0001^2232 ≈ 1.2500 (and
+/// 1.0001^-2232 ≈ 0.8000), a 20% fall or a 25% rise.
+pub const DEFAULT_VENUE_TICKS: u32 = 2_232;
 
 impl Request {
     /// Reads `targets`, discovery from block 0 in pages of 100,000 blocks, no cache, no prices,
@@ -119,6 +139,7 @@ impl Request {
             log_cache: None,
             prices: BTreeMap::new(),
             oracle_kinds: BTreeMap::new(),
+            venue_ticks: DEFAULT_VENUE_TICKS,
         }
     }
 
@@ -252,15 +273,21 @@ async fn read_parts(
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Vec<Box<dyn Part>>> {
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
-    let morpho_ids: Vec<B256> = request
-        .targets
-        .iter()
-        .map(|t| match t {
-            Target::MorphoBlue(id) => *id,
-        })
-        .collect();
+    let mut morpho_ids: Vec<B256> = Vec::new();
+    let mut pools = Vec::new();
+    for target in &request.targets {
+        match target {
+            Target::MorphoBlue(id) => morpho_ids.push(*id),
+            Target::UniswapV3 { pool, base } => {
+                pools.push(uniswap_v3::PoolTarget { pool: *pool, base: *base });
+            }
+        }
+    }
     if !morpho_ids.is_empty() {
         parts.push(Box::new(morpho::read(chain, request, &morpho_ids, progress).await?));
+    }
+    if !pools.is_empty() {
+        parts.push(Box::new(uniswap_v3::read(chain, request, &pools, progress).await?));
     }
     Ok(parts)
 }
