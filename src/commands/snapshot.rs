@@ -11,7 +11,10 @@ use eyre::{Context, Result};
 use faultline_onchain::{
     Chain, Config, Endpoint,
     primitives::{Address, B256},
-    snapshot::{MORPHO_BLUE_MAINNET, Request, Stage, Target, TokenKey, UsdPrice, snapshot},
+    snapshot::{
+        DEFAULT_VENUE_TICKS, MORPHO_BLUE_MAINNET, Request, Stage, Target, TokenKey, UsdPrice,
+        snapshot,
+    },
 };
 use faultline_orchestrator::snapshot::{Confidence, OracleKindSpec, Source, SourceKind};
 use indicatif::{ProgressBar, ProgressStyle};
@@ -39,8 +42,18 @@ pub(crate) struct SnapshotArgs {
     block: Option<u64>,
     /// What to read, repeated: `morpho-blue:<market-id>`, `aave-v3:<pool>`, `comet:<address>`,
     /// `metamorpho:<address>`.
-    #[arg(long = "protocol", value_name = "PROTOCOL", required = true, value_parser = parse_protocol)]
+    #[arg(long = "protocol", value_name = "PROTOCOL", required_unless_present = "venues", value_parser = parse_protocol)]
     protocols: Vec<Protocol>,
+    /// A venue to read, repeated: `uniswap-v3:<pool>[:<base>]`, a Uniswap v3 pool selling
+    /// `<base>` (one of its tokens). Without `<base>`, the pool sells the token of the two that
+    /// `--price` does not price (give exactly one of them a price, e.g. `--price USDC=1`).
+    #[arg(long = "venue", value_name = "VENUE", value_parser = parse_venue)]
+    venues: Vec<Target>,
+    /// How far from each venue's current tick its liquidity is read, each way (rounded out to
+    /// the pool's tick spacing); the default covers 0.80 to 1.25 times the price. A sale that
+    /// would move a pool past the range read finds no more liquidity.
+    #[arg(long, value_name = "TICKS", default_value_t = DEFAULT_VENUE_TICKS)]
+    venue_ticks: u32,
     /// First block scanned for the accounts of the markets (Morpho Blue's deployment block is
     /// enough: 18883124 on Ethereum).
     #[arg(long, value_name = "N", default_value_t = 0)]
@@ -107,6 +120,28 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
             "unsupported protocol {name:?}; supported: {SUPPORTED} (Euler v2 snapshots are not \
              implemented yet)"
         )),
+    }
+}
+
+/// The venues `--venue` accepts, for its error message.
+const VENUES: &str = "uniswap-v3:<pool>[:<base token>] (a Uniswap v3 pool by address)";
+
+fn parse_venue(text: &str) -> Result<Target, String> {
+    let (name, arg) = text.split_once(':').unwrap_or((text, ""));
+    match name {
+        "uniswap-v3" => {
+            let (pool, base) = match arg.split_once(':') {
+                Some((pool, base)) => (pool, Some(base)),
+                None => (arg, None),
+            };
+            let pool = parse_address(pool).map_err(|e| format!("uniswap-v3 pool: {e}"))?;
+            let base = base
+                .map(parse_address)
+                .transpose()
+                .map_err(|e| format!("uniswap-v3 base token: {e}"))?;
+            Ok(Target::UniswapV3 { pool, base })
+        }
+        _ => Err(format!("unsupported venue {name:?}; supported: {VENUES}")),
     }
 }
 
@@ -197,7 +232,10 @@ impl SnapshotArgs {
         config.policy.max_retries = self.retries;
         config.policy.timeout = Duration::from_secs(self.timeout.max(1));
 
-        let mut request = Request::new(self.protocols.clone());
+        let mut targets = self.protocols.clone();
+        targets.extend(self.venues.iter().copied());
+        let mut request = Request::new(targets);
+        request.venue_ticks = self.venue_ticks.max(1);
         request.morpho = self.morpho;
         request.name.clone_from(&self.name);
         request.from_block = self.from_block;
@@ -301,6 +339,29 @@ mod tests {
         assert!(err.contains("unsupported protocol \"aave-v2\"") && err.contains("comet"));
         let err = parse_protocol("morpho-blue:0x1234").unwrap_err();
         assert!(err.contains("64 hex digits") && err.contains("0x1234"), "{err}");
+    }
+
+    #[test]
+    fn venue_values_are_checked_and_named() {
+        let pool = format!("0x{}", "11".repeat(20));
+        let base = format!("0x{}", "22".repeat(20));
+        assert_eq!(
+            parse_venue(&format!("uniswap-v3:{pool}")),
+            Ok(Target::UniswapV3 { pool: Address::repeat_byte(0x11), base: None })
+        );
+        assert_eq!(
+            parse_venue(&format!("uniswap-v3:{pool}:{base}")),
+            Ok(Target::UniswapV3 {
+                pool: Address::repeat_byte(0x11),
+                base: Some(Address::repeat_byte(0x22))
+            })
+        );
+        let err = parse_venue("uniswap-v3:0x12").unwrap_err();
+        assert!(err.contains("uniswap-v3 pool") && err.contains("0x12"), "{err}");
+        let err = parse_venue(&format!("uniswap-v3:{pool}:WETH")).unwrap_err();
+        assert!(err.contains("base token") && err.contains("WETH"), "{err}");
+        let err = parse_venue("curve:0x1").unwrap_err();
+        assert!(err.contains("unsupported venue \"curve\"") && err.contains("uniswap-v3"), "{err}");
     }
 
     #[test]

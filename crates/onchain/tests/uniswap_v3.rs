@@ -140,3 +140,174 @@ async fn pool_state_and_ticks_read_back_equal() {
     assert_eq!(all.ticks[&-887_220], tick(e15, signed(e15)));
     assert_eq!(all.ticks[&887_220], tick(e15, -signed(e15)));
 }
+
+/// A pool deployed through `faultline_test_support::uniswap_v3_chain` (the v3-core factory,
+/// tokens TKN and USD of 18 decimals, price 1, four positions) read into a snapshot as a venue:
+/// the venue is the pool's `slot0`, `liquidity` and ticks in the default range; the cascade's
+/// engine accepts the snapshot; a sale of 30 TKN priced by the venue's model equals the pool's
+/// own `swap` on anvil to the wei (amounts and the price after, which the engine reports as
+/// TKN's new price); the recording replays offline to the same snapshot.
+#[tokio::test(flavor = "current_thread")]
+async fn a_pool_snapshot_prices_a_sale_as_the_pool_swaps_it() {
+    use faultline_liquidity::{
+        Pair, Side, Venue,
+        uniswap_v3::{ConcentratedLiquidity, Pool},
+    };
+    use faultline_onchain::snapshot::{
+        DEFAULT_VENUE_TICKS, Request, Target, TokenKey, UsdPrice, snapshot,
+    };
+    use faultline_orchestrator::{Scenario, report::EventKind, run, snapshot::VenueModelSpec};
+    use faultline_test_support::uniswap_v3_chain::{PoolSetup, deploy_pool};
+    use rust_decimal::Decimal;
+
+    let evm = Evm::start().await;
+    let multicall = deploy_multicall(&evm).await;
+    let e18 = 1_000_000_000_000_000_000u128;
+    let setup = PoolSetup {
+        tokens: [("TKN".into(), 18), ("USD".into(), 18)],
+        fee: 3000,
+        sqrt_price_x96: U256::from(1u8) << 96usize,
+        positions: vec![
+            (-600, 600, 1_000 * e18),
+            (-120, 1_200, 500 * e18),
+            (60, 180, 200 * e18),
+            (-887_220, 887_220, e18),
+        ],
+    };
+    let v3 = deploy_pool(&evm, &setup).await.expect("deploy the pool");
+    let tkn = v3.tokens[0];
+
+    let record = temp_dir("univ3-record");
+    let mut config = Config::new(Endpoint::Http(evm.endpoint()));
+    config.multicall = multicall;
+    config.record = Some(record.clone());
+    config.policy.min_interval = std::time::Duration::ZERO;
+    let chain = Chain::connect(&config).await.expect("connect");
+    let mut request = Request::new(vec![Target::UniswapV3 { pool: v3.pool, base: None }]);
+    let usd = UsdPrice {
+        usd: Decimal::ONE,
+        source: faultline_orchestrator::snapshot::Source {
+            kind: faultline_orchestrator::snapshot::SourceKind::Synthetic,
+            reference: "test".into(),
+            confidence: faultline_orchestrator::snapshot::Confidence::Low,
+        },
+    };
+    request.prices.insert(TokenKey::Symbol("USD".into()), usd);
+    let snap = snapshot(&chain, &request, &mut |_| {}).await.expect("snapshot");
+
+    // The venue is the pool's state in ±2,232 ticks of tick 0, out to spacing 60: [-2,280, 2,280].
+    assert_eq!(DEFAULT_VENUE_TICKS, 2_232);
+    let read = read_pool(&chain, v3.pool, -2_280, 2_280).await.expect("read");
+    assert_eq!(snap.venues.len(), 1);
+    let venue = &snap.venues[0];
+    assert_eq!((venue.base.as_str(), venue.quote.as_str()), ("TKN", "USD"));
+    let VenueModelSpec::ConcentratedLiquidity(spec) = &venue.model else {
+        panic!("expected a concentrated-liquidity venue, found {:?}", venue.model)
+    };
+    assert_eq!(spec.base_is_token0, tkn == v3.token0);
+    assert_eq!((spec.fee_pips, spec.tick_spacing, spec.tick), (3000, 60, 0));
+    assert_eq!((spec.tick_lower, spec.tick_upper), (-2_280, 2_280));
+    assert_eq!(spec.sqrt_price_x96.0, read.sqrt_price_x96);
+    assert_eq!(spec.liquidity.0, U256::from(read.liquidity));
+    let ticks: Vec<(i32, i128)> = spec.ticks.iter().map(|t| (t.tick, t.liquidity_net.0)).collect();
+    let expected: Vec<(i32, i128)> =
+        read.ticks.iter().map(|(t, i)| (*t, i.liquidity_net)).collect();
+    assert_eq!(ticks, expected);
+    assert_eq!(ticks.len(), 6, "the six ticks of the three bounded positions in range");
+    // The pool prices TKN: 1 USD per TKN exactly, so TKN is $1.
+    let tkn_spec = snap.tokens.iter().find(|t| t.id == "TKN").expect("TKN");
+    assert_eq!(tkn_spec.price_usd, Decimal::ONE);
+
+    // The venue's model prices a sale of 30 TKN.
+    let sold = U256::from(30 * e18);
+    let pool = Pool::from_state(
+        spec.fee_pips,
+        spec.tick_spacing,
+        spec.sqrt_price_x96.0,
+        spec.tick,
+        u128::try_from(spec.liquidity.0).expect("uint128"),
+        &ticks,
+        (spec.tick_lower, spec.tick_upper),
+    )
+    .expect("pool");
+    let model = ConcentratedLiquidity::new(
+        "v3",
+        Pair::new(18, 18).expect("pair"),
+        pool,
+        spec.base_is_token0,
+    )
+    .with_range(spec.tick_lower, spec.tick_upper)
+    .expect("range");
+    let quote = model.quote(Side::Sell, sold).expect("quote");
+
+    // The cascade runs on the snapshot: a shock sells the same 30 TKN into the venue.
+    let scenario = Scenario::from_toml(&format!(
+        "name = \"sale\"\nsnapshot = \"unused\"\nstep_secs = 3600\nhorizon_secs = 3600\n\
+         [[shocks]]\nat_secs = 0\ntype = \"sell\"\nvenue = \"{}\"\namount = \"30\"\n",
+        venue.id
+    ))
+    .expect("scenario");
+    let report = run(&snap, &scenario).expect("the engine accepts the snapshot");
+    let moved: Vec<Decimal> = report
+        .events
+        .iter()
+        .filter_map(|e| match &e.kind {
+            EventKind::PriceMove { to_usd, .. } if e.entity == "TKN" => Some(*to_usd),
+            _ => None,
+        })
+        .collect();
+
+    // The pool's own swap of 30 TKN, exact input, no price limit.
+    let zero_for_one = spec.base_is_token0;
+    let limit = if zero_for_one {
+        U256::from(4_295_128_740u64)
+    } else {
+        U256::from_str_radix("1461446703485210103287273052203988822378723970341", 10).expect("max")
+    };
+    let swapped = v3
+        .swap(&evm, zero_for_one, alloy::primitives::I256::try_from(sold).expect("int"), limit)
+        .await
+        .expect("swap");
+    let (tkn_in, usd_out) = if zero_for_one {
+        (swapped.amount0, swapped.amount1)
+    } else {
+        (swapped.amount1, swapped.amount0)
+    };
+    assert_eq!(tkn_in.unsigned_abs(), sold);
+    assert!(usd_out.is_negative());
+    assert_eq!(quote.quote, usd_out.unsigned_abs(), "USD out, to the wei");
+    // The price after: the pool's slot0 after the swap, as the venue prices it (USD per TKN,
+    // rounded down to 18 places), which the engine reports as TKN's price (USD at $1).
+    let after = read_pool(
+        &Chain::connect(&{
+            let mut c = Config::new(Endpoint::Http(evm.endpoint()));
+            c.multicall = multicall;
+            c
+        })
+        .await
+        .expect("connect after"),
+        v3.pool,
+        0,
+        0,
+    )
+    .await
+    .expect("read after");
+    let q192 = alloy::primitives::U512::from(1u8) << 192usize;
+    let s2 =
+        alloy::primitives::U512::from(after.sqrt_price_x96).pow(alloy::primitives::U512::from(2u8));
+    let e18_512 = alloy::primitives::U512::from(e18);
+    let raw = if zero_for_one { s2 * e18_512 / q192 } else { q192 * e18_512 / s2 };
+    let raw = u128::try_from(raw).expect("fits");
+    let price_after =
+        Decimal::from_i128_with_scale(i128::try_from(raw).expect("fits"), 18).normalize();
+    assert_eq!(quote.price_after.to_decimal().expect("decimal"), price_after);
+    assert_eq!(moved.first(), Some(&price_after), "{:#?}", report.events);
+
+    // The recording replays offline to the same snapshot.
+    let mut replay = Config::new(Endpoint::Replay(record));
+    replay.multicall = multicall;
+    replay.block = Some(chain.block().number);
+    let offline = Chain::connect(&replay).await.expect("replay connect");
+    let replayed = snapshot(&offline, &request, &mut |_| {}).await.expect("replayed snapshot");
+    assert_eq!(replayed, snap);
+}

@@ -16,18 +16,20 @@
 //! The JSON Schema of this format is generated from these types ([`json_schema`]) and committed
 //! as `fixtures/schema/snapshot.schema.json`; a test keeps the two in step.
 
+mod concentrated;
 mod perps;
 mod rates;
 mod raw;
 mod validate;
 
+pub use concentrated::{ConcentratedLiquiditySpec, TickSpec};
 pub use perps::{
     AdlPolicySpec, BookRulesSpec, BookSpec, LegKindSpec, LongLegSpec, MarginTierSpec,
     PerpAccountSpec, PerpCollateralSpec, PerpHoldingSpec, PerpMarketSpec, PerpPositionSpec,
     PerpVenueSpec, ShortLegSpec,
 };
 pub use rates::{AaveRateSpec, CometCurveSpec, CometRatesSpec, EulerIrmSpec};
-pub use raw::{Raw, RawAddress};
+pub use raw::{Raw, RawAddress, RawSigned};
 pub use validate::{BYTES_PER_ENTITY, MAX_ENTITIES, Problem, entities, validate};
 
 use rust_decimal::Decimal;
@@ -246,6 +248,10 @@ pub enum VenueModelSpec {
         /// Swap fee in basis points (Uniswap v2: 30).
         fee_bps: u32,
     },
+    /// A Uniswap v3 pool: its exact swap state in the range of ticks read around the price. Sales
+    /// run through the pool's own swap math; a sale that would move the price past the range
+    /// read fills up to its edge and no further.
+    ConcentratedLiquidity(ConcentratedLiquiditySpec),
 }
 
 /// One level of an order-book depth curve.

@@ -44,6 +44,46 @@ impl JsonSchema for Raw {
     }
 }
 
+/// A raw signed integer up to `int128` (a Uniswap v3 tick's `liquidityNet`), written as a
+/// decimal string with an optional leading `-` (`"-200000000000000000000"`).
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
+pub struct RawSigned(pub i128);
+
+impl Serialize for RawSigned {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        serializer.collect_str(&self.0)
+    }
+}
+
+impl<'de> Deserialize<'de> for RawSigned {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        let text = Cow::<'de, str>::deserialize(deserializer)?;
+        let digits = text.strip_prefix('-').unwrap_or(&text);
+        if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+            return Err(D::Error::custom(format!(
+                "expected a signed integer as a decimal string, found {text:?}"
+            )));
+        }
+        text.parse::<i128>().map(Self).map_err(|_| {
+            D::Error::custom(format!("{text:?} does not fit int128 (-2^127 ..= 2^127 - 1)"))
+        })
+    }
+}
+
+impl JsonSchema for RawSigned {
+    fn schema_name() -> Cow<'static, str> {
+        "RawSigned".into()
+    }
+
+    fn json_schema(_: &mut SchemaGenerator) -> Schema {
+        json_schema!({
+            "type": "string",
+            "pattern": "^-?[0-9]{1,39}$",
+            "description": "A raw int128 in the contract's integer units, as a decimal string."
+        })
+    }
+}
+
 /// An Ethereum address, `0x` and 40 hex digits (checksum not required).
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq, PartialOrd, Ord, Hash)]
 pub struct RawAddress(pub Address);
@@ -92,6 +132,18 @@ mod tests {
         let too_big = format!("\"{}0\"", U256::MAX);
         let err = serde_json::from_str::<Raw>(&too_big).unwrap_err().to_string();
         assert!(err.contains("does not fit 256 bits"), "{err}");
+    }
+
+    #[test]
+    fn signed_raw_reads_signed_decimal_strings() {
+        let net: RawSigned = serde_json::from_str("\"-200000000000000000000\"").unwrap();
+        assert_eq!(net.0, -200_000_000_000_000_000_000);
+        assert_eq!(serde_json::to_string(&net).unwrap(), "\"-200000000000000000000\"");
+        for bad in
+            ["\"+1\"", "\"-\"", "\"1e3\"", "1", "\"170141183460469231731687303715884105728\""]
+        {
+            assert!(serde_json::from_str::<RawSigned>(bad).is_err(), "{bad} was accepted");
+        }
     }
 
     #[test]

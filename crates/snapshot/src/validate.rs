@@ -246,6 +246,11 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                     p.push(at("model.fee_bps"), format!("expected below 10000, found {fee_bps}"));
                 }
             }
+            VenueModelSpec::ConcentratedLiquidity(pool) => {
+                for (field, message) in pool.problems() {
+                    p.push(at(&format!("model.{field}")), message);
+                }
+            }
         }
     }
 

@@ -13,6 +13,8 @@
 //! - [`lenders_chain`] deploys our stand-ins of lending protocols without an npm package (Comet,
 //!   MetaMorpho on the real Morpho Blue of [`morpho_chain`]):
 //!   their real ABI, our code.
+//! - [`uniswap_v3_chain`] deploys a Uniswap v3 pool from the npm factory artifact with our minter
+//!   and swapper, returning the addresses (a pool beside other protocols on one anvil).
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
 //!
 //! When the node cannot be had the test fails with a message that says exactly what to run; it is
@@ -28,6 +30,7 @@ pub mod morpho_chain;
 pub mod paths;
 pub mod solc;
 pub mod tools;
+pub mod uniswap_v3_chain;
 
 pub use error::{Error, Result};
 pub use evm::{Evm, Outcome};

@@ -298,6 +298,12 @@ impl MorphoMarket {
         &self.state
     }
 
+    /// The interest rate model and its state (an AdaptiveCurveIRM's `rateAtTarget` moves with
+    /// each accrual).
+    pub const fn irm(&self) -> &Irm {
+        &self.irm
+    }
+
     /// An account's position (zero when it has none).
     pub fn position(&self, account: Address) -> Position {
         self.positions.get(&account).copied().unwrap_or_default()

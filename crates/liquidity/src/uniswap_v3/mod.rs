@@ -27,19 +27,38 @@ use rust_decimal::Decimal;
 use tick_math::{MAX_SQRT_RATIO, MIN_SQRT_RATIO};
 
 /// A v3 pool as a venue: sales and buys of the base token run through [`Pool::swap`] with the
-/// widest price limit, and a trade the pool cannot fill completely is an error, not a partial fill.
+/// widest price limit (or the edge of the range given to [`ConcentratedLiquidity::with_range`]),
+/// and a trade the pool cannot fill completely is an error, not a partial fill.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub struct ConcentratedLiquidity {
     name: String,
     pair: Pair,
     pool: Pool,
     base_is_token0: bool,
+    /// The sqrt prices (low, high) the venue trades within: the ticks beyond a range read from
+    /// chain are unknown.
+    bounds: (U256, U256),
 }
 
 impl ConcentratedLiquidity {
     /// A venue over `pool`, whose base token is token0 when `base_is_token0`.
     pub fn new(name: impl Into<String>, pair: Pair, pool: Pool, base_is_token0: bool) -> Self {
-        Self { name: name.into(), pair, pool, base_is_token0 }
+        let bounds = (MIN_SQRT_RATIO + U256::from(1u8), MAX_SQRT_RATIO - U256::from(1u8));
+        Self { name: name.into(), pair, pool, base_is_token0, bounds }
+    }
+
+    /// Trades only within ticks `[lower, upper]` (a pool read from chain knows its ticks there
+    /// only): a trade that would move the price past them fills nothing beyond and fails with
+    /// [`Error::InsufficientLiquidity`], so a sale past the range is never priced on liquidity
+    /// that was not read.
+    pub fn with_range(mut self, lower: i32, upper: i32) -> Result<Self> {
+        let low = tick_math::get_sqrt_ratio_at_tick(lower)?.max(self.bounds.0);
+        let high = tick_math::get_sqrt_ratio_at_tick(upper)?.min(self.bounds.1);
+        if low >= high {
+            return Err(Error::invalid("range", "lower tick below upper tick", lower));
+        }
+        self.bounds = (low, high);
+        Ok(self)
     }
 
     /// The pool.
@@ -61,11 +80,16 @@ impl ConcentratedLiquidity {
         // Selling token0 or buying token1 is zero for one.
         let zero_for_one = (side == Side::Sell) == self.base_is_token0;
         let specified = if side == Side::Sell { amount } else { -amount };
-        let limit = if zero_for_one {
-            MIN_SQRT_RATIO + U256::from(1u8)
-        } else {
-            MAX_SQRT_RATIO - U256::from(1u8)
-        };
+        let price = self.pool.sqrt_price_x96();
+        let limit = if zero_for_one { self.bounds.0 } else { self.bounds.1 };
+        // At the edge of the range already: nothing more can trade this way.
+        if (zero_for_one && price <= limit) || (!zero_for_one && price >= limit) {
+            return Err(Error::InsufficientLiquidity {
+                venue: "ConcentratedLiquidity",
+                requested: base,
+                available: U256::ZERO,
+            });
+        }
         let result = self.pool.quote_swap(zero_for_one, specified, limit)?;
         let (base_delta, quote_delta) = if self.base_is_token0 {
             (result.amount0, result.amount1)

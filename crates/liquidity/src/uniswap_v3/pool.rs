@@ -106,6 +106,117 @@ impl Pool {
         })
     }
 
+    /// A pool as read from chain at one moment: `slot0` (`sqrt_price_x96`, `tick`), the in-range
+    /// `liquidity`, and the initialised ticks `(tick, liquidityNet)` of the range
+    /// `[range.0, range.1]` read around the price (the ticks outside it are unknown, so a venue
+    /// over this pool must not trade past the range: see
+    /// [`super::ConcentratedLiquidity::with_range`]).
+    ///
+    /// The liquidity between two neighbouring ticks follows from the in-range liquidity and the
+    /// nets crossed to reach it (up: `+net`, down: `-net`, as the swap loop crosses); every such
+    /// figure must lie in `0..=u128::MAX`, else the ticks and the liquidity do not belong to one
+    /// pool and the error names the tick. `slot0.tick` must be the tick of the price, or one below
+    /// it when the price sits exactly on a tick a downward swap ended at (the loop stores
+    /// `tick_next - 1` there). `liquidityGross` is not needed by swaps and is taken as `|net|`.
+    ///
+    /// The pool keeps the liquidity profile as one synthetic position per stretch between
+    /// neighbouring ticks (same liquidity everywhere in the range), which is what
+    /// [`Pool::scale_liquidity`] scales.
+    pub fn from_state(
+        fee: u32,
+        tick_spacing: i32,
+        sqrt_price_x96: U256,
+        tick: i32,
+        liquidity: u128,
+        ticks: &[(i32, i128)],
+        range: (i32, i32),
+    ) -> Result<Self> {
+        let mut pool = Self::new(fee, tick_spacing, sqrt_price_x96)?;
+        let at_price = pool.tick;
+        if tick != at_price
+            && !(tick == at_price - 1 && get_sqrt_ratio_at_tick(at_price)? == sqrt_price_x96)
+        {
+            return Err(Error::invalid(
+                "tick",
+                "the tick of sqrt_price_x96, or one below it on a tick boundary",
+                format!("{tick} (the price's tick is {at_price})"),
+            ));
+        }
+        let (lower, upper) = range;
+        for (field, bound) in [("range lower tick", lower), ("range upper tick", upper)] {
+            if bound % tick_spacing != 0 || !(MIN_TICK..=MAX_TICK).contains(&bound) {
+                return Err(Error::invalid(
+                    field,
+                    "a multiple of the tick spacing within MIN_TICK..=MAX_TICK",
+                    bound,
+                ));
+            }
+        }
+        if !(lower <= tick && tick < upper) {
+            return Err(Error::invalid(
+                "tick",
+                "within the range read [lower, upper)",
+                format!("{tick} outside [{lower}, {upper})"),
+            ));
+        }
+        let mut points = vec![lower];
+        let mut previous = None;
+        for &(t, net) in ticks {
+            if previous.is_some_and(|p| t <= p) {
+                return Err(Error::invalid("ticks", "strictly increasing", t));
+            }
+            previous = Some(t);
+            if t % tick_spacing != 0 || !(lower..=upper).contains(&t) {
+                return Err(Error::invalid(
+                    "ticks",
+                    "multiples of the tick spacing within the range read",
+                    format!("{t} (spacing {tick_spacing}, range [{lower}, {upper}])"),
+                ));
+            }
+            if net == i128::MIN {
+                return Err(Error::invalid("liquidityNet", "above -2^127", t));
+            }
+            pool.ticks.insert(
+                t / tick_spacing,
+                TickInfo { liquidity_gross: net.unsigned_abs(), liquidity_net: net },
+            );
+            if t != lower && t != upper {
+                points.push(t);
+            }
+        }
+        points.push(upper);
+        let net_at = |t: i32| pool.ticks.get(&(t / tick_spacing)).map_or(0, |i| i.liquidity_net);
+        // The stretch holding the price: the last point at or below `tick`.
+        let here = points.iter().rposition(|p| *p <= tick).unwrap_or(0);
+        let mut stretch = vec![0u128; points.len() - 1];
+        stretch[here] = liquidity;
+        let crossed = |l: u128, net: i128, t: i32| {
+            add_delta(l, net).map_err(|_| {
+                Error::invalid(
+                    "liquidityNet",
+                    "nets that keep the liquidity within 0..=2^128-1 across the range",
+                    t,
+                )
+            })
+        };
+        for k in here + 1..stretch.len() {
+            stretch[k] = crossed(stretch[k - 1], net_at(points[k]), points[k])?;
+        }
+        for k in (0..here).rev() {
+            let net = net_at(points[k + 1]).checked_neg().unwrap_or(i128::MAX);
+            stretch[k] = crossed(stretch[k + 1], net, points[k + 1])?;
+        }
+        pool.positions = points
+            .windows(2)
+            .zip(&stretch)
+            .filter(|(_, l)| **l > 0)
+            .map(|(w, l)| (w[0], w[1], *l))
+            .collect();
+        pool.tick = tick;
+        pool.liquidity = liquidity;
+        Ok(pool)
+    }
+
     /// The fee in millionths.
     pub const fn fee(&self) -> u32 {
         self.fee

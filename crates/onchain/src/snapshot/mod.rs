@@ -23,6 +23,7 @@ mod metamorpho;
 mod morpho;
 mod part;
 mod prices;
+mod uniswap_v3;
 
 use crate::{
     Error, Result,
@@ -81,6 +82,14 @@ pub enum Target {
     /// A MetaMorpho v1.0 or v1.1 vault on [`Request::morpho`], by address; the Morpho Blue markets
     /// of its withdraw queue are read with it.
     MetaMorpho(Address),
+    /// A Uniswap v3 pool as a venue selling `base` (one of its two tokens; `None`: the one the
+    /// caller does not price, see [`uniswap_v3`]).
+    UniswapV3 {
+        /// The pool.
+        pool: Address,
+        /// The token the venue sells, if named.
+        base: Option<Address>,
+    },
 }
 
 impl core::fmt::Display for Target {
@@ -90,6 +99,8 @@ impl core::fmt::Display for Target {
             Self::AaveV3(pool) => write!(f, "aave-v3:{pool}"),
             Self::Comet(a) => write!(f, "comet:{a}"),
             Self::MetaMorpho(a) => write!(f, "metamorpho:{a}"),
+            Self::UniswapV3 { pool, base: None } => write!(f, "uniswap-v3:{pool}"),
+            Self::UniswapV3 { pool, base: Some(base) } => write!(f, "uniswap-v3:{pool}:{base}"),
         }
     }
 }
@@ -116,7 +127,16 @@ pub struct Request {
     pub prices: BTreeMap<TokenKey, UsdPrice>,
     /// Oracle kinds the caller knows, by oracle address; others are `market`.
     pub oracle_kinds: BTreeMap<Address, OracleKindSpec>,
+    /// How far from a venue's current tick its liquidity is read, each way, in ticks (rounded
+    /// out to the pool's spacing). The default, [`DEFAULT_VENUE_TICKS`], covers prices from
+    /// 0.80 to 1.25 times the current one: a cascade's sales within that move are priced
+    /// exactly, and one past it finds no more liquidity.
+    pub venue_ticks: u32,
 }
+
+/// The default of [`Request::venue_ticks`]: 2,232 ticks, 1.0001^2232 ≈ 1.2500 (and
+/// 1.0001^-2232 ≈ 0.8000), a 20% fall or a 25% rise.
+pub const DEFAULT_VENUE_TICKS: u32 = 2_232;
 
 impl Request {
     /// Reads `targets`, discovery from block 0 in pages of 100,000 blocks, no cache, no prices,
@@ -132,6 +152,7 @@ impl Request {
             log_cache: None,
             prices: BTreeMap::new(),
             oracle_kinds: BTreeMap::new(),
+            venue_ticks: DEFAULT_VENUE_TICKS,
         }
     }
 
@@ -265,14 +286,17 @@ async fn read_parts(
     progress: &mut dyn FnMut(Stage),
 ) -> Result<Vec<Box<dyn Part>>> {
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
-    let (mut morpho_ids, mut aave_pools, mut comets, mut vaults) =
-        (Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let (mut morpho_ids, mut aave_pools, mut comets, mut vaults, mut pools) =
+        (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     for t in &request.targets {
         match t {
             Target::MorphoBlue(id) => morpho_ids.push(*id),
             Target::AaveV3(pool) => aave_pools.push(*pool),
             Target::Comet(a) => comets.push(*a),
             Target::MetaMorpho(a) => vaults.push(*a),
+            Target::UniswapV3 { pool, base } => {
+                pools.push(uniswap_v3::PoolTarget { pool: *pool, base: *base });
+            }
         }
     }
     // Vaults first: the Morpho Blue markets of their queues join the Morpho Blue targets.
@@ -297,6 +321,9 @@ async fn read_parts(
     }
     if let Some(part) = metamorpho {
         parts.push(Box::new(part));
+    }
+    if !pools.is_empty() {
+        parts.push(Box::new(uniswap_v3::read(chain, request, &pools, progress).await?));
     }
     Ok(parts)
 }

@@ -14,13 +14,13 @@ use crate::{
     Error, Result,
     chain::{Chain, PinnedBlock},
     discovery,
-    readers::morpho::{MarketRead, fee_recipient, read_markets},
+    readers::morpho::{IrmState, MarketRead, fee_recipient, read_markets},
 };
 use alloy::primitives::{Address, B256, U256};
 use faultline_lending::morpho::Position;
 use faultline_snapshot::{
-    Confidence, LendingMarketSpec, LendingProtocolSpec, MorphoMarketSpec, MorphoPositionSpec,
-    OracleSpec, Raw, RawAddress, SourceKind,
+    Confidence, LendingMarketSpec, LendingProtocolSpec, MorphoIrmSpec, MorphoMarketSpec,
+    MorphoPositionSpec, OracleSpec, Raw, RawAddress, SourceKind,
 };
 use rust_decimal::Decimal;
 use std::collections::{BTreeMap, BTreeSet};
@@ -36,6 +36,8 @@ struct Market {
     empty: usize,
     /// `price()`, raw.
     oracle_raw: U256,
+    /// The IRM after accrual to the block (an AdaptiveCurveIRM's `rateAtTarget` moves with it).
+    irm: faultline_lending::morpho::Irm,
 }
 
 /// The Morpho Blue markets of a request, read and accrued.
@@ -129,6 +131,7 @@ fn accrue(read: MarketRead, recipient: Address, block: &PinnedBlock, from: u64) 
         .accrue()
         .map_err(|source| Error::Model { what: format!("Morpho market {}", read.id), source })?;
     let state = *model.state();
+    let irm = model.irm().clone();
     let mut positions = BTreeMap::new();
     let mut empty = 0;
     let (mut supply, mut borrow) = (U256::ZERO, U256::ZERO);
@@ -161,7 +164,7 @@ fn accrue(read: MarketRead, recipient: Address, block: &PinnedBlock, from: u64) 
     if borrow != state.total_borrow_shares {
         return Err(gap("borrow shares", state.total_borrow_shares, borrow));
     }
-    Ok(Market { read, state, positions, empty, oracle_raw })
+    Ok(Market { read, state, positions, empty, oracle_raw, irm })
 }
 
 /// An oracle's answer in loan tokens per whole collateral token, and whether it is exact.
@@ -308,7 +311,7 @@ impl Part for MorphoPart {
                     total_borrow_assets: Raw(m.state.total_borrow_assets),
                     total_borrow_shares: Raw(m.state.total_borrow_shares),
                     fee: Raw(m.state.fee),
-                    irm: None,
+                    irm: irm_spec(m, cx, self.timestamp)?,
                     positions: m
                         .positions
                         .iter()
@@ -340,9 +343,129 @@ impl Part for MorphoPart {
     }
 }
 
+/// The market's IRM state as the snapshot carries it, accrued to the block with the totals:
+/// an AdaptiveCurveIRM's `rateAtTarget` after the accrual, or no interest for `irm ==
+/// address(0)`; `None` for another IRM (a fixed-rate one), which the format cannot describe.
+fn irm_spec(m: &Market, cx: &Context<'_>, timestamp: u64) -> Result<Option<MorphoIrmSpec>> {
+    use faultline_lending::morpho::Irm;
+    let p = &m.read.params;
+    let last_update = u64::try_from(m.state.last_update).map_err(|_| {
+        Error::invalid(
+            format!("lastUpdate of Morpho market {}", m.read.id),
+            "a u64",
+            m.state.last_update,
+        )
+    })?;
+    let (rate, how) = match &m.irm {
+        Irm::None => (U256::ZERO, "irm = address(0): no interest".to_owned()),
+        Irm::AdaptiveCurve { rate_at_target } => {
+            let read = match m.read.irm {
+                IrmState::AdaptiveCurve { rate_at_target } => rate_at_target.to_string(),
+                other => format!("{other:?}"),
+            };
+            let rate = U256::try_from(*rate_at_target).map_err(|_| {
+                Error::invalid(
+                    format!("rateAtTarget of Morpho market {}", m.read.id),
+                    "at least 0",
+                    rate_at_target,
+                )
+            })?;
+            (
+                rate,
+                format!(
+                    "AdaptiveCurveIRM {}.rateAtTarget({}) = {read} read, {rate} after \
+                     _accrueInterest to the block's timestamp {timestamp}",
+                    p.irm, m.read.id
+                ),
+            )
+        }
+        _ => return Ok(None),
+    };
+    Ok(Some(MorphoIrmSpec {
+        address: RawAddress(p.irm),
+        rate_at_target: Raw(rate),
+        last_update,
+        source: source(SourceKind::Onchain, format!("{}: {how}", cx.at), Confidence::High),
+    }))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// A market last accrued an hour before the block, at 50% utilisation, with an
+    /// AdaptiveCurveIRM: the snapshot's IRM state is the `rateAtTarget` after accrual to the
+    /// block (below target utilisation it falls: the lending model's `_accrueInterest`, which
+    /// `crates/lending/tests/morpho_accrual.rs` checks by hand) stamped at the block's time, so a
+    /// run accrues on from there.
+    #[test]
+    fn the_irm_state_is_accrued_to_the_block_with_the_totals() {
+        use faultline_lending::morpho::{Irm, MarketParams, MarketState};
+        let t = 1_700_000_000u64;
+        let block = PinnedBlock { chain_id: 1, number: 7, hash: B256::ZERO, timestamp: t };
+        let params = MarketParams {
+            loan_token: Address::repeat_byte(1),
+            collateral_token: Address::repeat_byte(2),
+            oracle: Address::repeat_byte(3),
+            irm: Address::repeat_byte(4),
+            lltv: U256::from(860_000_000_000_000_000u64),
+        };
+        let e12 = U256::from(1_000_000_000_000u64);
+        let state = MarketState {
+            total_supply_assets: e12,
+            total_supply_shares: e12 * U256::from(1_000_000u32),
+            total_borrow_assets: e12 / U256::from(2u8),
+            total_borrow_shares: e12 * U256::from(500_000u32),
+            last_update: U256::from(t - 3_600),
+            fee: U256::ZERO,
+        };
+        // 4% a year at target: 0.04e18 / 31,536,000 s = 1,268,391,679 wei/s.
+        let start = alloy::primitives::I256::try_from(1_268_391_679u64).unwrap();
+        let positions: BTreeMap<Address, Position> = [
+            (
+                Address::repeat_byte(0xa),
+                Position { supply_shares: state.total_supply_shares, ..Position::default() },
+            ),
+            (
+                Address::repeat_byte(0xb),
+                Position {
+                    borrow_shares: state.total_borrow_shares,
+                    collateral: e12,
+                    ..Position::default()
+                },
+            ),
+        ]
+        .into_iter()
+        .collect();
+        let read = MarketRead {
+            id: B256::repeat_byte(9),
+            params,
+            state,
+            price: Ok(U256::from(10u8).pow(U256::from(36u8))),
+            irm: IrmState::AdaptiveCurve { rate_at_target: start },
+            positions,
+        };
+        let market = accrue(read, Address::ZERO, &block, 0).expect("accrue");
+        let Irm::AdaptiveCurve { rate_at_target } = market.irm else { panic!("{:?}", market.irm) };
+        assert!(rate_at_target < start, "{rate_at_target} below {start} at 50% utilisation");
+        let tokens = BTreeMap::new();
+        let ids = BTreeMap::new();
+        let kinds = BTreeMap::new();
+        let usd = BTreeMap::new();
+        let cx = Context {
+            block: &block,
+            at: "ethereum block 7",
+            tokens: &tokens,
+            ids: &ids,
+            oracle_kinds: &kinds,
+            usd: &usd,
+        };
+        let spec = irm_spec(&market, &cx, t).expect("spec").expect("an AdaptiveCurveIRM");
+        assert_eq!(spec.address.0, params.irm);
+        assert_eq!(spec.rate_at_target.0, U256::try_from(rate_at_target).unwrap());
+        assert_eq!(spec.last_update, t);
+        assert!(spec.source.reference.contains("1268391679 read"), "{}", spec.source.reference);
+    }
 
     #[test]
     fn market_ids_must_be_given_once() {

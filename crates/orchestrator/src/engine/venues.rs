@@ -6,6 +6,7 @@
 //! (proceeds of a sale round down).
 
 use super::{Engine, log::Quantity, model_missing};
+use crate::snapshot::ConcentratedLiquiditySpec;
 use crate::{
     Error, Result,
     report::{EventId, EventKind, usd},
@@ -19,6 +20,7 @@ use faultline_liquidity::{
     depth::{DepthLevel, DepthSide, DepthVenue, ImpactModel},
     dynamics::half_power,
     uniswap_v2::{ConstantProduct, Fee},
+    uniswap_v3::{ConcentratedLiquidity, Pool},
 };
 use rust_decimal::Decimal;
 
@@ -29,6 +31,8 @@ pub(crate) enum LiveVenue {
     Depth(DepthVenue),
     /// A constant-product pool.
     Pool(ConstantProduct),
+    /// A Uniswap v3 pool in the range of ticks read.
+    Concentrated(ConcentratedLiquidity),
 }
 
 /// What a sale fetched.
@@ -94,10 +98,43 @@ impl LiveVenue {
             .map_err(|e| liquidity(id, e))
     }
 
+    /// A Uniswap v3 pool from its state in the range of ticks read: sales run through the
+    /// pool's exact swap and stop at the range's edge (the liquidity beyond was not read).
+    pub(crate) fn concentrated(
+        id: &str,
+        pair: Pair,
+        spec: &ConcentratedLiquiditySpec,
+    ) -> Result<Self> {
+        let field = |what: &str, value: U256| Error::Invalid {
+            field: format!("venue {id}: {what}"),
+            expected: "a uint128".into(),
+            found: value.to_string(),
+        };
+        let in_range =
+            u128::try_from(spec.liquidity.0).map_err(|_| field("liquidity", spec.liquidity.0))?;
+        let ticks: Vec<(i32, i128)> =
+            spec.ticks.iter().map(|t| (t.tick, t.liquidity_net.0)).collect();
+        let pool = Pool::from_state(
+            spec.fee_pips,
+            spec.tick_spacing,
+            spec.sqrt_price_x96.0,
+            spec.tick,
+            in_range,
+            &ticks,
+            (spec.tick_lower, spec.tick_upper),
+        )
+        .map_err(|e| liquidity(id, e))?;
+        ConcentratedLiquidity::new(id, pair, pool, spec.base_is_token0)
+            .with_range(spec.tick_lower, spec.tick_upper)
+            .map(Self::Concentrated)
+            .map_err(|e| liquidity(id, e))
+    }
+
     fn venue(&self) -> &dyn faultline_liquidity::Venue {
         match self {
             Self::Depth(v) => v,
             Self::Pool(v) => v,
+            Self::Concentrated(v) => v,
         }
     }
 
@@ -105,6 +142,7 @@ impl LiveVenue {
         match self {
             Self::Depth(v) => v,
             Self::Pool(v) => v,
+            Self::Concentrated(v) => v,
         }
     }
 
@@ -212,6 +250,7 @@ impl LiveVenue {
         match self {
             Self::Depth(v) => Box::new(v.clone()),
             Self::Pool(v) => Box::new(v.clone()),
+            Self::Concentrated(v) => Box::new(v.clone()),
         }
     }
 
@@ -231,7 +270,7 @@ impl LiveVenue {
         let id = self.id().to_owned();
         match self {
             Self::Depth(v) => v.set_reference(fair_mid).map_err(|e| liquidity(&id, e)),
-            Self::Pool(_) => self.arbitrage_to(fair_mid),
+            Self::Pool(_) | Self::Concentrated(_) => self.arbitrage_to(fair_mid),
         }
     }
 
@@ -276,6 +315,11 @@ impl LiveVenue {
                 field: format!("venue {}", faultline_liquidity::Venue::name(v)),
                 expected: "an order book to thin its bids".into(),
                 found: "a constant-product pool".into(),
+            }),
+            Self::Concentrated(v) => Err(Error::Invalid {
+                field: format!("venue {}", faultline_liquidity::Venue::name(v)),
+                expected: "an order book to thin its bids".into(),
+                found: "a concentrated-liquidity pool".into(),
             }),
         }
     }

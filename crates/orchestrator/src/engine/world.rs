@@ -144,6 +144,9 @@ impl World {
                 VenueModelSpec::ConstantProduct { reserve_base, reserve_quote, fee_bps } => {
                     LiveVenue::pool(&v.id, pair, *reserve_base, *reserve_quote, *fee_bps)?
                 }
+                VenueModelSpec::ConcentratedLiquidity(spec) => {
+                    LiveVenue::concentrated(&v.id, pair, spec)?
+                }
             };
             venues.insert(
                 v.id.clone(),
