@@ -16,31 +16,31 @@ use faultline_test_support::{
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
-fn faultline(args: &[&str]) -> Output {
+pub(crate) fn faultline(args: &[&str]) -> Output {
     Command::new(env!("CARGO_BIN_EXE_faultline"))
         .args(args)
         .output()
         .expect("the faultline binary runs")
 }
 
-fn stderr(out: &Output) -> String {
+pub(crate) fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
 }
 
 /// A fresh directory for one test's files.
-fn scratch(name: &str) -> PathBuf {
+pub(crate) fn scratch(name: &str) -> PathBuf {
     let dir = PathBuf::from(env!("CARGO_TARGET_TMPDIR")).join(name);
     let _ = std::fs::remove_dir_all(&dir);
     std::fs::create_dir_all(&dir).unwrap();
     dir
 }
 
-fn path(p: &Path) -> &str {
+pub(crate) fn path(p: &Path) -> &str {
     p.to_str().unwrap()
 }
 
 /// The fixture's deUSD/USDC 86% market (its second row), with its decimals and symbols.
-fn fixture_market() -> (LoadedMorphoMarket, MarketSetup) {
+pub(crate) fn fixture_market() -> (LoadedMorphoMarket, MarketSetup) {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("fixtures/morpho-xusd-deusd");
     let markets = std::fs::read_to_string(root.join("markets.csv")).unwrap();
     let positions = std::fs::read_to_string(root.join("borrower_positions.csv")).unwrap();

@@ -9,6 +9,7 @@ mod cli;
 mod flows;
 mod html;
 mod import;
+mod live_snapshot;
 mod loop_check;
 mod position;
 mod pyramid;

@@ -97,7 +97,6 @@ pub struct SwapAmounts {
 /// Deploys the factory, the tokens, the pool, the minter and the swapper, and mints the
 /// positions (`send_heavy`: explicit gas, reverts reported with their reason).
 pub async fn deploy_pool(evm: &Evm, setup: &PoolSetup) -> Result<V3Deployment> {
-    let factory = evm.deploy(factory_code()?).await?;
     let mut tokens = [Address::ZERO; 2];
     for (slot, (symbol, decimals)) in tokens.iter_mut().zip(&setup.tokens) {
         let t = evm.deploy(code(MOCKS, "Token")?).await?;
@@ -105,6 +104,18 @@ pub async fn deploy_pool(evm: &Evm, setup: &PoolSetup) -> Result<V3Deployment> {
         evm.send_heavy(t, init.abi_encode().into()).await?;
         *slot = t;
     }
+    deploy_pool_over(evm, setup, tokens).await
+}
+
+/// As [`deploy_pool`], over two tokens already deployed (our mock `Token`, whose `mint` the
+/// minter calls; `setup.tokens` is then unused): a pool of the tokens another protocol of the
+/// same chain lends.
+pub async fn deploy_pool_over(
+    evm: &Evm,
+    setup: &PoolSetup,
+    tokens: [Address; 2],
+) -> Result<V3Deployment> {
+    let factory = evm.deploy(factory_code()?).await?;
     let fee = U24::from(setup.fee);
     let create = createPoolCall { tokenA: tokens[0], tokenB: tokens[1], fee };
     evm.send_heavy(factory, create.abi_encode().into()).await?;
