@@ -122,13 +122,12 @@ fn bits(data: U256, start: usize, width: usize) -> U256 {
     (data >> start) & ((U256::from(1u8) << width) - U256::from(1u8))
 }
 
-fn small<T: TryFrom<u64>>(data: U256, start: usize, width: usize) -> T
+/// A field of at most 64 bits (masked, so the conversion never saturates).
+fn small<T>(data: U256, start: usize, width: usize) -> T
 where
-    T::Error: core::fmt::Debug,
+    T: TryFrom<u64> + Default,
 {
-    // `width` is at most 40 bits at every call site, so the value fits u64 and then `T`.
-    let v: u64 = bits(data, start, width).to();
-    T::try_from(v).unwrap_or_else(|_| unreachable!("a {width}-bit field fits its type"))
+    T::try_from(bits(data, start, width).saturating_to::<u64>()).unwrap_or_default()
 }
 
 /// A reserve's configuration bitmap, decoded (`ReserveConfiguration.sol`'s layout).
