@@ -68,8 +68,10 @@ pub(crate) struct SnapshotArgs {
     /// without one is priced through its market's oracle and the loan token's price.
     #[arg(long = "price", value_name = "TOKEN=USD", value_parser = parse_price)]
     prices: Vec<(TokenKey, Decimal)>,
-    /// How an oracle follows the market, repeated: `ORACLE=fixed|market` (ORACLE its address).
-    /// The chain cannot say; every oracle is `market` unless given here.
+    /// How an oracle follows the market, repeated: `ORACLE=fixed|market` or
+    /// `ORACLE=push-feed:heartbeat=SECS,deviation=PCT` (a Chainlink-style feed publishing on a
+    /// PCT% move or after SECS seconds; ORACLE its address). The chain cannot say; every oracle
+    /// is `market` unless given here.
     #[arg(long = "oracle-kind", value_name = "ORACLE=KIND", value_parser = parse_oracle_kind)]
     oracle_kinds: Vec<(Address, OracleKindSpec)>,
     /// The Morpho Blue contract.
@@ -184,9 +186,61 @@ fn parse_oracle_kind(text: &str) -> Result<(Address, OracleKindSpec), String> {
     let kind = match kind {
         "fixed" => OracleKindSpec::Fixed,
         "market" => OracleKindSpec::Market,
-        other => return Err(format!("expected the kind fixed or market, found {other:?}")),
+        other => match other.strip_prefix("push-feed:") {
+            Some(params) => parse_push_feed(params)?,
+            None => {
+                return Err(format!(
+                    "expected the kind fixed, market or push-feed:heartbeat=SECS,deviation=PCT, \
+                     found {other:?}"
+                ));
+            }
+        },
     };
     Ok((parse_address(oracle)?, kind))
+}
+
+/// `heartbeat=SECS,deviation=PCT` of a Chainlink-style push feed (neither is on chain: the
+/// aggregator publishes on a deviation of PCT percent or after SECS seconds): both required,
+/// the deviation a percentage with at most two decimals (basis points).
+fn parse_push_feed(params: &str) -> Result<OracleKindSpec, String> {
+    let (mut heartbeat, mut deviation) = (None, None);
+    for pair in params.split(',') {
+        match pair.split_once('=') {
+            Some(("heartbeat", secs)) => {
+                heartbeat = Some(secs.parse::<u64>().ok().filter(|s| *s > 0).ok_or_else(|| {
+                    format!("expected heartbeat=SECS (a positive whole number), found {pair:?}")
+                })?);
+            }
+            Some(("deviation", pct)) => {
+                let bps = Decimal::from_str_exact(pct)
+                    .ok()
+                    .filter(|d| d.is_sign_positive() && !d.is_zero())
+                    .and_then(|d| {
+                        (d * Decimal::ONE_HUNDRED).normalize().to_string().parse::<u32>().ok()
+                    })
+                    .ok_or_else(|| {
+                        format!(
+                            "expected deviation=PCT (a positive percentage, at most two \
+                             decimals: 0.5 = 50 bps), found {pair:?}"
+                        )
+                    })?;
+                deviation = Some(bps);
+            }
+            _ => {
+                return Err(format!(
+                    "expected push-feed:heartbeat=SECS,deviation=PCT, found {pair:?}"
+                ));
+            }
+        }
+    }
+    match (heartbeat, deviation) {
+        (Some(heartbeat_secs), Some(deviation_bps)) => {
+            Ok(OracleKindSpec::PushFeed { deviation_bps, heartbeat_secs })
+        }
+        _ => Err(format!(
+            "expected both heartbeat=SECS and deviation=PCT after push-feed:, found {params:?}"
+        )),
+    }
 }
 
 /// A spinner on standard error (indicatif hides it when that is not a terminal).
@@ -378,5 +432,23 @@ mod tests {
             Ok((Address::repeat_byte(0x11), OracleKindSpec::Fixed))
         );
         assert!(parse_oracle_kind(&format!("{oracle}=lagged")).unwrap_err().contains("\"lagged\""));
+        // A push feed: 0.5% is 50 bps, heartbeat one hour.
+        assert_eq!(
+            parse_oracle_kind(&format!("{oracle}=push-feed:heartbeat=3600,deviation=0.5")),
+            Ok((
+                Address::repeat_byte(0x11),
+                OracleKindSpec::PushFeed { deviation_bps: 50, heartbeat_secs: 3600 }
+            ))
+        );
+        for bad in [
+            "heartbeat=3600",
+            "heartbeat=0,deviation=1",
+            "heartbeat=60,deviation=0.001",
+            "deviation=-1,heartbeat=60",
+            "heartbeat=60,spread=1",
+        ] {
+            let err = parse_oracle_kind(&format!("{oracle}=push-feed:{bad}")).unwrap_err();
+            assert!(err.contains("expected"), "{bad}: {err}");
+        }
     }
 }

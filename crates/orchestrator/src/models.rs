@@ -65,12 +65,24 @@ pub(crate) fn morpho_market(
             }
         })
     };
+    let (loan_decimals, collateral_decimals) =
+        (decimals(&spec.loan_token)?, decimals(&spec.collateral_token)?);
     let price = faultline_lending::morpho::oracle_price(
         whole_price(id, answer)?,
-        decimals(&spec.loan_token)?,
-        decimals(&spec.collateral_token)?,
+        loan_decimals,
+        collateral_decimals,
     )
     .map_err(|e| model(id, e))?;
+    // The oracle's exact answer, while `answer` is it as the engine keeps oracle answers.
+    let price = spec.oracle_price_raw.map_or(price, |raw| {
+        faultline_lending::morpho::exact_or_rounded(
+            raw.0,
+            price,
+            loan_decimals,
+            collateral_decimals,
+            crate::engine::ORACLE_DECIMALS,
+        )
+    });
     let params = MarketParams {
         loan_token: address_of(snapshot, &spec.loan_token),
         collateral_token: address_of(snapshot, &spec.collateral_token),

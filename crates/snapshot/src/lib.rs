@@ -608,6 +608,12 @@ pub struct MorphoMarketSpec {
     /// snapshots leave it out).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub irm: Option<MorphoIrmSpec>,
+    /// The oracle's `price()` exactly as read (loan units per collateral unit, times 1e36), where
+    /// known: the oracle's decimal `price` may have lost its last digits. The market values
+    /// collateral at it while its oracle answers what it answered at the snapshot (the decimal
+    /// price cut to 18 places equals this cut to 18 places).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub oracle_price_raw: Option<Raw>,
     /// Positions by account.
     pub positions: Vec<MorphoPositionSpec>,
 }

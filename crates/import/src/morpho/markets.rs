@@ -347,6 +347,7 @@ pub(crate) fn to_specs(
                         ),
                     ),
                 }),
+                oracle_price_raw: None,
                 positions,
             }),
             source: source(m.state_kind, m.state_confidence, m.state_note.clone()),

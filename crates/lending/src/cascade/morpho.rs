@@ -27,6 +27,9 @@ pub struct MorphoBook {
     index: AtRisk,
     /// Accounts with a position, in snapshot order (lenders leave in this order).
     accounts: Vec<Address>,
+    /// The oracle's `price()` exactly as read, and the decimal places whole-token prices are
+    /// kept in: see [`MorphoBook::with_exact_price`].
+    exact: Option<(U256, u8)>,
 }
 
 impl MorphoBook {
@@ -38,7 +41,17 @@ impl MorphoBook {
         accounts: Vec<Address>,
     ) -> Result<Self> {
         let index = AtRisk::build(&market)?;
-        Ok(Self { market, loan_decimals, collateral_decimals, index, accounts })
+        Ok(Self { market, loan_decimals, collateral_decimals, index, accounts, exact: None })
+    }
+
+    /// Values collateral at `exact` (the oracle's `price()` as read, Morpho's 1e36 scale)
+    /// whenever the whole-token price set is `exact` cut to `places` decimals: a price kept in
+    /// `places` decimals would lose Morpho's last digits, so health would differ from the
+    /// contract's in the last wei. A price that moved away is taken as given.
+    #[must_use]
+    pub const fn with_exact_price(mut self, exact: U256, places: u8) -> Self {
+        self.exact = Some((exact, places));
+        self
     }
 
     /// The contract model.
@@ -134,7 +147,16 @@ impl CascadeMarket for MorphoBook {
         if asset != collateral {
             return Err(Error::invalid("asset", "the market's collateral token", asset));
         }
-        let raw = self.oracle_scale(price)?;
+        let mut raw = self.oracle_scale(price)?;
+        if let Some((exact, places)) = self.exact {
+            raw = crate::morpho::exact_or_rounded(
+                exact,
+                raw,
+                self.loan_decimals,
+                self.collateral_decimals,
+                places,
+            );
+        }
         self.market.set_price(raw);
         Ok(())
     }

@@ -220,6 +220,23 @@ pub fn oracle_price(
     Ok(price.rescale(scale, faultline_core::Rounding::Down)?.raw())
 }
 
+/// `exact` (an oracle's `price()` as read, Morpho's scale) when `rounded` is it with the
+/// whole-token price cut to `places` decimal places (what [`oracle_price`] gives for a price kept
+/// in `places` decimals), else `rounded`: an oracle still answering what it answered at the
+/// snapshot is valued exactly, one that moved at its new answer.
+pub fn exact_or_rounded(
+    exact: U256,
+    rounded: U256,
+    loan_decimals: u8,
+    collateral_decimals: u8,
+    places: u8,
+) -> U256 {
+    let scale = 36 + i16::from(loan_decimals) - i16::from(collateral_decimals);
+    let cut = u8::try_from(scale - i16::from(places)).unwrap_or(0);
+    let unit = U256::from(10u8).pow(U256::from(cut));
+    if exact - exact % unit == rounded { exact } else { rounded }
+}
+
 impl MorphoMarket {
     /// `createMarket` at time `now`, with the oracle at `price` (loan units per collateral unit
     /// times 1e36). The LLTV must be one governance could enable (`< 1e18`).

@@ -312,6 +312,7 @@ impl Part for MorphoPart {
                     total_borrow_shares: Raw(m.state.total_borrow_shares),
                     fee: Raw(m.state.fee),
                     irm: irm_spec(m, cx, self.timestamp)?,
+                    oracle_price_raw: Some(Raw(m.oracle_raw)),
                     positions: m
                         .positions
                         .iter()

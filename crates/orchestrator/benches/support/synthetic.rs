@@ -277,6 +277,7 @@ pub(crate) fn snapshot(size: Size) -> Snapshot {
                 total_borrow_shares: Raw(borrow_shares),
                 fee: Raw(U256::ZERO),
                 irm: None,
+                oracle_price_raw: None,
                 positions,
             }),
             source: synthetic("market and positions"),

@@ -241,8 +241,11 @@ pub(crate) fn build(
             };
             let no_irm = spec.irm.is_some();
             let accounts = spec.positions.iter().map(|p| p.account.0).collect();
-            let model = MorphoBook::new(market, decimals(loan), decimals(collateral), accounts)
+            let mut model = MorphoBook::new(market, decimals(loan), decimals(collateral), accounts)
                 .map_err(|e| self::model(id, e))?;
+            if let Some(raw) = &spec.oracle_price_raw {
+                model = model.with_exact_price(raw.0, super::world::ORACLE_DECIMALS);
+            }
             let mut book = book(&m.name, interest);
             if no_irm && !book.accrues {
                 "no IRM (address(0)): no interest, as on chain".clone_into(&mut book.interest);

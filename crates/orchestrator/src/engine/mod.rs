@@ -53,6 +53,8 @@ mod vaults;
 mod venues;
 mod world;
 
+pub(crate) use world::ORACLE_DECIMALS;
+
 use crate::{
     Error, Result,
     report::{

@@ -60,6 +60,7 @@ pub(crate) fn snapshot(
         total_borrow_shares: Raw(debt_raw * U256::from(1_000_000u64)),
         fee: Raw(U256::ZERO),
         irm: None,
+        oracle_price_raw: None,
         positions: vec![
             MorphoPositionSpec {
                 account: account(1),
