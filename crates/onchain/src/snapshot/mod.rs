@@ -1,9 +1,9 @@
 //! An ecosystem snapshot ([`faultline_snapshot::Snapshot`]) read at the pinned block.
 //!
 //! [`snapshot`] reads every [`Target`] of a [`Request`] through its protocol's reader (one
-//! submodule each: [`morpho`], ...), reads the tokens they name, resolves USD prices and assembles
+//! submodule each: `morpho`, `aave`, ...), reads the tokens they name, resolves USD prices and assembles
 //! a snapshot that must pass the orchestrator's validation. The parts and their common interface
-//! are in [`part`].
+//! are in `part`.
 //!
 //! What the chain cannot say is taken from the caller and labelled as such:
 //! - USD prices: from a venue of the snapshot where one prices the token (a market price), else
