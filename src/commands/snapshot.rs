@@ -64,6 +64,10 @@ pub(crate) struct SnapshotArgs {
     /// Cache log pages here, so an interrupted scan resumes.
     #[arg(long, value_name = "DIR")]
     log_cache: Option<PathBuf>,
+    /// An account to read beside those found in the protocols' events, repeated (one that only
+    /// received tokens by transfer, which a totals check names as a gap).
+    #[arg(long = "account", value_name = "ADDRESS", value_parser = parse_address)]
+    accounts: Vec<Address>,
     /// A token's USD price, repeated: `TOKEN=USD`, TOKEN a symbol or an address. Collateral
     /// without one is priced through its market's oracle and the loan token's price.
     #[arg(long = "price", value_name = "TOKEN=USD", value_parser = parse_price)]
@@ -295,6 +299,12 @@ impl SnapshotArgs {
         request.from_block = self.from_block;
         request.log_span = self.log_span.max(1);
         request.log_cache.clone_from(&self.log_cache);
+        for account in &self.accounts {
+            if request.accounts.contains(account) {
+                eyre::bail!("--account {account} is given twice");
+            }
+            request.accounts.push(*account);
+        }
         for (key, usd) in &self.prices {
             let source = Source {
                 kind: SourceKind::Reported,

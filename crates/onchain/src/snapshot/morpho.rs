@@ -75,8 +75,10 @@ pub(crate) async fn read(
     for id in &ids {
         let mut accounts: BTreeSet<Address> = found.get(id).cloned().unwrap_or_default();
         discovered += accounts.len();
-        // Fee shares are minted to the recipient without a `Supply` event.
+        // Fee shares are minted to the recipient without a `Supply` event; the caller's
+        // accounts (shares received by transfer have no event either) are read in every market.
         accounts.insert(recipient);
+        accounts.extend(request.accounts.iter().copied());
         users.insert(*id, accounts.into_iter().collect());
     }
     progress(Stage::Discovered {
