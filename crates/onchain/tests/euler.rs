@@ -24,7 +24,9 @@
 //!   accounts given by the caller close; a target that is not a vault is an error naming it and
 //!   the call;
 //! - a recording replays offline to the same snapshot, and a read through the fault-injecting
-//!   proxy equals the direct one (and fails loudly without retries).
+//!   proxy equals the direct one (and fails loudly without retries);
+//! - a second collateral vault over WETH is refused by name (the spec carries a collateral as its
+//!   asset).
 
 mod common;
 
@@ -119,7 +121,7 @@ async fn euler_vault_and_liquidity_read_back_at_a_pinned_block() {
     let evm = Evm::start().await;
     let multicall = deploy_multicall(&evm).await;
     let s = setup();
-    let d = EulerDeployment::deploy(&evm, &s).await.expect("deploy Euler stand-ins");
+    let mut d = EulerDeployment::deploy(&evm, &s).await.expect("deploy Euler stand-ins");
 
     // A depositor (the sender), a lender, and a share transfer to an account that never deposited.
     let (lender, receiver) = (Address::repeat_byte(0xa1), Address::repeat_byte(0xa2));
@@ -320,6 +322,19 @@ async fn euler_vault_and_liquidity_read_back_at_a_pinned_block() {
     }
     .await;
     assert!(outcome.is_err(), "a proxy that faults four requests in six fails a retry-less read");
+
+    // A second collateral vault over WETH: the spec carries a collateral as its asset, so the
+    // read refuses it by name rather than merge or drop one.
+    let weth = d.collateral_assets[0];
+    let again = d.add_collateral(&evm, weth, 5_000, 6_000).await.expect("second WETH vault");
+    let chain = Chain::connect(&config).await.expect("connect after listing");
+    let err = snapshot(&chain, &request, &mut |_| {}).await.expect_err("two WETH collaterals");
+    let text = err.to_string();
+    assert!(
+        text.contains(&format!("collateral {again} of Euler vault {}", d.vault))
+            && text.contains(&format!("asset {weth} again")),
+        "{text}"
+    );
 }
 
 /// The router's value of `shares` of collateral vault `i` (`getQuote`, as the vault's liquidity

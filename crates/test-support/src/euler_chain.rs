@@ -159,6 +159,33 @@ impl EulerDeployment {
         Ok(Self { vault, asset, router, evc, irm, collateral_vaults, collateral_assets })
     }
 
+    /// Lists one more collateral vault over `asset` (already priced by the router) with the given
+    /// LTVs; returns it.
+    pub async fn add_collateral(
+        &mut self,
+        evm: &Evm,
+        asset: Address,
+        borrow_ltv: u16,
+        liquidation_ltv: u16,
+    ) -> Result<Address> {
+        let cv = deploy_with(evm, "EscrowLike", asset.abi_encode()).await?;
+        send(evm, self.router, govSetResolvedVaultCall { vault: cv, set: true }).await?;
+        send(
+            evm,
+            self.vault,
+            setLTVCall {
+                collateral: cv,
+                borrowLTV: borrow_ltv,
+                liquidationLTV: liquidation_ltv,
+                rampDuration: 0,
+            },
+        )
+        .await?;
+        self.collateral_vaults.push(cv);
+        self.collateral_assets.push(asset);
+        Ok(cv)
+    }
+
     /// Deposits `assets` into the liability vault for `receiver`.
     pub async fn deposit(&self, evm: &Evm, assets: U256, receiver: Address) -> Result<()> {
         send(evm, self.vault, depositCall { assets, receiver }).await

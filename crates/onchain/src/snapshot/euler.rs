@@ -6,10 +6,11 @@
 //! snapshot is what the next transaction sees. A liquidation LTV in the middle of a ramp is taken
 //! as the EVK computes it at the block's timestamp (and its source says so). Collateral balances
 //! are carried in the collateral vault's asset (`convertToAssets` of the shares, as the router
-//! values a resolved vault), priced by the router's quote of the asset. The debts found must add
-//! up to `totalBorrows` (each `debtOf` rounds up, so the sum may exceed it by at most one unit
-//! per debtor) and the shares with `accumulatedFees` to `totalSupply`, else the read fails naming
-//! the vault and the gap.
+//! values a resolved vault), priced by the router's quote of the asset; two collaterals over one
+//! asset (or over the vault's own) are an error naming them. The debts found must add up to
+//! `totalBorrows` within the EVK's rounding (one unit per debtor, plus one, either way) and the
+//! shares with `accumulatedFees` to `totalSupply`, else the read fails naming the vault and the
+//! gap.
 
 use super::{
     Request, Stage,
@@ -107,6 +108,18 @@ fn check(
     found: usize,
 ) -> Result<Vault> {
     let vault = read.vault;
+    // The spec lists a collateral by its vault's asset: each asset once, none the lent one.
+    let mut assets = BTreeSet::from([read.asset]);
+    for c in &read.collaterals {
+        if !assets.insert(c.asset) {
+            return Err(Error::invalid(
+                format!("collateral {} of Euler vault {vault}", c.vault),
+                "a collateral vault over an asset no other collateral (nor the vault) has: the \
+                 snapshot carries a collateral as its asset",
+                format!("asset {} again", c.asset),
+            ));
+        }
+    }
     let gap = |what: &str, total: String, sum: U256| {
         Error::inconsistent(
             format!(
@@ -130,13 +143,20 @@ fn check(
         debts = debts.saturating_add(p.debt);
         shares = shares.saturating_add(p.shares);
     }
-    // Each debtOf rounds its owed amount up, totalBorrows rounds the total up once.
-    let slack = U256::from(debtors);
-    if debts < read.total_borrows || debts > read.total_borrows.saturating_add(slack) {
+    // Each debtOf rounds its owed amount (31 extra bits) up and totalBorrows the total once;
+    // per-account interest rounds down while the total's does not: at most one unit per debtor,
+    // plus one, either way.
+    let slack = U256::from(debtors + 1);
+    let off = if debts > read.total_borrows {
+        debts - read.total_borrows
+    } else {
+        read.total_borrows - debts
+    };
+    if off > slack {
         return Err(gap(
             "debts (debtOf)",
             format!(
-                "totalBorrows() {} (up to {debtors} more for rounding each debt up)",
+                "totalBorrows() {} (within {slack} for the rounding of {debtors} debts)",
                 read.total_borrows
             ),
             debts,
