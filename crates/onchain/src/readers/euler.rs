@@ -2,7 +2,7 @@
 //! LTV list with each collateral's `LTVFull`, liquidation discount, flags), totals, IRM
 //! (`IRMLinearKink`'s parameters) and fee, the router's quotes for the asset and each
 //! collateral's asset, and every account's debt, shares and collateral balances (the collaterals
-//! the EVC lists as enabled, converted to the collateral vault's asset), in four batched rounds,
+//! the EVC lists as enabled, converted to the collateral vault's asset), in five batched rounds,
 //! and the accounts of a vault from its events.
 //!
 //! Bindings written from the published interfaces `src/EVault/IEVault.sol` of
@@ -465,7 +465,7 @@ pub async fn read_euler(chain: &Chain, vault: Address, accounts: &[Address]) -> 
         )?);
     }
 
-    // Round 3: the collaterals' decimals, then quotes (they need decimals) — decimals first.
+    // Round 3: the collaterals' decimals (the quotes need them).
     let calls: Vec<Call> = pending
         .iter()
         .map(|(_, a, _)| {
