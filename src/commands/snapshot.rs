@@ -25,6 +25,7 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id), \
                          aave-v3:<pool> (an Aave v3.0/v3.1 pool by its address), \
                          comet:<address> (a Compound v3 market by its proxy's address), \
+                         euler:<vault> (an Euler v2 liability vault with its collaterals), \
                          metamorpho:<address> (a MetaMorpho v1.0/v1.1 vault, with the Morpho Blue \
                          markets of its withdraw queue)";
 
@@ -119,13 +120,11 @@ fn parse_protocol(text: &str) -> Result<Protocol, String> {
             .map(Target::AaveV3)
             .map_err(|e| format!("aave-v3 pool (aave-v3:<pool>): {e}")),
         "comet" => parse_address(arg).map(Target::Comet).map_err(|e| format!("comet: {e}")),
+        "euler" => parse_address(arg).map(Target::Euler).map_err(|e| format!("euler: {e}")),
         "metamorpho" => {
             parse_address(arg).map(Target::MetaMorpho).map_err(|e| format!("metamorpho: {e}"))
         }
-        _ => Err(format!(
-            "unsupported protocol {name:?}; supported: {SUPPORTED} (Euler v2 snapshots are not \
-             implemented yet)"
-        )),
+        _ => Err(format!("unsupported protocol {name:?}; supported: {SUPPORTED}")),
     }
 }
 
@@ -392,6 +391,10 @@ mod tests {
             Ok(Target::Comet(Address::repeat_byte(0xc3)))
         );
         assert_eq!(
+            parse_protocol(&format!("euler:{}", Address::repeat_byte(0xe7))),
+            Ok(Target::Euler(Address::repeat_byte(0xe7)))
+        );
+        assert_eq!(
             parse_protocol(&format!("metamorpho:{}", Address::repeat_byte(0x3a))),
             Ok(Target::MetaMorpho(Address::repeat_byte(0x3a)))
         );
@@ -400,7 +403,7 @@ mod tests {
         let err = parse_protocol("aave-v3").unwrap_err();
         assert!(err.contains("aave-v3:<pool>") && err.contains("\"\""), "{err}");
         let err = parse_protocol("aave-v2").unwrap_err();
-        assert!(err.contains("unsupported protocol \"aave-v2\"") && err.contains("comet"));
+        assert!(err.contains("unsupported protocol \"aave-v2\"") && err.contains("euler:<vault>"));
         let err = parse_protocol("morpho-blue:0x1234").unwrap_err();
         assert!(err.contains("64 hex digits") && err.contains("0x1234"), "{err}");
     }

@@ -13,6 +13,8 @@
 //! - [`lenders_chain`] deploys our stand-ins of lending protocols without an npm package (Comet,
 //!   MetaMorpho on the real Morpho Blue of [`morpho_chain`]):
 //!   their real ABI, our code.
+//! - [`euler_chain`] deploys our Euler v2 stand-ins (EVC, router, collateral vaults, IRM and a
+//!   liability vault: Euler's published ABI, our code) and opens positions.
 //! - [`uniswap_v3_chain`] deploys a Uniswap v3 pool from the npm factory artifact with our minter
 //!   and swapper, returning the addresses (a pool beside other protocols on one anvil).
 //! - [`inputs`] draws deterministic pseudo-random inputs that include the edge values.
@@ -23,6 +25,7 @@
 
 pub mod aave_chain;
 pub mod error;
+pub mod euler_chain;
 pub mod evm;
 pub mod inputs;
 pub mod lenders_chain;

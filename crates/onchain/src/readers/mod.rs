@@ -5,6 +5,7 @@
 pub mod aave;
 pub mod chainlink;
 pub mod comet;
+pub mod euler;
 pub mod metamorpho;
 pub mod morpho;
 pub mod tokens;

@@ -19,6 +19,7 @@
 
 mod aave;
 mod comet;
+mod euler;
 mod metamorpho;
 mod morpho;
 mod part;
@@ -79,6 +80,9 @@ pub enum Target {
     AaveV3(Address),
     /// A Compound v3 (Comet) market, by its proxy's address.
     Comet(Address),
+    /// An Euler v2 (EVK) liability vault, by address: its collaterals, quotes and every position
+    /// found.
+    Euler(Address),
     /// A MetaMorpho v1.0 or v1.1 vault on [`Request::morpho`], by address; the Morpho Blue markets
     /// of its withdraw queue are read with it.
     MetaMorpho(Address),
@@ -98,6 +102,7 @@ impl core::fmt::Display for Target {
             Self::MorphoBlue(id) => write!(f, "morpho-blue:{id}"),
             Self::AaveV3(pool) => write!(f, "aave-v3:{pool}"),
             Self::Comet(a) => write!(f, "comet:{a}"),
+            Self::Euler(a) => write!(f, "euler:{a}"),
             Self::MetaMorpho(a) => write!(f, "metamorpho:{a}"),
             Self::UniswapV3 { pool, base: None } => write!(f, "uniswap-v3:{pool}"),
             Self::UniswapV3 { pool, base: Some(base) } => write!(f, "uniswap-v3:{pool}:{base}"),
@@ -288,11 +293,13 @@ async fn read_parts(
     let mut parts: Vec<Box<dyn Part>> = Vec::new();
     let (mut morpho_ids, mut aave_pools, mut comets, mut vaults, mut pools) =
         (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut eulers = Vec::new();
     for t in &request.targets {
         match t {
             Target::MorphoBlue(id) => morpho_ids.push(*id),
             Target::AaveV3(pool) => aave_pools.push(*pool),
             Target::Comet(a) => comets.push(*a),
+            Target::Euler(a) => eulers.push(*a),
             Target::MetaMorpho(a) => vaults.push(*a),
             Target::UniswapV3 { pool, base } => {
                 pools.push(uniswap_v3::PoolTarget { pool: *pool, base: *base });
@@ -318,6 +325,9 @@ async fn read_parts(
     }
     if !comets.is_empty() {
         parts.push(Box::new(comet::read(chain, request, &comets, progress).await?));
+    }
+    if !eulers.is_empty() {
+        parts.push(Box::new(euler::read(chain, request, &eulers, progress).await?));
     }
     if let Some(part) = metamorpho {
         parts.push(Box::new(part));
