@@ -9,11 +9,13 @@
 //! - Aave v3.0 from `@aave/core-v3`'s artifacts with a WETH and a DAI reserve and 12 positions;
 //! - a Comet stand-in (our contract, Comet's published ABI) lending USDT against WBTC, four
 //!   borrowers;
+//! - an Euler v2 stand-in (our contracts, the EVK's, EVC's and router's published ABI) lending
+//!   PYUSD against cbETH escrowed in a collateral vault, three borrowers;
 //! - a Uniswap v3 pool (v3-core 1.0.1 artifact) of the same deUSD and USDC tokens the Morpho
 //!   market lends, at 1 USDC per deUSD, so the cascade sells seized deUSD into it.
 //!
-//! The command prices USDC (`--price` by address: the Aave and Comet stand-ins have tokens of
-//! their own); deUSD is priced by the pool, Aave's and Comet's tokens by their oracles.
+//! The command prices USDC (`--price` by address); deUSD is priced by the pool, the other
+//! protocols' tokens (their own mocks, one symbol each) by their oracles.
 
 use crate::snapshot::{faultline, fixture_market, path, scratch, stderr};
 use faultline_lending::morpho::MarketParams;
@@ -25,6 +27,7 @@ use faultline_onchain::{
 use faultline_test_support::{
     Evm,
     aave_chain::{AaveDeployment, Open, ReserveSetup},
+    euler_chain::{EulerCollateralSetup, EulerDeployment, EulerSetup},
     lenders_chain::{
         Coin, CometAssetSetup, CometDeployment, CometSetup, VaultDeployment, create_idle_market,
     },
@@ -77,6 +80,30 @@ fn comet_setup() -> CometSetup {
             liquidate_cf: e18 / 1000 * 770,
             liquidation_factor: e18 / 1000 * 950,
             supply_cap: 10_000 * 100_000_000,
+        }],
+    }
+}
+
+/// Euler: PYUSD at $1 lent against cbETH at $3,000 (borrow LTV 80%, liquidation 85%), the
+/// IRM's kink at 80% (4% and 60% a year per unit of utilisation, per second in RAY).
+fn euler_setup() -> EulerSetup {
+    EulerSetup {
+        asset: Coin { decimals: 6, symbol: "PYUSD".into() },
+        price: pow10(18),
+        irm: (
+            U256::ZERO,
+            U256::from(294_967_296u64),
+            U256::from(4_423_000_000u64),
+            u32::MAX / 5 * 4,
+        ),
+        interest_fee: 1_000,
+        max_liquidation_discount: 1_500,
+        config_flags: 0,
+        collaterals: vec![EulerCollateralSetup {
+            coin: Coin { decimals: 18, symbol: "cbETH".into() },
+            price: U256::from(3_000u64) * pow10(18),
+            borrow_ltv: 8_000,
+            liquidation_ltv: 8_500,
         }],
     }
 }
@@ -163,6 +190,16 @@ async fn one_command_reads_all_five_kinds_and_stress_runs_on_it() {
         .expect("Comet borrowers");
     assert_eq!(comet_borrowers.len(), 4);
 
+    // Euler: 500,000 PYUSD deposited; three accounts pledge 10 cbETH ($30,000, liquidation
+    // limit $25,500) and borrow 20,000, 24,000 and 25,000 PYUSD.
+    let euler = EulerDeployment::deploy(&evm, &euler_setup()).await.expect("Euler stand-ins");
+    euler.deposit(&evm, units(500_000, 6), morpho.owner).await.expect("PYUSD deposited");
+    for (k, debt) in [20_000u64, 24_000, 25_000].into_iter().enumerate() {
+        let account = Address::with_last_byte(0x40 + u8::try_from(k).unwrap());
+        euler.pledge(&evm, account, 0, units(10, 18), units(10, 18)).await.expect("pledge");
+        euler.borrow(&evm, account, units(debt, 6)).await.expect("borrow");
+    }
+
     // Uniswap v3: deUSD/USDC at 1 USDC per deUSD, fee 0.05%. deUSD (0x1570...) sorts before
     // USDC (0xA0b8...), so the raw price token1/token0 is 1e6 / 1e18 = 1e-12 and sqrtPriceX96 is
     // 2^96 · 1e-6 = 79228162514264337593543.95 (rounded down). The tick is log_1.0001(1e-12) =
@@ -190,6 +227,7 @@ async fn one_command_reads_all_five_kinds_and_stress_runs_on_it() {
     let targets = [
         format!("aave-v3:{}", aave.pool),
         format!("comet:{}", comet.comet),
+        format!("euler:{}", euler.vault),
         format!("metamorpho:{}", vault.vault),
         format!("morpho-blue:{}", fixture.id),
     ];
@@ -212,7 +250,11 @@ async fn one_command_reads_all_five_kinds_and_stress_runs_on_it() {
         .iter()
         .map(|m| m["protocol"].as_object().unwrap().keys().next().unwrap().clone())
         .collect();
-    assert_eq!(kinds, ["morpho_blue", "aave_v3", "compound_v3"], "one market of each lender");
+    assert_eq!(
+        kinds,
+        ["morpho_blue", "aave_v3", "compound_v3", "euler_v2"],
+        "one market of each lender"
+    );
     assert_eq!(json["vaults"].as_array().unwrap().len(), 1, "the MetaMorpho vault");
     let venues = json["venues"].as_array().unwrap();
     assert_eq!(venues.len(), 1);
@@ -231,6 +273,7 @@ async fn one_command_reads_all_five_kinds_and_stress_runs_on_it() {
     // Aave's and Comet's tokens by their oracles: WETH $2,000, WBTC $60,000.
     assert_eq!(token("WETH")["price_usd"], "2000");
     assert_eq!(token("WBTC")["price_usd"], "60000");
+    assert_eq!(token("cbETH")["price_usd"], "3000");
     // Every entity names the block it was read at.
     let block = json["block"]["number"].as_u64().unwrap();
     for m in json["lending_markets"].as_array().unwrap() {
