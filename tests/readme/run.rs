@@ -30,9 +30,10 @@ pub(crate) const WRITTEN_BY: &[(&str, &[&str])] = &[("import", &["--prices", "--
 pub(crate) const NEEDS_NODE: &[(&str, &str)] = &[(
     "--rpc-url",
     "reads a real chain at a pinned block (Ethereum mainnet in the README), and CI has no \
-     network; `snapshot::snapshot_of_morpho_on_anvil_is_replayable_and_stress_runs_on_it` runs \
-     the same command on Morpho Blue deployed on a local anvil, records it and replays the \
-     recording offline (`--replay DIR --block N`)",
+     network; `live_snapshot::one_command_reads_all_five_kinds_and_stress_runs_on_it` runs the \
+     same command on the five kinds deployed on a local anvil, and \
+     `snapshot::snapshot_of_morpho_on_anvil_is_replayable_and_stress_runs_on_it` records a read \
+     and replays it offline (`--replay DIR --block N`)",
 )];
 
 /// Where nothing listens (port 1): the stand-in for a node.
