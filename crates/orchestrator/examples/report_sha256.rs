@@ -13,6 +13,7 @@
 mod synthetic;
 
 use sha2::{Digest, Sha256};
+use std::io::Write as _;
 use std::time::Instant;
 use synthetic::Size;
 
@@ -21,7 +22,7 @@ fn main() {
     let positions: usize =
         args.next().map_or(1_000_000, |a| a.parse().expect("positions: a count"));
     let fall: i64 = args.next().map_or(30, |a| a.parse().expect("fall: a whole percentage"));
-    let out = args.next();
+    let file = args.next();
 
     let snapshot = synthetic::snapshot(Size { positions, ..Size::BENCHMARK });
     let scenario = synthetic::eth_crash(fall);
@@ -30,13 +31,17 @@ fn main() {
     let (cpu1, wall1) = (cpu_secs(), Instant::now());
     let json = faultline_orchestrator::json::to_json(&report).expect("the report is JSON");
     let (cpu2, wall2) = (cpu_secs(), Instant::now());
-    if let Some(path) = out {
+    if let Some(path) = file {
         std::fs::write(&path, &json).expect("the report file is writable");
     }
     let digest = Sha256::digest(json.as_bytes());
     let hex: String = digest.iter().map(|b| format!("{b:02x}")).collect();
-    println!("{hex}  report of {positions} positions, ETH -{fall}%");
-    println!(
+    // An example's output is its result: written to stdout directly (the CLI's output module is
+    // the binary's, not this crate's).
+    let mut out = std::io::stdout().lock();
+    writeln!(out, "{hex}  report of {positions} positions, ETH -{fall}%").expect("stdout");
+    writeln!(
+        out,
         "threads {}, events {}, json {} bytes; run {:.3} s wall {:.3} s cpu; json {:.3} s wall {:.3} s cpu",
         rayon::current_num_threads(),
         report.events.len(),
@@ -45,7 +50,8 @@ fn main() {
         cpu1 - cpu0,
         (wall2 - wall1).as_secs_f64(),
         cpu2 - cpu1,
-    );
+    )
+    .expect("stdout");
 }
 
 /// The process's CPU time (user + system) in seconds, from `/proc/self/stat` (Linux; 0 elsewhere).

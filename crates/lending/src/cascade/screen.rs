@@ -47,7 +47,7 @@ fn screen(m: &MorphoMarket, position: &Position, price: U256) -> Option<bool> {
     }
     let max_borrow = value * lltv / 1e18;
     let debt = owed / shares_total;
-    let slack = 4.0 + 1e-12 * max_borrow.max(debt);
+    let slack = 1e-12f64.mul_add(max_borrow.max(debt), 4.0);
     if max_borrow + slack < debt {
         Some(true)
     } else if max_borrow > debt + slack {
@@ -57,14 +57,18 @@ fn screen(m: &MorphoMarket, position: &Position, price: U256) -> Option<bool> {
     }
 }
 
-/// `x` to the nearest `f64` or within a few units in the last place of it (four limbs, each
-/// step rounded once).
-#[allow(clippy::cast_precision_loss, reason = "a screen, confirmed exactly near the boundary")]
+/// `x` to within a few units in the last place of the nearest `f64` (three steps, each rounded
+/// once). Plain multiply-adds: `mul_add` is a library call on a CPU without FMA, and the screen
+/// needs no extra precision.
+#[allow(
+    clippy::cast_precision_loss,
+    clippy::suboptimal_flops,
+    reason = "a screen, confirmed exactly near the boundary"
+)]
 fn approx(x: U256) -> f64 {
-    x.as_limbs()
-        .iter()
-        .rev()
-        .fold(0.0, |acc, &limb| acc.mul_add(18_446_744_073_709_551_616.0, limb as f64))
+    const LIMB: f64 = 18_446_744_073_709_551_616.0;
+    let [a, b, c, d] = *x.as_limbs();
+    ((d as f64 * LIMB + c as f64) * LIMB + b as f64) * LIMB + a as f64
 }
 
 #[cfg(test)]
