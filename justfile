@@ -60,6 +60,12 @@ ci:
 fuzz SECS="60":
     bash fuzz/run {{SECS}}
 
+# The sha256 of the 1M synthetic cascade's JSON report on 1 and 2 threads (the README records it).
+report-sha256 positions="1000000":
+    cargo build --release --quiet -p faultline-orchestrator --example report_sha256
+    RAYON_NUM_THREADS=1 cargo run --release --quiet -p faultline-orchestrator --example report_sha256 -- {{positions}}
+    RAYON_NUM_THREADS=2 cargo run --release --quiet -p faultline-orchestrator --example report_sha256 -- {{positions}}
+
 # Faultline's benchmarks beside the numpy peers in ../shared/peers (when present), alternately,
 # with the ratio and the machine's load: `just bench-peers 3`.
 bench-peers rounds="3":

@@ -249,6 +249,10 @@ pub struct DepthVenue {
     reference: Decimal,
     inventory: Decimal,
     model: ImpactModel,
+    /// `curve(inventory)` (`None` when it fails, so the call is made again and fails as it
+    /// would have): every quote starts there, and a liquidation cascade quotes the same venue
+    /// state many times between two trades. Updated wherever the inventory or the model moves.
+    here: Option<(Decimal, Decimal)>,
 }
 
 impl DepthVenue {
@@ -262,7 +266,26 @@ impl DepthVenue {
         if mid <= Decimal::ZERO {
             return Err(Error::out_of_range("mid", "> 0", mid));
         }
-        Ok(Self { name: name.into(), pair, reference: mid, inventory: Decimal::ZERO, model })
+        let mut venue = Self {
+            name: name.into(),
+            pair,
+            reference: mid,
+            inventory: Decimal::ZERO,
+            model,
+            here: None,
+        };
+        venue.settle();
+        Ok(venue)
+    }
+
+    /// Recomputes the curve at the inventory after the inventory or the model changed.
+    fn settle(&mut self) {
+        self.here = self.curve(self.inventory).ok();
+    }
+
+    /// `curve(inventory)`, kept from the last change.
+    fn curve_here(&self) -> Result<(Decimal, Decimal)> {
+        self.here.map_or_else(|| self.curve(self.inventory), Ok)
     }
 
     /// The undisturbed mid the depth bands are measured from, human units.
@@ -314,6 +337,7 @@ impl DepthVenue {
             }
         }
         self.model = ImpactModel::Depth { bids: bids.scaled(applied)?, asks: asks.clone() };
+        self.settle();
         Ok(applied)
     }
 
@@ -366,7 +390,7 @@ impl DepthVenue {
             Side::Buy => self.inventory.checked_sub(q),
         }
         .ok_or_else(|| overflow(OP))?;
-        let (price_before, f_before) = self.curve(self.inventory)?;
+        let (price_before, f_before) = self.curve_here()?;
         let (price_after, f_after) = self.curve(inventory)?;
         let amount = f_after
             .checked_sub(f_before)
@@ -425,7 +449,7 @@ impl Venue for DepthVenue {
     }
 
     fn mid_price(&self) -> Result<Price> {
-        let (price, _) = self.curve(self.inventory)?;
+        let (price, _) = self.curve_here()?;
         Self::price(price * self.reference)
     }
 
@@ -450,6 +474,7 @@ impl Venue for DepthVenue {
     fn execute(&mut self, side: Side, base: U256) -> Result<Quote> {
         let (quote, inventory) = self.simulate(side, base)?;
         self.inventory = inventory;
+        self.settle();
         Ok(quote)
     }
 
@@ -493,6 +518,7 @@ impl Venue for DepthVenue {
                 ..*law
             }),
         };
+        self.settle();
         Ok(())
     }
 }

@@ -22,6 +22,7 @@ pub mod at_risk;
 mod comet;
 mod euler;
 mod morpho;
+mod screen;
 
 pub use aave::AaveBook;
 pub use comet::CometBook;

@@ -4,7 +4,7 @@
 
 use super::{
     Amount, BadDebtRule, Candidate, CascadeMarket, Choice, Holdings, Style, Verdict,
-    at_risk::AtRisk,
+    at_risk::AtRisk, screen::unhealthy,
 };
 use crate::{
     Error, LendingMarket, Liquidation, Result,
@@ -171,7 +171,8 @@ impl CascadeMarket for MorphoBook {
     }
 
     /// Borrowers the oracle or the market price calls unhealthy, by the contract's own integer
-    /// health check, in decreasing debt per collateral. The index narrows the check to the
+    /// health check (screened in `f64` away from the boundary, see `screen`), in decreasing debt
+    /// per collateral. The index narrows the check to the
     /// borrowers near or past the lower of the two prices. Within a pass the set can only
     /// shrink (a repayment or a bad-debt write-off never raises anyone's debt per share).
     fn candidates(&self, at_market: &U256) -> Result<Vec<Candidate>> {
@@ -180,10 +181,7 @@ impl CascadeMarket for MorphoBook {
         let lltv = m.params().lltv;
         let mut found = Vec::new();
         for c in self.index.at(m, oracle.min(market), lltv)? {
-            let debt = m.debt_of(&c.position)?;
-            let unhealthy =
-                |price| -> Result<bool> { Ok(m.max_borrow_of(&c.position, price)? < debt) };
-            if unhealthy(oracle)? || unhealthy(market)? {
+            if unhealthy(m, &c.position, oracle)? || unhealthy(m, &c.position, market)? {
                 found.push(Candidate { account: c.account, slot: c.slot, missed: c.missed });
             }
         }
@@ -193,10 +191,9 @@ impl CascadeMarket for MorphoBook {
     fn verdict(&self, candidate: &Candidate, at_market: &U256) -> Result<Verdict> {
         let position = self.position(candidate);
         let m = &self.market;
-        let debt = m.debt_of(&position)?;
         Ok(Verdict {
-            by_oracle: m.max_borrow_of(&position, m.price())? < debt,
-            at_market: m.max_borrow_of(&position, *at_market)? < debt,
+            by_oracle: unhealthy(m, &position, m.price())?,
+            at_market: unhealthy(m, &position, *at_market)?,
         })
     }
 
