@@ -243,6 +243,10 @@ async fn one_command_reads_all_five_kinds_and_stress_runs_on_it() {
     assert!(out.status.success(), "{}", stderr(&out));
     let json: serde_json::Value =
         serde_json::from_str(&std::fs::read_to_string(&snapshot).unwrap()).unwrap();
+    // Morpho, Aave, Comet and Euler markets; tokens USDC, deUSD, WETH, DAI, USDT, WBTC, PYUSD
+    // and cbETH.
+    assert!(stderr(&out).contains("4 markets, "), "{}", stderr(&out));
+    assert!(stderr(&out).contains(" positions, 1 vaults, 1 venues, 8 tokens"), "{}", stderr(&out));
 
     let kinds: Vec<String> = json["lending_markets"]
         .as_array()

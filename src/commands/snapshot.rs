@@ -361,8 +361,11 @@ impl SnapshotArgs {
             .sum();
         let block = snap.block.as_ref().map_or(0, |b| b.number);
         eprintln!(
-            "snapshot of block {block}: {} markets, {positions} positions, {} tokens, {trips} round trips{}",
+            "snapshot of block {block}: {} markets, {positions} positions, {} vaults, {} venues, \
+             {} tokens, {trips} round trips{}",
             snap.lending_markets.len(),
+            snap.vaults.len(),
+            snap.venues.len(),
             snap.tokens.len(),
             self.out.as_ref().map(|p| format!(", written to {}", p.display())).unwrap_or_default()
         );
