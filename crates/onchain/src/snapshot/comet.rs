@@ -9,7 +9,7 @@
 //! collateral balances to `totalsCollateral`, else the read fails naming the market and the gap.
 
 use super::{
-    Request, Stage,
+    Request, Stage, accounts,
     part::{Context, Contribution, Part, Quote, QuoteRank, QuoteValue, as_decimal, source},
 };
 use crate::{
@@ -23,7 +23,6 @@ use faultline_snapshot::{
     CometRatesSpec, Confidence, LendingMarketSpec, LendingProtocolSpec, OracleSpec, Raw,
     RawAddress, SourceKind,
 };
-use std::collections::BTreeSet;
 
 /// One market, read and accrued to the block.
 struct Market {
@@ -55,34 +54,14 @@ pub(crate) async fn read(
 ) -> Result<CometPart> {
     let block = *chain.block();
     let mut markets = Vec::with_capacity(comets.len());
-    let mut seen = BTreeSet::new();
+    accounts::distinct("comet markets", comets)?;
     for comet in comets {
-        if !seen.insert(*comet) {
-            return Err(Error::invalid(
-                "comet markets",
-                "each market once",
-                format!("{comet} twice"),
-            ));
-        }
         progress(Stage::Reading { target: super::Target::Comet(*comet).to_string() });
-        progress(Stage::Discovering { from: request.from_block, to: block.number });
-        let (found, report) = comet_accounts(
-            chain,
-            *comet,
-            request.from_block,
-            block.number,
-            request.log_span,
-            request.log_cache.clone(),
-        )
-        .await?;
-        progress(Stage::Discovered {
-            accounts: found.len(),
-            pages_fetched: report.pages_fetched,
-            pages_cached: report.pages_cached,
-        });
-        let mut accounts = found.clone();
-        accounts.extend(request.accounts.iter().copied());
-        let accounts: Vec<Address> = accounts.into_iter().collect();
+        let (found, accounts, report) =
+            accounts::discover(request, block.number, progress, |from, to, span, cache| {
+                comet_accounts(chain, *comet, from, to, span, cache)
+            })
+            .await?;
         progress(Stage::ReadingMarkets { markets: 1, positions: accounts.len() });
         let read = read_comet(chain, *comet, &accounts).await?;
         markets.push(accrue(read, &block, request.from_block, report.pages_fetched, found.len())?);

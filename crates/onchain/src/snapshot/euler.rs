@@ -13,7 +13,7 @@
 //! gap.
 
 use super::{
-    Request, Stage,
+    Request, Stage, accounts,
     part::{Context, Contribution, Part, Quote, QuoteRank, QuoteValue, as_decimal, source},
 };
 use crate::{
@@ -59,34 +59,14 @@ pub(crate) async fn read(
 ) -> Result<EulerPart> {
     let block = *chain.block();
     let mut out = Vec::with_capacity(vaults.len());
-    let mut seen = BTreeSet::new();
+    accounts::distinct("euler vaults", vaults)?;
     for vault in vaults {
-        if !seen.insert(*vault) {
-            return Err(Error::invalid(
-                "euler vaults",
-                "each vault once",
-                format!("{vault} twice"),
-            ));
-        }
         progress(Stage::Reading { target: super::Target::Euler(*vault).to_string() });
-        progress(Stage::Discovering { from: request.from_block, to: block.number });
-        let (found, report) = euler_accounts(
-            chain,
-            *vault,
-            request.from_block,
-            block.number,
-            request.log_span,
-            request.log_cache.clone(),
-        )
-        .await?;
-        progress(Stage::Discovered {
-            accounts: found.len(),
-            pages_fetched: report.pages_fetched,
-            pages_cached: report.pages_cached,
-        });
-        let mut accounts = found.clone();
-        accounts.extend(request.accounts.iter().copied());
-        let accounts: Vec<Address> = accounts.into_iter().collect();
+        let (found, accounts, report) =
+            accounts::discover(request, block.number, progress, |from, to, span, cache| {
+                euler_accounts(chain, *vault, from, to, span, cache)
+            })
+            .await?;
         progress(Stage::ReadingMarkets { markets: 1, positions: accounts.len() });
         let read = read_euler(chain, *vault, &accounts).await?;
         out.push(check(read, &block, request.from_block, report.pages_fetched, found.len())?);

@@ -18,6 +18,7 @@
 //! naming the market and the gap).
 
 mod aave;
+mod accounts;
 mod comet;
 mod euler;
 mod metamorpho;
