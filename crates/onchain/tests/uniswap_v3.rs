@@ -13,7 +13,10 @@ use alloy::{
     sol,
     sol_types::SolCall,
 };
-use common::*;
+use common::{
+    proxy::{policy, proxy},
+    *,
+};
 use faultline_onchain::{
     Chain, Config, Endpoint,
     readers::uniswap_v3::{TickRead, bitmap_position, read_pool},
@@ -146,7 +149,8 @@ async fn pool_state_and_ticks_read_back_equal() {
 /// the venue is the pool's `slot0`, `liquidity` and ticks in the default range; the cascade's
 /// engine accepts the snapshot; a sale of 30 TKN priced by the venue's model equals the pool's
 /// own `swap` on anvil to the wei (amounts and the price after, which the engine reports as
-/// TKN's new price); the recording replays offline to the same snapshot.
+/// TKN's new price); the recording replays offline to the same snapshot, and a read through the
+/// fault-injecting proxy equals it.
 #[tokio::test(flavor = "current_thread")]
 async fn a_pool_snapshot_prices_a_sale_as_the_pool_swaps_it() {
     use faultline_liquidity::{
@@ -310,4 +314,26 @@ async fn a_pool_snapshot_prices_a_sale_as_the_pool_swaps_it() {
     let offline = Chain::connect(&replay).await.expect("replay connect");
     let replayed = snapshot(&offline, &request, &mut |_| {}).await.expect("replayed snapshot");
     assert_eq!(replayed, snap);
+
+    // Through the fault-injecting proxy (drops, delays, truncation, garbling: four requests in
+    // six), small batches so the pool's reads take several round trips: the same snapshot with
+    // retries; without them, an error.
+    let (url, _) = proxy(evm.endpoint().trim_start_matches("http://").to_owned()).await;
+    let mut faulty = Config::new(Endpoint::Http(url));
+    faulty.multicall = multicall;
+    faulty.block = Some(chain.block().number);
+    faulty.calls_per_batch = 4;
+    faulty.policy = policy(8);
+    let through_faults = Chain::connect(&faulty).await.expect("connect through faults");
+    let through =
+        snapshot(&through_faults, &request, &mut |_| {}).await.expect("snapshot through faults");
+    assert_eq!(through, snap);
+    assert!(through_faults.stats().retries() >= 3, "{:?}", through_faults.stats().retry_log());
+    faulty.policy = policy(0);
+    let outcome = async {
+        let chain = Chain::connect(&faulty).await?;
+        snapshot(&chain, &request, &mut |_| {}).await
+    }
+    .await;
+    assert!(outcome.is_err(), "a proxy that faults four requests in six fails a retry-less read");
 }
