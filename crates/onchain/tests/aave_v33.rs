@@ -39,6 +39,8 @@ sol! {
     function addReserve(address asset, uint256 configuration, uint256[2] indexes, uint256[4] rateData, uint256 price_, uint256 deficit_, uint128 virtualBalance_, address treasury) external;
     /// `AaveV33Like.setEMode` (ours).
     function setEMode(uint8 id, uint16 ltv, uint16 lt, uint16 lb, string label, uint128 collateral, uint128 borrowable) external;
+    /// `AaveV33Like.setLtvzero` (ours).
+    function setLtvzero(uint8 id, uint128 bitmap) external;
     /// `AaveV33Like.setUser` (ours).
     function setUser(address user, uint8 eMode, uint256 configuration, address asset, uint256 scaledA, uint256 scaledD) external;
 }
@@ -349,4 +351,14 @@ async fn aave_v3_2_to_v3_6_pools_read_back_as_set_up() {
         let report = run(&snap, &scenario).expect("stress run on the snapshot read");
         assert_eq!(report.steps, 2);
     }
+
+    // A v3.6 eMode giving WETH LTV 0 in the category cannot be held by the format: refused.
+    let v35 = pools[3];
+    evm.send(v35, setLtvzeroCall { id: 2, bitmap: 1 }.abi_encode().into()).await.expect("ltvzero");
+    let chain = Chain::connect(&config).await.expect("connect at the new block");
+    let err = snapshot(&chain, &Request::new(vec![Target::AaveV3(v35)]), &mut |_| {})
+        .await
+        .expect_err("an ltvzero eMode is refused")
+        .to_string();
+    assert!(err.contains("eMode 2") && err.contains("getEModeCategoryLtvzeroBitmap"), "{err}");
 }

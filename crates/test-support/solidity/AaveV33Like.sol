@@ -6,7 +6,7 @@ pragma solidity 0.8.19;
 /// `getReserveData` (`DataTypes.ReserveDataLegacy`), `getConfiguration`, `getUserConfiguration`, `getUserEMode`,
 /// `getReserveNormalizedIncome`, `getReserveNormalizedVariableDebt`, `getEModeCategoryCollateralConfig`
 /// (`DataTypes.CollateralConfig`), `getEModeCategoryLabel`, `getEModeCategoryCollateralBitmap`,
-/// `getEModeCategoryBorrowableBitmap`, `getReserveDeficit`, `getVirtualUnderlyingBalance`,
+/// `getEModeCategoryBorrowableBitmap`, `getEModeCategoryLtvzeroBitmap`, `getReserveDeficit`, `getVirtualUnderlyingBalance`,
 /// `RESERVE_INTEREST_RATE_STRATEGY`, `ADDRESSES_PROVIDER` and the `Supply` event, copied from
 /// `src/contracts/interfaces/IPool.sol` and `src/contracts/protocol/libraries/types/DataTypes.sol` of
 /// https://github.com/aave-dao/aave-v3-origin (the npm package of aave-v3-origin, 3.6.0); `getPriceOracle`
@@ -73,6 +73,7 @@ contract AaveV33Like {
     mapping(uint8 => string) internal labels;
     mapping(uint8 => uint128) internal collateralBitmaps;
     mapping(uint8 => uint128) internal borrowableBitmaps;
+    mapping(uint8 => uint128) internal ltvzeroBitmaps;
     mapping(address => uint256) internal userEModes;
     mapping(address => uint256) internal userConfigs;
     /// 2 = v3.2, 3 = v3.3, 4 = v3.4, 5 = v3.5+.
@@ -125,6 +126,10 @@ contract AaveV33Like {
         labels[id] = label;
         collateralBitmaps[id] = collateral;
         borrowableBitmaps[id] = borrowable;
+    }
+
+    function setLtvzero(uint8 id, uint128 bitmap) external {
+        ltvzeroBitmaps[id] = bitmap;
     }
 
     /// Sets `user`'s eMode, configuration bitmap and scaled balances in `asset`, with a `Supply` event naming it.
@@ -185,6 +190,11 @@ contract AaveV33Like {
 
     function getEModeCategoryBorrowableBitmap(uint8 id) external view returns (uint128) {
         return borrowableBitmaps[id];
+    }
+
+    function getEModeCategoryLtvzeroBitmap(uint8 id) external view returns (uint128) {
+        require(release >= 5, "no getEModeCategoryLtvzeroBitmap before v3.6");
+        return ltvzeroBitmaps[id];
     }
 
     function getReserveDeficit(address asset) external view returns (uint256) {

@@ -66,6 +66,7 @@ sol! {
         function getEModeCategoryLabel(uint8 id) external view returns (string memory);
         function getEModeCategoryCollateralBitmap(uint8 id) external view returns (uint128);
         function getEModeCategoryBorrowableBitmap(uint8 id) external view returns (uint128);
+        function getEModeCategoryLtvzeroBitmap(uint8 id) external view returns (uint128);
         function getReserveDeficit(address asset) external view returns (uint256);
         function getVirtualUnderlyingBalance(address asset) external view returns (uint128);
         function RESERVE_INTEREST_RATE_STRATEGY() external view returns (address);
@@ -273,7 +274,10 @@ pub(super) async fn read_reserves(
 
 /// v3.2+ eModes: every category id 1..=255 whose `getEModeCategoryCollateralConfig` has a
 /// liquidation threshold (a configured category; `configureEModeCategory` requires one) or that an
-/// account in `used` is in, with its label and its collateral and borrowable bitmaps decoded.
+/// account in `used` is in, with its label and its collateral and borrowable bitmaps decoded. A
+/// category whose `getEModeCategoryLtvzeroBitmap` (the 3.6.0 IPool; absent before, so a revert
+/// reads as none) names a reserve is refused: those collaterals have LTV 0 in the category, and
+/// the snapshot's eMode has one LTV for all its collateral.
 pub(super) async fn read_e_modes(
     chain: &Chain,
     pool: Address,
@@ -318,6 +322,29 @@ pub(super) async fn read_e_modes(
         ));
     }
     let data = chain.call_all(&calls).await?;
+    let ltvzero: Vec<Call> = found
+        .iter()
+        .map(|(id, _)| {
+            Call::new(
+                format!("pool({pool}).getEModeCategoryLtvzeroBitmap({id})"),
+                pool,
+                &IAavePoolV32::getEModeCategoryLtvzeroBitmapCall { id: *id },
+            )
+        })
+        .collect();
+    let zeros = chain.call_many(&ltvzero).await?;
+    for ((id, _), (call, outcome)) in found.iter().zip(ltvzero.iter().zip(&zeros)) {
+        let bitmap =
+            decode_outcome::<IAavePoolV32::getEModeCategoryLtvzeroBitmapCall>(&call.label, outcome)
+                .unwrap_or(0);
+        if bitmap != 0 {
+            return Err(Error::invalid(
+                format!("eMode {id} of Aave pool {pool}: getEModeCategoryLtvzeroBitmap"),
+                "0 (the snapshot's eMode has one LTV for all its collateral)",
+                format!("{bitmap:#x} (reserves with LTV 0 in the category)"),
+            ));
+        }
+    }
     let mut out = Vec::with_capacity(found.len());
     for (i, (id, c)) in found.into_iter().enumerate() {
         let at = |k: usize| (&calls[PER * i + k].label, &data[PER * i + k]);
