@@ -66,7 +66,7 @@ const RESERVES: [Reserve; 3] = [
     Reserve {
         symbol: "WETH",
         decimals: 18,
-        price: 2_000_0000_0000,
+        price: 200_000_000_000,
         risk: (8_000, 8_250, 10_500),
         reserve_factor: 1_500,
         fee: 1_000,
@@ -74,7 +74,7 @@ const RESERVES: [Reserve; 3] = [
     Reserve {
         symbol: "USDC",
         decimals: 6,
-        price: 1_0000_0000,
+        price: 100_000_000,
         risk: (7_700, 8_000, 10_450),
         reserve_factor: 1_000,
         fee: 1_000,
@@ -82,7 +82,7 @@ const RESERVES: [Reserve; 3] = [
     Reserve {
         symbol: "DAI",
         decimals: 18,
-        price: 9998_0000,
+        price: 99_980_000,
         risk: (7_500, 8_000, 10_500),
         reserve_factor: 1_000,
         fee: 500,
@@ -231,10 +231,10 @@ async fn read_and_check(
         let got = r.rate_strategy.as_ref().expect("rate strategy");
         assert_eq!(
             [
-                got.optimal_usage_ratio.clone(),
-                got.base_variable_borrow_rate.clone(),
-                got.variable_rate_slope1.clone(),
-                got.variable_rate_slope2.clone()
+                got.optimal_usage_ratio,
+                got.base_variable_borrow_rate,
+                got.variable_rate_slope1,
+                got.variable_rate_slope2
             ],
             rates(k).map(Raw)
         );

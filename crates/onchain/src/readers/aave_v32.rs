@@ -97,7 +97,7 @@ pub enum Release {
 impl Release {
     /// The snapshot's version (whose rounding the model runs): v3.0-v3.3 → v3.3, v3.4 → v3.4,
     /// v3.5/v3.6 → v3.5.
-    pub fn spec(self) -> AaveVersionSpec {
+    pub const fn spec(self) -> AaveVersionSpec {
         match self {
             Self::V3_0 | Self::V3_2 => AaveVersionSpec::V3_3,
             Self::V3_4 => AaveVersionSpec::V3_4,
@@ -111,7 +111,7 @@ impl Release {
     }
 
     /// The rounding of an aToken's and a variable-debt token's `balanceOf`.
-    pub fn balance_rounding(self) -> (Rounding, Rounding) {
+    pub const fn balance_rounding(self) -> (Rounding, Rounding) {
         match self {
             Self::V3_5 => (Rounding::Down, Rounding::Up),
             _ => (Rounding::HalfUp, Rounding::HalfUp),
