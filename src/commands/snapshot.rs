@@ -23,7 +23,7 @@ use std::{path::PathBuf, str::FromStr, time::Duration};
 
 /// The protocols `--protocol` accepts, for its error message and help.
 const SUPPORTED: &str = "morpho-blue:<market-id> (a Morpho Blue market by its 32-byte id), \
-                         aave-v3:<pool> (an Aave v3.0/v3.1 pool by its address), \
+                         aave-v3:<pool> (an Aave v3.0 to v3.6 pool by its address), \
                          comet:<address> (a Compound v3 market by its proxy's address), \
                          euler:<vault> (an Euler v2 liability vault with its collaterals), \
                          metamorpho:<address> (a MetaMorpho v1.0/v1.1 vault, with the Morpho Blue \

@@ -1,4 +1,4 @@
-//! Aave v3 (v3.0 and v3.1 pools): reserves, their configuration bitmaps decoded, indexes, rate
+//! Aave v3 (v3.0 to v3.6 pools): reserves, their configuration bitmaps decoded, indexes, rate
 //! strategies, the `AaveOracle`'s sources and answers, eMode categories, and each account's
 //! scaled aToken and variable-debt balances, eMode and user configuration, in four batched rounds
 //! whatever the number of accounts (plus one round trip per [`crate::Config::calls_per_batch`]
@@ -16,8 +16,10 @@
 //! borrowing bit `2i`, collateral bit `2i + 1`).
 //!
 //! Pools from v3.2 on keep eModes as reserve bitmaps (`getEModeCategoryCollateralBitmap`) rather
-//! than as a category per reserve; such a pool is refused with an error saying so, not misread.
+//! than as a category per reserve, have no stable debt, a rate strategy V2 read per reserve, and
+//! (v3.3+) a reserve deficit: [`super::aave_v32`] reads those and picks the release.
 
+use super::aave_v32::{IAavePoolV32, Release};
 use crate::{
     Error, Result,
     chain::Chain,
@@ -27,7 +29,7 @@ use alloy::{
     primitives::{Address, U256},
     sol,
 };
-use faultline_core::{Rounding, math::wad_ray::ray_mul};
+use faultline_core::math::wad_ray::ray_mul;
 use std::collections::{BTreeMap, BTreeSet};
 
 sol! {
@@ -245,19 +247,24 @@ pub struct ReserveRead {
     pub price_source: Address,
     /// `AaveOracle.getAssetPrice(asset)`, in units of the oracle's `BASE_CURRENCY_UNIT`.
     pub price: U256,
+    /// `getReserveDeficit(asset)` (v3.3+; `None` where the pool has no such getter).
+    pub deficit: Option<U256>,
+    /// `getVirtualUnderlyingBalance(asset)` (v3.2+).
+    pub virtual_balance: Option<U256>,
 }
 
 impl ReserveRead {
     /// An account's aToken `balanceOf` from its scaled balance: `rayMul(scaled, normalizedIncome)`,
-    /// half up, as `AToken.balanceOf` of v3.0 and v3.1 computes it.
-    pub fn a_balance(&self, scaled: U256) -> Result<U256> {
-        ray_mul(scaled, self.normalized_income, Rounding::HalfUp)
+    /// half up to v3.4, down from v3.5 ([`Release::balance_rounding`]).
+    pub fn a_balance(&self, scaled: U256, release: Release) -> Result<U256> {
+        ray_mul(scaled, self.normalized_income, release.balance_rounding().0)
             .map_err(|e| Error::invalid(format!("aToken balance in reserve {}", self.asset), "", e))
     }
 
-    /// An account's variable-debt `balanceOf`: `rayMul(scaled, normalizedVariableDebt)`, half up.
-    pub fn debt_balance(&self, scaled: U256) -> Result<U256> {
-        ray_mul(scaled, self.normalized_variable_debt, Rounding::HalfUp)
+    /// An account's variable-debt `balanceOf`: `rayMul(scaled, normalizedVariableDebt)`, half up
+    /// to v3.4, up from v3.5.
+    pub fn debt_balance(&self, scaled: U256, release: Release) -> Result<U256> {
+        ray_mul(scaled, self.normalized_variable_debt, release.balance_rounding().1)
             .map_err(|e| Error::invalid(format!("debt balance in reserve {}", self.asset), "", e))
     }
 }
@@ -267,8 +274,15 @@ impl ReserveRead {
 pub struct EModeRead {
     /// Category id, 1..=255.
     pub id: u8,
-    /// `getEModeCategoryData(id)`.
+    /// `getEModeCategoryData(id)` (v3.0/v3.1); from v3.2 `getEModeCategoryCollateralConfig(id)`
+    /// and `getEModeCategoryLabel(id)`, with no price source.
     pub data: AaveEModeCategory,
+    /// Reserve ids whose collateral gets the category's parameters: v3.0/v3.1 the reserves of
+    /// the category, from v3.2 `getEModeCategoryCollateralBitmap(id)`.
+    pub collateral: Vec<u16>,
+    /// Reserve ids a user in the category may borrow: v3.0/v3.1 the reserves of the category,
+    /// from v3.2 `getEModeCategoryBorrowableBitmap(id)`.
+    pub borrowable: Vec<u16>,
 }
 
 /// One account as read.
@@ -299,6 +313,10 @@ impl UserRead {
 pub struct PoolRead {
     /// The pool.
     pub pool: Address,
+    /// The release, by the rule of [`super::aave_v32`].
+    pub release: Release,
+    /// Whether a v3.4+ pool's balances told v3.4 from v3.5 (else v3.5 was taken).
+    pub release_decided: bool,
     /// `ADDRESSES_PROVIDER()`.
     pub provider: Address,
     /// The provider's `getPriceOracle()`.
@@ -330,7 +348,7 @@ pub async fn read_pool(
     accounts: &BTreeMap<Address, BTreeSet<Address>>,
     everywhere: &[Address],
 ) -> Result<PoolRead> {
-    // Round 1: the reserve list, the addresses provider, and the v3.2 probe.
+    // Round 1: the reserve list, the addresses provider, and the v3.2 and v3.4 probes.
     let calls = [
         Call::new(
             format!("pool({pool}).getReservesList"),
@@ -347,17 +365,26 @@ pub async fn read_pool(
             pool,
             &IAavePool::getEModeCategoryCollateralBitmapCall { id: 1 },
         ),
+        Call::new(
+            format!("pool({pool}).RESERVE_INTEREST_RATE_STRATEGY"),
+            pool,
+            &IAavePoolV32::RESERVE_INTEREST_RATE_STRATEGYCall {},
+        ),
     ];
     let out = chain.call_many(&calls).await?;
     let assets = decode_outcome::<IAavePool::getReservesListCall>(&calls[0].label, &out[0])?;
     let provider = decode_outcome::<IAavePool::ADDRESSES_PROVIDERCall>(&calls[1].label, &out[1])?;
-    if out[2].is_ok() {
-        return Err(Error::invalid(
-            format!("Aave pool {pool}"),
-            "a v3.0 or v3.1 pool (eMode category per reserve)",
-            "a v3.2+ pool (it answers getEModeCategoryCollateralBitmap): not read yet",
-        ));
-    }
+    // A v3.4+ pool is told from v3.5 by its balances in round 5; V3_4 stands for both till then.
+    let strategy_v34 = decode_outcome::<IAavePoolV32::RESERVE_INTEREST_RATE_STRATEGYCall>(
+        &calls[3].label,
+        &out[3],
+    )
+    .ok();
+    let mut release = match (out[2].is_ok(), strategy_v34) {
+        (false, _) => Release::V3_0,
+        (true, None) => Release::V3_2,
+        (true, Some(_)) => Release::V3_4,
+    };
     if assets.is_empty() {
         return Err(Error::invalid(format!("Aave pool {pool}"), "at least one reserve", "none"));
     }
@@ -465,82 +492,89 @@ pub async fn read_pool(
             },
             price_source,
             price,
+            deficit: None,
+            virtual_balance: None,
         });
     }
 
-    // Round 3: token totals, treasuries, rate strategies, and the eModes the reserves name.
-    const PER_TOKEN: usize = 8;
-    let mut calls = Vec::with_capacity(reserves.len() * PER_TOKEN);
-    for r in &reserves {
-        let (a, v, s, k) = (
-            r.data.aTokenAddress,
-            r.data.variableDebtTokenAddress,
-            r.data.stableDebtTokenAddress,
-            r.data.interestRateStrategyAddress,
-        );
-        calls.push(Call::new(
-            format!("aToken({a}).scaledTotalSupply"),
-            a,
-            &IAaveScaledToken::scaledTotalSupplyCall {},
-        ));
-        calls.push(Call::new(
-            format!("aToken({a}).RESERVE_TREASURY_ADDRESS"),
-            a,
-            &IAaveAToken::RESERVE_TREASURY_ADDRESSCall {},
-        ));
-        calls.push(Call::new(
-            format!("variableDebtToken({v}).scaledTotalSupply"),
-            v,
-            &IAaveScaledToken::scaledTotalSupplyCall {},
-        ));
-        calls.push(Call::new(
-            format!("stableDebtToken({s}).totalSupply"),
-            s,
-            &IAaveScaledToken::totalSupplyCall {},
-        ));
-        calls.push(Call::new(
-            format!("rateStrategy({k}).OPTIMAL_USAGE_RATIO"),
-            k,
-            &IAaveRateStrategy::OPTIMAL_USAGE_RATIOCall {},
-        ));
-        calls.push(Call::new(
-            format!("rateStrategy({k}).getBaseVariableBorrowRate"),
-            k,
-            &IAaveRateStrategy::getBaseVariableBorrowRateCall {},
-        ));
-        calls.push(Call::new(
-            format!("rateStrategy({k}).getVariableRateSlope1"),
-            k,
-            &IAaveRateStrategy::getVariableRateSlope1Call {},
-        ));
-        calls.push(Call::new(
-            format!("rateStrategy({k}).getVariableRateSlope2"),
-            k,
-            &IAaveRateStrategy::getVariableRateSlope2Call {},
-        ));
-    }
-    let data = chain.call_all(&calls).await?;
-    for (i, r) in reserves.iter_mut().enumerate() {
-        let at = |k: usize| (&calls[PER_TOKEN * i + k].label, &data[PER_TOKEN * i + k]);
-        let (l, d) = at(0);
-        r.a_scaled_total = decode::<IAaveScaledToken::scaledTotalSupplyCall>(l, d)?;
-        let (l, d) = at(1);
-        r.treasury = decode::<IAaveAToken::RESERVE_TREASURY_ADDRESSCall>(l, d)?;
-        let (l, d) = at(2);
-        r.debt_scaled_total = decode::<IAaveScaledToken::scaledTotalSupplyCall>(l, d)?;
-        let (l, d) = at(3);
-        r.stable_debt_total = decode::<IAaveScaledToken::totalSupplyCall>(l, d)?;
-        let (l, d) = at(4);
-        r.rates.optimal_usage_ratio = decode::<IAaveRateStrategy::OPTIMAL_USAGE_RATIOCall>(l, d)?;
-        let (l, d) = at(5);
-        r.rates.base_variable_borrow_rate =
-            decode::<IAaveRateStrategy::getBaseVariableBorrowRateCall>(l, d)?;
-        let (l, d) = at(6);
-        r.rates.variable_rate_slope1 =
-            decode::<IAaveRateStrategy::getVariableRateSlope1Call>(l, d)?;
-        let (l, d) = at(7);
-        r.rates.variable_rate_slope2 =
-            decode::<IAaveRateStrategy::getVariableRateSlope2Call>(l, d)?;
+    // Round 3: token totals, treasuries, rate strategies (v3.2+: and deficits, virtual balances).
+    if release.bitmaps() {
+        super::aave_v32::read_reserves(chain, pool, strategy_v34, &mut reserves).await?;
+    } else {
+        const PER_TOKEN: usize = 8;
+        let mut calls = Vec::with_capacity(reserves.len() * PER_TOKEN);
+        for r in &reserves {
+            let (a, v, s, k) = (
+                r.data.aTokenAddress,
+                r.data.variableDebtTokenAddress,
+                r.data.stableDebtTokenAddress,
+                r.data.interestRateStrategyAddress,
+            );
+            calls.push(Call::new(
+                format!("aToken({a}).scaledTotalSupply"),
+                a,
+                &IAaveScaledToken::scaledTotalSupplyCall {},
+            ));
+            calls.push(Call::new(
+                format!("aToken({a}).RESERVE_TREASURY_ADDRESS"),
+                a,
+                &IAaveAToken::RESERVE_TREASURY_ADDRESSCall {},
+            ));
+            calls.push(Call::new(
+                format!("variableDebtToken({v}).scaledTotalSupply"),
+                v,
+                &IAaveScaledToken::scaledTotalSupplyCall {},
+            ));
+            calls.push(Call::new(
+                format!("stableDebtToken({s}).totalSupply"),
+                s,
+                &IAaveScaledToken::totalSupplyCall {},
+            ));
+            calls.push(Call::new(
+                format!("rateStrategy({k}).OPTIMAL_USAGE_RATIO"),
+                k,
+                &IAaveRateStrategy::OPTIMAL_USAGE_RATIOCall {},
+            ));
+            calls.push(Call::new(
+                format!("rateStrategy({k}).getBaseVariableBorrowRate"),
+                k,
+                &IAaveRateStrategy::getBaseVariableBorrowRateCall {},
+            ));
+            calls.push(Call::new(
+                format!("rateStrategy({k}).getVariableRateSlope1"),
+                k,
+                &IAaveRateStrategy::getVariableRateSlope1Call {},
+            ));
+            calls.push(Call::new(
+                format!("rateStrategy({k}).getVariableRateSlope2"),
+                k,
+                &IAaveRateStrategy::getVariableRateSlope2Call {},
+            ));
+        }
+        let data = chain.call_all(&calls).await?;
+        for (i, r) in reserves.iter_mut().enumerate() {
+            let at = |k: usize| (&calls[PER_TOKEN * i + k].label, &data[PER_TOKEN * i + k]);
+            let (l, d) = at(0);
+            r.a_scaled_total = decode::<IAaveScaledToken::scaledTotalSupplyCall>(l, d)?;
+            let (l, d) = at(1);
+            r.treasury = decode::<IAaveAToken::RESERVE_TREASURY_ADDRESSCall>(l, d)?;
+            let (l, d) = at(2);
+            r.debt_scaled_total = decode::<IAaveScaledToken::scaledTotalSupplyCall>(l, d)?;
+            let (l, d) = at(3);
+            r.stable_debt_total = decode::<IAaveScaledToken::totalSupplyCall>(l, d)?;
+            let (l, d) = at(4);
+            r.rates.optimal_usage_ratio =
+                decode::<IAaveRateStrategy::OPTIMAL_USAGE_RATIOCall>(l, d)?;
+            let (l, d) = at(5);
+            r.rates.base_variable_borrow_rate =
+                decode::<IAaveRateStrategy::getBaseVariableBorrowRateCall>(l, d)?;
+            let (l, d) = at(6);
+            r.rates.variable_rate_slope1 =
+                decode::<IAaveRateStrategy::getVariableRateSlope1Call>(l, d)?;
+            let (l, d) = at(7);
+            r.rates.variable_rate_slope2 =
+                decode::<IAaveRateStrategy::getVariableRateSlope2Call>(l, d)?;
+        }
     }
 
     // Round 4: every account's eMode, configuration and scaled balances.
@@ -581,8 +615,11 @@ pub async fn read_pool(
     let data = chain.call_all(&calls).await?;
     let mut users = BTreeMap::new();
     let mut k = 0;
-    let mut e_mode_ids: BTreeSet<u8> =
-        reserves.iter().map(|r| r.config.e_mode_category).filter(|c| *c != 0).collect();
+    let mut e_mode_ids: BTreeSet<u8> = if release.bitmaps() {
+        BTreeSet::new()
+    } else {
+        reserves.iter().map(|r| r.config.e_mode_category).filter(|c| *c != 0).collect()
+    };
     for (user, ids) in &asked {
         let e_mode = decode::<IAavePool::getUserEModeCall>(&calls[k].label, &data[k])?;
         let e_mode = u8::try_from(e_mode).map_err(|_| {
@@ -605,7 +642,38 @@ pub async fn read_pool(
         users.insert(*user, UserRead { e_mode, config, scaled });
     }
 
-    let calls: Vec<Call> = e_mode_ids
+    let e_modes = if release.bitmaps() {
+        super::aave_v32::read_e_modes(chain, pool, reserves.len(), &e_mode_ids).await?
+    } else {
+        read_e_modes(chain, pool, &reserves, &e_mode_ids).await?
+    };
+    let mut release_decided = release != Release::V3_4;
+    if release == Release::V3_4 {
+        let evidence = super::aave_v32::probe_rounding(chain, &reserves, &users).await?;
+        release = evidence.release(&pool.to_string())?;
+        release_decided = evidence.half_up + evidence.directed > 0;
+    }
+    Ok(PoolRead {
+        pool,
+        release,
+        release_decided,
+        provider,
+        oracle,
+        base_currency_unit,
+        reserves,
+        e_modes,
+        users,
+    })
+}
+
+/// v3.0/v3.1 eModes: `getEModeCategoryData(id)`, each with the reserves of its category.
+async fn read_e_modes(
+    chain: &Chain,
+    pool: Address,
+    reserves: &[ReserveRead],
+    ids: &BTreeSet<u8>,
+) -> Result<Vec<EModeRead>> {
+    let calls: Vec<Call> = ids
         .iter()
         .map(|id| {
             Call::new(
@@ -617,13 +685,17 @@ pub async fn read_pool(
         .collect();
     let data = chain.call_all(&calls).await?;
     let mut e_modes = Vec::with_capacity(calls.len());
-    for ((id, call), d) in e_mode_ids.iter().zip(&calls).zip(&data) {
+    for ((id, call), d) in ids.iter().zip(&calls).zip(&data) {
+        let members: Vec<u16> =
+            reserves.iter().filter(|r| r.config.e_mode_category == *id).map(|r| r.id).collect();
         e_modes.push(EModeRead {
             id: *id,
             data: decode::<IAavePool::getEModeCategoryDataCall>(&call.label, d)?,
+            collateral: members.clone(),
+            borrowable: members,
         });
     }
-    Ok(PoolRead { pool, provider, oracle, base_currency_unit, reserves, e_modes, users })
+    Ok(e_modes)
 }
 
 #[cfg(test)]

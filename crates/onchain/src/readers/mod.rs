@@ -3,6 +3,7 @@
 //! typed state the lending models are built from.
 
 pub mod aave;
+pub mod aave_v32;
 pub mod chainlink;
 pub mod comet;
 pub mod euler;

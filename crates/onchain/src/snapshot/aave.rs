@@ -14,7 +14,11 @@
 //! exactly what `GenericLogic.calculateUserAccountData` values: a health factor computed from the
 //! snapshot is the pool's own, to the wei.
 //!
-//! Version: the reader reads v3.0 and v3.1 pools (an eMode category per reserve). Their health
+//! Version: the reader reads v3.0 to v3.6 pools; [`crate::readers::aave_v32`] states the rule
+//! that picks the release and so the [`faultline_snapshot::AaveVersionSpec`] (v3.2/v3.3 → v3.3,
+//! v3.4 → v3.4, v3.5/v3.6 → v3.5), and the balances are rounded as that release's `balanceOf`. A
+//! v3.3+ reserve's `getReserveDeficit` and v3.2+'s `getVirtualUnderlyingBalance` have no field in
+//! the format; their values are written in the market's source reference. v3.0/v3.1: their health
 //! factor rounding (`rayMul` half up for balances, debt valued `price · debt / unit` rounded down,
 //! `percentMul(Σcollateral, avgLT)` then `wadDiv`, both half up) and their interest compounding
 //! (the three-term binomial of `MathUtils.calculateCompoundedInterest`) are v3.3's, so the model
@@ -32,13 +36,16 @@ use crate::{
     Error, Result,
     chain::Chain,
     discovery,
-    readers::aave::{PoolRead, ReserveRead, read_pool},
+    readers::{
+        aave::{PoolRead, ReserveRead, read_pool},
+        aave_v32::Release,
+    },
 };
 use alloy::primitives::{Address, U256};
 use faultline_snapshot::{
     AaveBalanceSpec, AaveEModeSpec, AaveMarketSpec, AavePositionSpec, AaveRateSpec,
-    AaveReserveSpec, AaveVersionSpec, Confidence, LendingMarketSpec, LendingProtocolSpec,
-    OracleSpec, Raw, RawAddress, SourceKind,
+    AaveReserveSpec, Confidence, LendingMarketSpec, LendingProtocolSpec, OracleSpec, Raw,
+    RawAddress, SourceKind,
 };
 use std::collections::BTreeSet;
 
@@ -158,6 +165,39 @@ fn check(read: &PoolRead, from: u64, to: u64) -> Result<()> {
     Ok(())
 }
 
+/// What the release changed in the read, and what the snapshot cannot carry (the deficit and
+/// virtual balance as read, for the auditor: the format has no field for them).
+fn release_note(read: &PoolRead) -> String {
+    let mut note = match read.release {
+        Release::V3_0 => "a v3.0/v3.1 pool (eMode per reserve), rounding of v3.0-3.1 = v3.3's".into(),
+        Release::V3_2 => "a v3.2/v3.3 pool (it answers getEModeCategoryCollateralBitmap, not \
+                          RESERVE_INTEREST_RATE_STRATEGY): eModes by getEModeCategoryCollateralConfig, \
+                          getEModeCategoryLabel and the collateral/borrowable bitmaps, rates by \
+                          getInterestRateData, run as v3.3"
+            .to_string(),
+        Release::V3_4 | Release::V3_5 => format!(
+            "a v3.4+ pool (it answers RESERVE_INTEREST_RATE_STRATEGY): eModes by bitmaps, rates by \
+             getInterestRateData; {}",
+            match (read.release, read.release_decided) {
+                (Release::V3_4, _) => "balanceOf rounds half up: v3.4".to_string(),
+                (_, true) => "balanceOf rounds aTokens down, debt up: v3.5+".to_string(),
+                _ => "no held balance tells v3.4's half-up balanceOf from v3.5's floor/ceil: \
+                      v3.5 taken"
+                    .to_string(),
+            }
+        ),
+    };
+    for r in &read.reserves {
+        if let Some(d) = r.deficit {
+            note.push_str(&format!("; getReserveDeficit({}) = {d}", r.asset));
+        }
+        if let Some(v) = r.virtual_balance {
+            note.push_str(&format!("; getVirtualUnderlyingBalance({}) = {v}", r.asset));
+        }
+    }
+    note
+}
+
 fn oracle_id(pool: Address, cx: &Context<'_>, asset: Address) -> String {
     format!("aave-{pool}-{}", cx.id(asset))
 }
@@ -265,26 +305,22 @@ impl Part for AavePart {
                     }),
                 });
             }
+            let ids = |list: &[u16]| -> Vec<String> {
+                list.iter().map(|i| cx.id(read.reserves[usize::from(*i)].asset)).collect()
+            };
             let e_modes = read
                 .e_modes
                 .iter()
                 .map(|e| {
-                    let members: Vec<String> = read
-                        .reserves
-                        .iter()
-                        .filter(|r| r.config.e_mode_category == e.id)
-                        .map(|r| cx.id(r.asset))
-                        .collect();
                     AaveEModeSpec {
                         id: e.id,
                         label: e.data.label.clone(),
                         ltv: e.data.ltv,
                         liquidation_threshold: e.data.liquidationThreshold,
                         liquidation_bonus: e.data.liquidationBonus,
-                        // v3.0/3.1: a user in a category gets its parameters on the reserves of
-                        // that category, and may borrow only those.
-                        collateral: members.clone(),
-                        borrowable: members,
+                        // v3.0/3.1: the reserves of the category; v3.2+: the bitmaps.
+                        collateral: ids(&e.collateral),
+                        borrowable: ids(&e.borrowable),
                     }
                 })
                 .collect();
@@ -296,14 +332,14 @@ impl Part for AavePart {
                     if !a.is_zero() {
                         supply.push(AaveBalanceSpec {
                             token: cx.id(r.asset),
-                            amount: Raw(r.a_balance(*a)?),
+                            amount: Raw(r.a_balance(*a, read.release)?),
                             collateral: user.collateral(*id),
                         });
                     }
                     if !d.is_zero() {
                         debt.push(AaveBalanceSpec {
                             token: cx.id(r.asset),
-                            amount: Raw(r.debt_balance(*d)?),
+                            amount: Raw(r.debt_balance(*d, read.release)?),
                             // Meaningful for supplies only; the default keeps it out of the JSON.
                             collateral: true,
                         });
@@ -326,14 +362,17 @@ impl Part for AavePart {
                  positions), getEModeCategoryData, each rate strategy's variable-rate getters, \
                  getUserEMode, getUserConfiguration and the tokens' scaledBalanceOf; balances are \
                  balanceOf at the block (rayMul by getReserveNormalizedIncome / \
-                 getReserveNormalizedVariableDebt); rounding of v3.0-3.1 = v3.3's",
-                cx.at, read.provider, read.oracle
+                 getReserveNormalizedVariableDebt); {}",
+                cx.at,
+                read.provider,
+                read.oracle,
+                release_note(read),
             );
             out.lending_markets.push(LendingMarketSpec {
                 id: format!("aave-v3-{pool}"),
                 name: format!("Aave v3 {pool}"),
                 protocol: LendingProtocolSpec::AaveV3(AaveMarketSpec {
-                    version: AaveVersionSpec::V3_3,
+                    version: read.release.spec(),
                     reserves,
                     e_modes,
                     positions,
@@ -362,6 +401,7 @@ mod tests {
         AaveConfigurationMap, AaveEModeCategory, AaveReserveData, EModeRead, RateRead,
         ReserveConfig, UserRead,
     };
+
     use std::collections::BTreeMap;
 
     /// One reserve with aToken total 30 and debt total 5, held by two accounts (20 + 10 and
@@ -404,6 +444,8 @@ mod tests {
             },
             price_source: Address::ZERO,
             price: U256::ZERO,
+            deficit: None,
+            virtual_balance: None,
         };
         let user = |a: u8, d: u8| UserRead {
             e_mode: 0,
@@ -412,6 +454,8 @@ mod tests {
         };
         PoolRead {
             pool: Address::repeat_byte(9),
+            release: Release::V3_0,
+            release_decided: true,
             provider: Address::ZERO,
             oracle: Address::ZERO,
             base_currency_unit: U256::from(100_000_000u64),
@@ -464,6 +508,8 @@ mod tests {
                 priceSource: Address::repeat_byte(5),
                 label: "ETH".into(),
             },
+            collateral: vec![0],
+            borrowable: vec![0],
         });
         assert!(check(&read, 0, 9).unwrap_err().to_string().contains("priceSource"));
     }
