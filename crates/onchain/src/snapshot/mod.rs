@@ -88,7 +88,7 @@ pub enum Target {
     /// of its withdraw queue are read with it.
     MetaMorpho(Address),
     /// A Uniswap v3 pool as a venue selling `base` (one of its two tokens; `None`: the one the
-    /// caller does not price, see [`uniswap_v3`]).
+    /// caller does not price with `--price`).
     UniswapV3 {
         /// The pool.
         pool: Address,
