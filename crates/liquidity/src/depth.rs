@@ -298,6 +298,14 @@ impl DepthVenue {
         self.inventory
     }
 
+    /// Whole base tokens the bids can still absorb (`total − inventory`, zero or less when
+    /// they are exhausted) for published depth; `None` under the square-root law, which has no
+    /// last level.
+    pub fn bid_room(&self) -> Option<Decimal> {
+        let ImpactModel::Depth { bids, .. } = &self.model else { return None };
+        bids.total().checked_sub(self.inventory)
+    }
+
     /// Moves the reference mid (the external price moved), keeping the displacement.
     pub fn set_reference(&mut self, mid: Decimal) -> Result<()> {
         if mid <= Decimal::ZERO {

@@ -104,6 +104,17 @@ pub struct Choice {
     pub debt: Address,
 }
 
+/// What any liquidation of one borrower is held to, cheap to compute: the cascade uses it to skip
+/// a [`CascadeMarket::preview`] that cannot profit (see [`CascadeMarket::liquidation_bound`]).
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct LiquidationBound {
+    /// The most collateral it can seize, raw units (the borrower's whole balance at most).
+    pub max_seized: U256,
+    /// The least debt it repays per unit of collateral seized: raw debt units per raw collateral
+    /// unit, times 1e36, rounded down.
+    pub min_repaid_per_seized: U256,
+}
+
 /// A lending market as the cascade drives it. `AtMarket` is what the market needs to judge its
 /// borrowers at market prices instead of its oracles' (Morpho: its price in the oracle's scale;
 /// the others: a copy of the model repriced).
@@ -148,6 +159,12 @@ pub trait CascadeMarket: Clone + std::fmt::Debug {
     fn choose(&self, borrower: Address) -> Result<Option<Choice>>;
     /// What [`Self::execute`] would do, leaving the market unchanged; an `Err` is a revert.
     fn preview(&self, borrower: Address, choice: &Choice) -> Result<Liquidation>;
+    /// A bound every liquidation [`Self::preview`] could return for `candidate` keeps, proved
+    /// from the contract's rounding; `None` where the protocol gives none (the cascade then
+    /// always previews).
+    fn liquidation_bound(&self, _candidate: &Candidate) -> Result<Option<LiquidationBound>> {
+        Ok(None)
+    }
     /// Executes the largest liquidation the contract allows (an absorption for Comet), and
     /// what the liquidator does next: repay what it took over, withdraw what it seized.
     fn execute(&mut self, candidate: &Candidate, choice: &Choice) -> Result<Liquidation>;

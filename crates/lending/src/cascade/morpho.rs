@@ -3,12 +3,12 @@
 //! through the at-risk index instead of a scan of every position.
 
 use super::{
-    Amount, BadDebtRule, Candidate, CascadeMarket, Choice, Holdings, Style, Verdict,
-    at_risk::AtRisk, screen::unhealthy,
+    Amount, BadDebtRule, Candidate, CascadeMarket, Choice, Holdings, LiquidationBound, Style,
+    Verdict, at_risk::AtRisk, screen::unhealthy,
 };
 use crate::{
     Error, LendingMarket, Liquidation, Result,
-    morpho::{MorphoMarket, ORACLE_PRICE_SCALE, Position},
+    morpho::{MorphoMarket, ORACLE_PRICE_SCALE, Position, liquidation_incentive_factor},
 };
 use alloy_primitives::{Address, U256};
 use faultline_core::{
@@ -219,6 +219,26 @@ impl CascadeMarket for MorphoBook {
         self.market.max_liquidation(borrower, choice.collateral, choice.debt)
     }
 
+    /// `liquidate` seizing `s` repays at least `s · price / (1e36 · LIF)`, either way it is
+    /// called. Given seized assets: `repaid = toAssetsUp(toSharesUp(wDivUp(mulDivUp(s, price,
+    /// 1e36), LIF)))`, and every step rounds up (`toAssetsUp(toSharesUp(a)) >= a`). Given repaid
+    /// shares: `s = mulDivDown(wMulDown(toAssetsDown(shares), LIF), 1e36, price)` while `repaid
+    /// = toAssetsUp(shares) >= toAssetsDown(shares)`. So per raw collateral unit it repays at
+    /// least `price · 1e18 / LIF` (1e36-scaled), rounded down here; it seizes at most the
+    /// borrower's collateral.
+    fn liquidation_bound(&self, candidate: &Candidate) -> Result<Option<LiquidationBound>> {
+        let position = self.position(candidate);
+        let lif = liquidation_incentive_factor(self.market.params().lltv)?;
+        if lif.is_zero() {
+            return Ok(None);
+        }
+        let per_seized = mul_div(self.market.price(), WAD, lif, Rounding::Down)?;
+        Ok(Some(LiquidationBound {
+            max_seized: position.collateral,
+            min_repaid_per_seized: per_seized,
+        }))
+    }
+
     fn execute(&mut self, candidate: &Candidate, _: &Choice) -> Result<Liquidation> {
         let out = self.market.liquidate_max(candidate.account)?;
         self.index.refresh(candidate.slot, &self.market);
@@ -251,5 +271,118 @@ impl CascadeMarket for MorphoBook {
     fn accrue(&mut self, now_secs: u64) -> Result<()> {
         self.market.set_time(now_secs)?;
         self.market.accrue()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::morpho::{Irm, MarketParams, MarketState};
+    use alloy_primitives::U512;
+    use proptest::prelude::*;
+
+    const BORROWER: Address = Address::repeat_byte(7);
+
+    /// A market whose only borrower holds `borrow` of the `total` borrow shares (at `per_share`
+    /// assets per share, rounded) and `collateral`, at oracle `price`.
+    fn market(
+        lltv: u128,
+        total: u128,
+        borrow: u128,
+        per_share: u128,
+        collateral: u128,
+        price: U256,
+    ) -> MorphoMarket {
+        let params = MarketParams {
+            loan_token: Address::repeat_byte(1),
+            collateral_token: Address::repeat_byte(2),
+            oracle: Address::repeat_byte(3),
+            irm: Address::ZERO,
+            lltv: U256::from(lltv),
+        };
+        let assets = U256::from(total / per_share.max(1) + 1);
+        let state = MarketState {
+            total_supply_assets: assets * U256::from(2u8),
+            total_supply_shares: U256::from(total) * U256::from(2u8),
+            total_borrow_assets: assets,
+            total_borrow_shares: U256::from(total),
+            ..MarketState::default()
+        };
+        let position = Position {
+            supply_shares: U256::ZERO,
+            borrow_shares: U256::from(borrow.min(total)),
+            collateral: U256::from(collateral),
+        };
+        MorphoMarket::from_positions(params, state, [(BORROWER, position)], Irm::None, price, 0)
+            .unwrap()
+    }
+
+    /// Zero, or six significant digits at any magnitude up to 1e36.
+    fn wide() -> impl Strategy<Value = u128> {
+        prop_oneof![
+            1 => Just(0u128),
+            9 => (1u128..1_000_000, 0u32..31).prop_map(|(m, e)| m * 10u128.pow(e)),
+        ]
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(3_000))]
+
+        /// Whatever `liquidate` the preview finds, it seizes at most the bound's collateral and
+        /// repays at least its floor per unit seized (`repaid · 1e36 >= seized · floor`, in 512
+        /// bits): the cascade skips previews on this bound, so it must never undershoot.
+        #[test]
+        fn every_liquidation_keeps_the_bound(
+            lltv in 1u128..1_000_000_000_000_000_000,
+            total in 1u128..u128::from(u64::MAX),
+            borrow in 1u128..u128::from(u64::MAX),
+            per_share in 1u128..2_000_000,
+            collateral in wide(),
+            price_mant in 1u128..1_000_000,
+            price_exp in 20u32..50,
+        ) {
+            let price = U256::from(price_mant) * U256::from(10u8).pow(U256::from(price_exp));
+            let m = market(lltv, total, borrow, per_share, collateral, price);
+            let book = MorphoBook::new(m, 6, 18, vec![BORROWER]).unwrap();
+            let candidate = Candidate { account: BORROWER, slot: usize::MAX, missed: false };
+            let bound = book.liquidation_bound(&candidate).unwrap().unwrap();
+            let choice = book.choose(BORROWER).unwrap().unwrap();
+            if let Ok(done) = book.preview(BORROWER, &choice) {
+                prop_assert!(done.collateral_seized <= bound.max_seized);
+                let repaid = U512::from(done.debt_repaid) * U512::from(ORACLE_PRICE_SCALE);
+                let floor = U512::from(done.collateral_seized) * U512::from(bound.min_repaid_per_seized);
+                prop_assert!(repaid >= floor, "repaid {} for {} seized", done.debt_repaid, done.collateral_seized);
+            }
+        }
+
+        /// `liquidate_max` going straight to seizing all the collateral when repaying every
+        /// share would overdraw it ends exactly where trying both ways, in order, ends.
+        #[test]
+        fn the_direct_way_is_the_second_try(
+            lltv in 1u128..1_000_000_000_000_000_000,
+            total in 1u128..u128::from(u64::MAX),
+            borrow in 1u128..u128::from(u64::MAX),
+            per_share in 1u128..2_000_000,
+            collateral in wide(),
+            price_mant in 1u128..1_000_000,
+            price_exp in 20u32..50,
+        ) {
+            let price = U256::from(price_mant) * U256::from(10u8).pow(U256::from(price_exp));
+            let m = market(lltv, total, borrow, per_share, collateral, price);
+            let mut direct = m.clone();
+            let got = direct.liquidate_max(BORROWER);
+            let mut tried = m;
+            let p = tried.position(BORROWER);
+            let want = match tried.liquidate(BORROWER, U256::ZERO, p.borrow_shares) {
+                Ok(out) => Ok(out),
+                Err(_) => tried.liquidate(BORROWER, p.collateral, U256::ZERO),
+            };
+            prop_assert_eq!(got.is_ok(), want.is_ok());
+            if let (Ok(a), Ok(b)) = (got, want) {
+                prop_assert_eq!(a, b);
+            }
+            prop_assert_eq!(direct.position(BORROWER), tried.position(BORROWER));
+            prop_assert_eq!(direct.state(), tried.state());
+        }
     }
 }

@@ -40,14 +40,33 @@ use std::hash::{BuildHasherDefault, Hasher};
 #[derive(Debug, Default, Clone, Copy)]
 struct AccountHasher(u64);
 
+impl AccountHasher {
+    const fn mix(&mut self, word: u64) {
+        self.0 = (self.0.rotate_left(5) ^ word).wrapping_mul(0x517c_c1b7_2722_0a95);
+    }
+}
+
 impl Hasher for AccountHasher {
+    /// Little-endian 8-byte words, the last one zero-padded.
     fn write(&mut self, bytes: &[u8]) {
-        for chunk in bytes.chunks(8) {
-            let mut word = [0u8; 8];
-            word[..chunk.len()].copy_from_slice(chunk);
-            self.0 = (self.0.rotate_left(5) ^ u64::from_le_bytes(word))
-                .wrapping_mul(0x517c_c1b7_2722_0a95);
+        let mut words = bytes.chunks_exact(8);
+        for word in words.by_ref() {
+            let mut w = [0u8; 8];
+            w.copy_from_slice(word);
+            self.mix(u64::from_le_bytes(w));
         }
+        let rest = words.remainder();
+        if !rest.is_empty() {
+            let mut w = [0u8; 8];
+            w[..rest.len()].copy_from_slice(rest);
+            self.mix(u64::from_le_bytes(w));
+        }
+    }
+
+    /// A slice's length prefix: the word [`Hasher::write`] would make of its bytes, mixed
+    /// without the copy.
+    fn write_usize(&mut self, n: usize) {
+        self.mix(u64::from_le_bytes((n as u64).to_ne_bytes()));
     }
 
     fn finish(&self) -> u64 {
@@ -762,11 +781,32 @@ impl MorphoMarket {
     /// as bad debt).
     pub fn liquidate_max(&mut self, borrower: Address) -> Result<LiquidateOutcome> {
         let p = self.position(borrower);
+        if self.repaying_all_overdraws(&p) {
+            // The first way would revert: go straight to the second.
+            return self.liquidate(borrower, p.collateral, U256::ZERO);
+        }
         match self.liquidate(borrower, U256::ZERO, p.borrow_shares) {
             Ok(out) => Ok(out),
             // The revert left no trace; try the other way.
             Err(_) => self.liquidate(borrower, p.collateral, U256::ZERO),
         }
+    }
+
+    /// Whether `liquidate` repaying every borrow share of `p` would seize more than its
+    /// collateral (and so revert on `collateral - seized`), by the same steps `liquidate` takes:
+    /// `mulDivDown(wMulDown(toAssetsDown(shares), LIF), 1e36, price)`. Only when no interest is
+    /// pending (`liquidate` accrues first, which moves the totals); `false` says nothing.
+    fn repaying_all_overdraws(&self, p: &Position) -> bool {
+        if self.state.last_update != self.now || self.price.is_zero() {
+            return false;
+        }
+        let s = &self.state;
+        let seized = liquidation_incentive_factor(self.params.lltv).and_then(|lif| {
+            let assets =
+                to_assets_down(p.borrow_shares, s.total_borrow_assets, s.total_borrow_shares)?;
+            Ok(mul_div_down(w_mul_down(assets, lif)?, ORACLE_PRICE_SCALE, self.price)?)
+        });
+        seized.is_ok_and(|seized| seized > p.collateral)
     }
 
     /// Borrowed over supplied, WAD (0 for an empty market).

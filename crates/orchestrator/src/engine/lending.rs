@@ -20,6 +20,7 @@ use crate::{
     report::{EventKind, MissReason},
 };
 use alloy_primitives::Address;
+use faultline_core::{Rounding, decimal::to_decimal};
 use faultline_lending::{
     Liquidation,
     cascade::{AaveBook, Amount, BadDebtRule, Candidate, CascadeMarket, Choice, EulerBook, Style},
@@ -210,6 +211,13 @@ impl Engine<'_> {
         // A borrower whose miss is already logged needs no valuation unless an absorption
         // reports it: only a liquidation can still change anything.
         let missed = candidate.missed || live.book.missed.contains(&borrower);
+        if missed && style == Style::ProfitGated {
+            // Not liquidatable by the oracle, or liquidatable at a loss whatever the preview
+            // finds: either way it stays missed, and its miss is already in the log.
+            if !verdict.by_oracle || self.cannot_profit(id, live, candidate)? {
+                return Ok(false);
+            }
+        }
         let valued = if missed && style == Style::ProfitGated {
             None
         } else {
@@ -350,6 +358,66 @@ impl Engine<'_> {
             )?;
         }
         Ok(true)
+    }
+
+    /// Whether no liquidation of `candidate` can profit, on the protocol's
+    /// [`CascadeMarket::liquidation_bound`]: it seizes at most `max_seized` and repays at least
+    /// `min_repaid_per_seized` per unit seized, and a sale fetches at most the venue's marginal
+    /// price now (every venue's price falls as it absorbs a sale) and sells no more than the
+    /// book's room, so the profit is at most `min(max_seized, room) · max(0, mid · quote price −
+    /// repaid per seized · debt price) − gas` (past the room it repays more than it sells). The slack
+    /// covers the mid's rounding to [`faultline_liquidity::PRICE_DECIMALS`] places and
+    /// `Decimal`'s own; `false` (preview it) wherever the bound is missing or a figure
+    /// overflows.
+    fn cannot_profit<M: CascadeMarket>(
+        &self,
+        id: &str,
+        live: &Live<M>,
+        candidate: &Candidate,
+    ) -> Result<bool> {
+        let gas = self.scenario.engine.liquidation_gas_usd;
+        if gas <= Decimal::ZERO {
+            return Ok(false);
+        }
+        let Some(bound) = live.model.liquidation_bound(candidate).map_err(|e| model(id, e))? else {
+            return Ok(false);
+        };
+        let Some(choice) = live.model.choose(candidate.account).map_err(|e| model(id, e))? else {
+            return Ok(false);
+        };
+        let (collateral, debt) = (live.asset(id, choice.collateral)?, live.asset(id, choice.debt)?);
+        let Some(venue) =
+            self.world.tokens[&collateral.token].venue.as_ref().map(|v| &self.world.venues[v])
+        else {
+            return Ok(false);
+        };
+        let Ok(mid) = venue.venue.mid() else { return Ok(false) };
+        let quote_usd = self.world.tokens[&venue.quote].price;
+        let debt_usd = self.world.tokens[&debt.token].price;
+        let Some(exponent) = (36 + debt.decimals).checked_sub(collateral.decimals) else {
+            return Ok(false);
+        };
+        let (Ok(per_seized), Ok(seized)) = (
+            to_decimal(bound.min_repaid_per_seized, exponent, 12, Rounding::Down),
+            whole(id, bound.max_seized, collateral.decimals),
+        ) else {
+            return Ok(false);
+        };
+        let bound = (|| {
+            let sale = mid.checked_mul(quote_usd)?;
+            let gross = seized.checked_mul(sale)?;
+            let margin = sale.checked_sub(per_seized.checked_mul(debt_usd)?)?.max(Decimal::ZERO);
+            let slack = seized
+                .checked_mul(quote_usd)?
+                .checked_mul(Decimal::new(1, 15))?
+                .checked_add(gross.checked_mul(Decimal::new(1, 12))?)?
+                .checked_add(Decimal::new(1, 12))?;
+            // A book with published depth fills at most its room, whatever is seized.
+            let sold =
+                venue.venue.bid_room().map_or(seized, |room| room.max(Decimal::ZERO).min(seized));
+            margin.checked_mul(sold)?.checked_add(slack)
+        })();
+        Ok(bound.is_some_and(|upper| upper < gas))
     }
 
     /// An absorption: the protocol takes the debt and the collateral; what the collateral,

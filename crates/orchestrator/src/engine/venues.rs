@@ -157,6 +157,15 @@ impl LiveVenue {
         mid.to_decimal().map_err(|e| core(id, e))
     }
 
+    /// Whole base tokens the book can still absorb, where that is known exactly (published
+    /// depth: [`DepthVenue::bid_room`]); `None` for pools and the square-root law.
+    pub(crate) fn bid_room(&self) -> Option<Decimal> {
+        match self {
+            Self::Depth(v) => v.bid_room(),
+            Self::Pool(_) | Self::Concentrated(_) => None,
+        }
+    }
+
     fn raw_base(&self, amount: Decimal) -> Result<U256> {
         let decimals = self.venue().pair().base_decimals();
         from_decimal(amount, decimals, Rounding::Down).map_err(|e| core(self.id(), e))
@@ -190,6 +199,24 @@ impl LiveVenue {
         Ok((asked, fits))
     }
 
+    /// Whether published depth takes a sale of `amount` whole, by [`DepthVenue::bid_room`] in
+    /// `Decimal` alone: when `amount` (at most the base token's places) plus one raw unit fits
+    /// the room, its raw amount is below the room's, so [`Self::sellable`] would find it whole.
+    /// `false` says nothing (the raw check decides).
+    fn fits_whole(&self, amount: Decimal) -> bool {
+        let Self::Depth(v) = self else { return false };
+        let decimals = u32::from(self.venue().pair().base_decimals());
+        if decimals > 28 || amount <= Decimal::ZERO || amount.scale() > decimals {
+            return false;
+        }
+        let (Some(room), Some(next)) =
+            (v.bid_room(), amount.checked_add(Decimal::new(1, decimals)))
+        else {
+            return false;
+        };
+        next <= room
+    }
+
     fn whole_base(&self, raw: U256) -> Result<Decimal> {
         let decimals = self.venue().pair().base_decimals();
         to_decimal(raw, decimals, u32::from(decimals.min(28)), Rounding::Down)
@@ -207,6 +234,15 @@ impl LiveVenue {
 
     /// What selling as much of `amount` as the book absorbs would fetch, without selling.
     pub(crate) fn quote_sell_up_to(&self, amount: Decimal) -> Result<Fill> {
+        if self.fits_whole(amount) {
+            let sale = self.quote_sell(amount)?;
+            return Ok(Fill {
+                sold: amount,
+                unsold: Decimal::ZERO,
+                proceeds: sale.proceeds,
+                mid_after: sale.mid_after,
+            });
+        }
         let (asked, fits) = self.sellable(amount)?;
         let (sold, unsold) = self.parts(amount, asked, fits)?;
         if fits.is_zero() {
@@ -386,5 +422,73 @@ impl Engine<'_> {
         let first: Vec<EventId> = by.into_iter().collect();
         self.log.record_after(seller.id, kind, &first, &inputs, summary);
         Ok(fill)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use proptest::prelude::*;
+
+    /// A published-depth book at a 2,000 mid: 100 whole tokens within 1%, 300 within 2%, then
+    /// `far` more within 5%, after `sold` whole tokens were sold into it.
+    fn book(decimals: u8, far: u32, sold: u64) -> LiveVenue {
+        let d = |m: i64, s: u32| Decimal::new(m, s);
+        let levels = vec![
+            DepthLevel { band: d(1, 2), quantity: d(100, 0) },
+            DepthLevel { band: d(2, 2), quantity: d(300, 0) },
+            DepthLevel { band: d(5, 2), quantity: d(300, 0) + Decimal::from(far) },
+        ];
+        let pair = Pair::new(decimals, 6).unwrap();
+        let mut venue = LiveVenue::depth("book", pair, d(2000, 0), levels).unwrap();
+        if sold > 0 {
+            venue.sell(Decimal::from(sold)).unwrap();
+        }
+        venue
+    }
+
+    /// The raw-unit road [`LiveVenue::quote_sell_up_to`] took before its `Decimal` shortcut.
+    fn by_raw_units(venue: &LiveVenue, amount: Decimal) -> Result<Fill> {
+        let (asked, fits) = venue.sellable(amount)?;
+        let (sold, unsold) = venue.parts(amount, asked, fits)?;
+        if fits.is_zero() {
+            return Ok(Fill { sold, unsold, proceeds: Decimal::ZERO, mid_after: venue.mid()? });
+        }
+        let sale = venue.quote_sell(sold)?;
+        Ok(Fill { sold, unsold, proceeds: sale.proceeds, mid_after: sale.mid_after })
+    }
+
+    proptest! {
+        #![proptest_config(ProptestConfig::with_cases(500))]
+
+        /// Amounts up to and past the book's room, to the raw unit, give the same fill either
+        /// way; and a fill never fetches more than the part the book takes at the mid before
+        /// it (what the cascade's profit bound assumes).
+        #[test]
+        fn the_shortcut_is_the_raw_road(
+            decimals in prop_oneof![Just(6u8), Just(8), Just(18)],
+            far in 1u32..500,
+            sold in 0u64..600,
+            whole in 0u64..1_200,
+            raw in 0u64..1_000_000,
+            at_room in any::<bool>(),
+        ) {
+            let venue = book(decimals, far, sold.min(250));
+            let unit = Decimal::new(1, u32::from(decimals));
+            let amount = match (at_room, venue.bid_room()) {
+                // The room itself and its neighbours, where the raw check decides.
+                (true, Some(room)) => room + unit * Decimal::from(raw % 3) - unit,
+                _ => Decimal::from(whole) + Decimal::from(raw) * unit,
+            };
+            prop_assume!(amount > Decimal::ZERO);
+            let fast = venue.quote_sell_up_to(amount);
+            let slow = by_raw_units(&venue, amount);
+            prop_assert_eq!(fast.is_ok(), slow.is_ok());
+            if let (Ok(fast), Ok(slow)) = (fast, slow) {
+                prop_assert_eq!(fast, slow);
+                let room = venue.bid_room().unwrap().max(Decimal::ZERO);
+                prop_assert!(fast.proceeds <= amount.min(room) * venue.mid().unwrap());
+            }
+        }
     }
 }
