@@ -12,6 +12,10 @@
 #[path = "../benches/support/synthetic.rs"]
 mod synthetic;
 
+#[path = "../benches/support/cpu.rs"]
+mod cpu;
+
+use cpu::cpu_secs;
 use sha2::{Digest, Sha256};
 use std::io::Write as _;
 use std::time::Instant;
@@ -52,15 +56,4 @@ fn main() {
         cpu2 - cpu1,
     )
     .expect("stdout");
-}
-
-/// The process's CPU time (user + system) in seconds, from `/proc/self/stat` (Linux; 0 elsewhere).
-fn cpu_secs() -> f64 {
-    let Ok(stat) = std::fs::read_to_string("/proc/self/stat") else { return 0.0 };
-    // Fields after the command name (which is parenthesised and may hold spaces): utime and
-    // stime are the 12th and 13th of them, in clock ticks (100 per second on Linux).
-    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
-    let fields: Vec<&str> = rest.split_whitespace().collect();
-    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
-    (ticks(11) + ticks(12)) / 100.0
 }

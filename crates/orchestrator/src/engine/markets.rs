@@ -13,7 +13,7 @@ use alloy_primitives::{Address, U256};
 use faultline_core::Price;
 use faultline_lending::cascade::{AaveBook, CometBook, EulerBook, MorphoBook};
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, HashSet};
 
 /// Which protocol a market runs; the order is the order of the passes within a round.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, PartialOrd, Ord)]
@@ -52,8 +52,9 @@ pub(crate) struct AssetLive {
 #[derive(Debug, Clone)]
 pub(crate) struct MarketBook {
     pub(crate) name: String,
-    /// Borrowers whose missed liquidation has been logged (logged once each).
-    pub(crate) missed: BTreeSet<Address>,
+    /// Borrowers whose missed liquidation has been logged (logged once each). Only asked
+    /// whether it holds one, never walked, so its order cannot reach a report.
+    pub(crate) missed: HashSet<Address>,
     pub(crate) missed_count: u64,
     /// Liquidations (absorptions for Comet).
     pub(crate) liquidations: u64,
@@ -193,7 +194,7 @@ fn book(name: &str, interest: Option<String>) -> MarketBook {
         accrues: interest.is_some(),
         interest: interest.unwrap_or_else(|| NO_RATES.to_owned()),
         name: name.to_owned(),
-        missed: BTreeSet::new(),
+        missed: HashSet::new(),
         missed_count: 0,
         liquidations: 0,
         realised_bad_debt_usd: Decimal::ZERO,
