@@ -325,6 +325,25 @@ mod tests {
         ]
     }
 
+    /// Markets of every LLTV, share price and size, the borrower healthy or not, under water
+    /// or not, at oracle prices from 1e20 to 1e56.
+    fn markets() -> impl Strategy<Value = MorphoMarket> {
+        (
+            1u128..1_000_000_000_000_000_000,
+            1u128..u128::from(u64::MAX),
+            1u128..u128::from(u64::MAX),
+            1u128..2_000_000,
+            wide(),
+            (1u128..1_000_000, 20u32..50),
+        )
+            .prop_map(
+                |(lltv, total, borrow, per_share, collateral, (mantissa, exponent))| {
+                    let price = U256::from(mantissa) * U256::from(10u8).pow(U256::from(exponent));
+                    market(lltv, total, borrow, per_share, collateral, price)
+                },
+            )
+    }
+
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(3_000))]
 
@@ -333,16 +352,8 @@ mod tests {
         /// bits): the cascade skips previews on this bound, so it must never undershoot.
         #[test]
         fn every_liquidation_keeps_the_bound(
-            lltv in 1u128..1_000_000_000_000_000_000,
-            total in 1u128..u128::from(u64::MAX),
-            borrow in 1u128..u128::from(u64::MAX),
-            per_share in 1u128..2_000_000,
-            collateral in wide(),
-            price_mant in 1u128..1_000_000,
-            price_exp in 20u32..50,
+            m in markets(),
         ) {
-            let price = U256::from(price_mant) * U256::from(10u8).pow(U256::from(price_exp));
-            let m = market(lltv, total, borrow, per_share, collateral, price);
             let book = MorphoBook::new(m, 6, 18, vec![BORROWER]).unwrap();
             let candidate = Candidate { account: BORROWER, slot: usize::MAX, missed: false };
             let bound = book.liquidation_bound(&candidate).unwrap().unwrap();
@@ -359,16 +370,8 @@ mod tests {
         /// share would overdraw it ends exactly where trying both ways, in order, ends.
         #[test]
         fn the_direct_way_is_the_second_try(
-            lltv in 1u128..1_000_000_000_000_000_000,
-            total in 1u128..u128::from(u64::MAX),
-            borrow in 1u128..u128::from(u64::MAX),
-            per_share in 1u128..2_000_000,
-            collateral in wide(),
-            price_mant in 1u128..1_000_000,
-            price_exp in 20u32..50,
+            m in markets(),
         ) {
-            let price = U256::from(price_mant) * U256::from(10u8).pow(U256::from(price_exp));
-            let m = market(lltv, total, borrow, per_share, collateral, price);
             let mut direct = m.clone();
             let got = direct.liquidate_max(BORROWER);
             let mut tried = m;

@@ -243,6 +243,11 @@ impl LiveVenue {
                 mid_after: sale.mid_after,
             });
         }
+        self.quote_sell_up_to_by_raw_units(amount)
+    }
+
+    /// [`Self::quote_sell_up_to`] by the raw amounts: the part the book takes, then its quote.
+    fn quote_sell_up_to_by_raw_units(&self, amount: Decimal) -> Result<Fill> {
         let (asked, fits) = self.sellable(amount)?;
         let (sold, unsold) = self.parts(amount, asked, fits)?;
         if fits.is_zero() {
@@ -447,17 +452,6 @@ mod tests {
         venue
     }
 
-    /// The raw-unit road [`LiveVenue::quote_sell_up_to`] took before its `Decimal` shortcut.
-    fn by_raw_units(venue: &LiveVenue, amount: Decimal) -> Result<Fill> {
-        let (asked, fits) = venue.sellable(amount)?;
-        let (sold, unsold) = venue.parts(amount, asked, fits)?;
-        if fits.is_zero() {
-            return Ok(Fill { sold, unsold, proceeds: Decimal::ZERO, mid_after: venue.mid()? });
-        }
-        let sale = venue.quote_sell(sold)?;
-        Ok(Fill { sold, unsold, proceeds: sale.proceeds, mid_after: sale.mid_after })
-    }
-
     proptest! {
         #![proptest_config(ProptestConfig::with_cases(500))]
 
@@ -482,7 +476,7 @@ mod tests {
             };
             prop_assume!(amount > Decimal::ZERO);
             let fast = venue.quote_sell_up_to(amount);
-            let slow = by_raw_units(&venue, amount);
+            let slow = venue.quote_sell_up_to_by_raw_units(amount);
             prop_assert_eq!(fast.is_ok(), slow.is_ok());
             if let (Ok(fast), Ok(slow)) = (fast, slow) {
                 prop_assert_eq!(fast, slow);
