@@ -8,6 +8,7 @@ use crate::{
 };
 use faultline_core::{Oracle, OracleKind, Price, Rounding, U256, decimal::to_decimal};
 use faultline_liquidity::{Pair, depth::DepthLevel};
+use rayon::prelude::*;
 use rust_decimal::Decimal;
 use std::collections::BTreeMap;
 
@@ -193,9 +194,17 @@ impl World {
             );
         }
 
+        // Each market's model (and Morpho's at-risk index) is built from its own positions
+        // alone, so the markets are built on every core and taken in snapshot order: the first
+        // error in that order is the one reported, on any thread count.
+        let built: Vec<Result<Market>> = snapshot
+            .lending_markets
+            .par_iter()
+            .map(|m| super::markets::build(snapshot, m, &oracles))
+            .collect();
         let mut markets = BTreeMap::new();
-        for m in &snapshot.lending_markets {
-            markets.insert(m.id.clone(), super::markets::build(snapshot, m, &oracles)?);
+        for (m, market) in snapshot.lending_markets.iter().zip(built) {
+            markets.insert(m.id.clone(), market?);
         }
         let mut market_order: Vec<String> = markets.keys().cloned().collect();
         market_order.sort_by_key(|id| markets.get(id).map(Market::kind));
