@@ -57,9 +57,10 @@ impl Hasher for AccountHasher {
         }
         let rest = words.remainder();
         if !rest.is_empty() {
-            let mut w = [0u8; 8];
-            w[..rest.len()].copy_from_slice(rest);
-            self.mix(u64::from_le_bytes(w));
+            // The zero-padded little-endian word, built in a register (a copy into a buffer is
+            // a call to memcpy, then a load the store cannot forward).
+            let w = rest.iter().rev().fold(0u64, |w, b| (w << 8) | u64::from(*b));
+            self.mix(w);
         }
     }
 
