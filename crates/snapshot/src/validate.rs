@@ -11,7 +11,7 @@ use super::{
 use alloy_primitives::U256;
 use faultline_core::limits;
 use rust_decimal::Decimal;
-use std::collections::{BTreeMap, BTreeSet};
+use std::collections::{BTreeMap, BTreeSet, HashSet};
 use std::fmt;
 
 /// One problem found in a snapshot or scenario.
@@ -302,10 +302,12 @@ pub fn validate(snapshot: &Snapshot) -> Vec<Problem> {
                         ),
                     );
                 }
-                let mut accounts = BTreeSet::new();
+                // Only asked for repeats, never walked: a hash set (a market holds up to
+                // millions of positions).
+                let mut accounts = HashSet::with_capacity(m.positions.len());
                 let (mut supply, mut borrow) = (U256::ZERO, U256::ZERO);
                 for (j, position) in m.positions.iter().enumerate() {
-                    if !accounts.insert(position.account) {
+                    if !accounts.insert(position.account.0) {
                         p.push(
                             at(&format!("positions[{j}].account")),
                             format!(
@@ -649,12 +651,12 @@ fn aave(
             }
         }
     }
-    let mut accounts = BTreeSet::new();
+    let mut accounts = HashSet::with_capacity(m.positions.len());
     let mut supplied: BTreeMap<&str, U256> = BTreeMap::new();
     let mut borrowed: BTreeMap<&str, U256> = BTreeMap::new();
     for (j, position) in m.positions.iter().enumerate() {
         let at = |field: &str| format!("{base}.positions[{j}].{field}");
-        if !accounts.insert(position.account) {
+        if !accounts.insert(position.account.0) {
             p.push(
                 at("account"),
                 format!("expected one position per account, found {} again", position.account.0),
@@ -1097,7 +1099,7 @@ fn comet(
     let (mut supply, mut borrow) = (U256::ZERO, U256::ZERO);
     for (j, position) in m.positions.iter().enumerate() {
         let at = |field: &str| format!("{base}.positions[{j}].{field}");
-        if !accounts.insert(position.account) {
+        if !accounts.insert(position.account.0) {
             p.push(
                 at("account"),
                 format!("expected one position per account, found {} again", position.account.0),
@@ -1204,7 +1206,7 @@ fn euler(
     }
     for (j, position) in m.positions.iter().enumerate() {
         let at = |field: &str| format!("{base}.positions[{j}].{field}");
-        if !accounts.insert(position.account) {
+        if !accounts.insert(position.account.0) {
             p.push(
                 at("account"),
                 format!("expected one position per account, found {} again", position.account.0),
