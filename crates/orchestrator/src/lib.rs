@@ -34,6 +34,7 @@ pub mod breakpoints;
 pub mod channel;
 pub mod engine;
 pub mod error;
+pub mod figures;
 pub mod graph;
 pub mod json;
 pub mod loop_check;

@@ -5,6 +5,7 @@
 //! a terminal table or Markdown is the CLI's job.
 
 pub use crate::channel::{ChannelShare, StablecoinOutcome};
+pub use crate::figures::usd;
 use rust_decimal::Decimal;
 use schemars::JsonSchema;
 use serde::{Deserialize, Serialize};
@@ -478,21 +479,6 @@ impl EventKind {
 /// The JSON Schema of the report format, generated from the types.
 pub fn report_schema() -> serde_json::Value {
     schemars::schema_for!(Report).to_value()
-}
-
-/// A USD figure for people: `$1.23M`, `$4.56k`, `$7.89`, two decimals.
-pub fn usd(value: Decimal) -> String {
-    let abs = value.abs();
-    let (scaled, unit) = if abs >= Decimal::from(1_000_000_000) {
-        (value / Decimal::from(1_000_000_000), "B")
-    } else if abs >= Decimal::from(1_000_000) {
-        (value / Decimal::from(1_000_000), "M")
-    } else if abs >= Decimal::from(1_000) {
-        (value / Decimal::from(1_000), "k")
-    } else {
-        (value, "")
-    };
-    format!("${:.2}{unit}", scaled)
 }
 
 impl Event {
