@@ -22,7 +22,10 @@ pub(crate) use book::{answer_raw, liquidation_price, unit_decimals};
 
 use crate::{
     Error, Result, engine, models,
-    snapshot::{LendingProtocolSpec, MorphoMarketSpec, OracleKindSpec, Snapshot, TokenSpec},
+    snapshot::{
+        LendingProtocolSpec, MorphoMarketSpec, MorphoPositionSpec, OracleKindSpec, Snapshot,
+        TokenSpec,
+    },
 };
 use alloy_primitives::{Address, U256};
 use faultline_core::{
@@ -195,6 +198,17 @@ pub(crate) fn add(entity: &str, what: &'static str, a: Decimal, b: Decimal) -> R
 
 /// `raw / 10^decimals` with as many places as fit (18 at most), rounded down.
 pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
+    // The common case in 128 bits: the first attempt below (18 places at most, rounded down)
+    // where its mantissa fits a `Decimal`; the same value, so the same normalized figure.
+    if decimals <= 38
+        && let Ok(small) = u128::try_from(raw)
+    {
+        let places = u32::from(decimals.min(18));
+        let mantissa = 10u128.checked_pow(u32::from(decimals) - places).map(|d| small / d);
+        if let Some(value) = mantissa.and_then(|m| normalized(m, places)) {
+            return Ok(value);
+        }
+    }
     let mut last = None;
     for places in [u32::from(decimals.min(18)), 6, 0] {
         match to_decimal(raw, decimals, places, Rounding::Down) {
@@ -203,6 +217,28 @@ pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
         }
     }
     Err(last.map_or_else(|| invalid(entity, "a representable amount", raw), |e| model(entity, e)))
+}
+
+/// `mantissa · 10^-places` with its trailing zeros dropped, as [`Decimal::normalize`] writes it;
+/// `None` when the mantissa does not fit a `Decimal`. The zeros are stripped in 64-bit
+/// arithmetic where the mantissa fits it (a division by a constant there is a multiplication).
+fn normalized(mantissa: u128, places: u32) -> Option<Decimal> {
+    let (mut m, mut scale) = (mantissa, places);
+    if m == 0 {
+        return Some(Decimal::ZERO);
+    }
+    while scale > 0 && m > u128::from(u64::MAX) && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if let Ok(mut small) = u64::try_from(m) {
+        while scale > 0 && small % 10 == 0 {
+            small /= 10;
+            scale -= 1;
+        }
+        m = u128::from(small);
+    }
+    Decimal::try_from_i128_with_scale(i128::try_from(m).ok()?, scale).ok()
 }
 
 /// A Morpho oracle price (`1e36`-scaled, loan units per collateral unit) as loan tokens per
@@ -298,6 +334,94 @@ fn token<'a>(snapshot: &'a Snapshot, id: &str, field: &str) -> Result<&'a TokenS
     })
 }
 
+/// One chunk of a market's borrowers, solved: the points and report lines of those that can
+/// be liquidated, up to the first failure.
+#[derive(Default)]
+struct Solved {
+    points: Vec<LiquidationPoint>,
+    bands: Vec<PositionBand>,
+    failed: Option<Error>,
+}
+
+/// Whether an account appears more than once: a sort of the addresses' first eight bytes, the
+/// full addresses compared only where those agree.
+fn has_duplicate(accounts: impl Iterator<Item = Address>) -> bool {
+    let mut keyed: Vec<(u64, Address)> = accounts
+        .map(|a| {
+            let mut head = [0u8; 8];
+            head.copy_from_slice(&a.0[..8]);
+            (u64::from_be_bytes(head), a)
+        })
+        .collect();
+    keyed.par_sort_unstable_by_key(|(head, _)| *head);
+    keyed.chunk_by(|a, b| a.0 == b.0).any(|group| {
+        group.len() > 1 && {
+            let mut full: Vec<Address> = group.iter().map(|(_, a)| *a).collect();
+            full.sort_unstable();
+            full.windows(2).any(|w| w[0] == w[1])
+        }
+    })
+}
+
+/// The report's order of positions: "at any price" first, then the highest liquidation price
+/// first, ties (equal printed prices) in snapshot order, as a stable sort on the printed
+/// [`Decimal`] orders them. The sort runs on the raw prices (compact, exact keys), which the
+/// printed prices follow (rounding down is monotone); runs of equal printed prices are then put
+/// back in snapshot order, and should the printed prices ever disagree with the raw order (a
+/// price too large for 18 places, printed with fewer), the positions are sorted on the printed
+/// prices instead. Also returns the `Below` roots in ascending order.
+fn highest_first(
+    points: &[LiquidationPoint],
+    bands: Vec<PositionBand>,
+) -> (Vec<PositionBand>, Vec<U256>) {
+    // "At any price" in snapshot order, then the roots highest first (ties in snapshot order),
+    // sorted as compact (price, index) pairs.
+    let mut order: Vec<usize> = Vec::with_capacity(points.len());
+    let mut roots: Vec<(U256, usize)> = Vec::with_capacity(points.len());
+    for (i, p) in points.iter().enumerate() {
+        match p.side {
+            Side::Always => order.push(i),
+            _ => roots.push((p.price, i)),
+        }
+    }
+    roots.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+    let below: Vec<U256> = roots
+        .iter()
+        .rev()
+        .filter(|&&(_, i)| points[i].side == Side::Below)
+        .map(|&(price, _)| price)
+        .collect();
+    order.extend(roots.iter().map(|&(_, i)| i));
+    let printed = |a: &PositionBand, b: &PositionBand| match (a.liquidation_price, b.liquidation_price) {
+        (None, None) => core::cmp::Ordering::Equal,
+        (None, Some(_)) => core::cmp::Ordering::Less,
+        (Some(_), None) => core::cmp::Ordering::Greater,
+        (Some(x), Some(y)) => y.cmp(&x),
+    };
+    let mut agrees = true;
+    let mut run = 0;
+    for j in 1..=order.len() {
+        if j < order.len() {
+            match printed(&bands[order[j - 1]], &bands[order[j]]) {
+                core::cmp::Ordering::Equal => continue,
+                core::cmp::Ordering::Less => {}
+                core::cmp::Ordering::Greater => {
+                    agrees = false;
+                    break;
+                }
+            }
+        }
+        order[run..j].sort_unstable();
+        run = j;
+    }
+    if !agrees {
+        let mut bands = bands;
+        bands.sort_by(printed);
+        return (bands, below);
+    }
+    (order.iter().map(|&i| bands[i].clone()).collect(), below)
+}
+
 /// One Morpho Blue market's bands.
 fn morpho_bands(
     snapshot: &Snapshot,
@@ -313,7 +437,11 @@ fn morpho_bands(
     // The engine keeps oracle answers with 18 decimals, rounded down.
     let answer =
         oracle.price.max(Decimal::ZERO).round_dp_with_strategy(18, RoundingStrategy::ToZero);
-    let market = models::morpho_market(snapshot, id, spec, answer)?;
+    // Each position is read from the snapshot and solved on the market's own functions of a
+    // position in hand; the model's map of accounts is built only when an account appears twice
+    // (then every entry of it reads the last one, as the model keeps it).
+    let duplicated = has_duplicate(spec.positions.iter().map(|p| p.account.0));
+    let market = models::morpho_market_with(snapshot, id, spec, answer, duplicated)?;
     let loan = token(snapshot, &spec.loan_token, "loan_token")?;
     let collateral = token(snapshot, &spec.collateral_token, "collateral_token")?;
     let moves = mode == OracleMode::FollowsMarket
@@ -326,12 +454,14 @@ fn morpho_bands(
     let x0 = market.price();
     let quote = |raw| morpho_quote(id, raw, loan.decimals, collateral.decimals);
 
-    let mut points = Vec::new();
-    let mut positions = Vec::new();
-    for p in &spec.positions {
-        let point = morpho_point(&market, id, p.account.0)?;
+    let solve = |p: &MorphoPositionSpec| -> Result<Option<(LiquidationPoint, PositionBand)>> {
+        let point = if duplicated {
+            morpho_point(&market, id, p.account.0)?
+        } else {
+            market.liquidation_point_of(&models::morpho_position(p)).map_err(|e| model(id, e))?
+        };
         if point.side == Side::Never {
-            continue;
+            return Ok(None);
         }
         let liquidation_price = match point.side {
             Side::Below => Some(quote(point.price)?),
@@ -348,26 +478,50 @@ fn morpho_bands(
             }
             _ => Some(Decimal::ZERO),
         };
-        positions.push(PositionBand {
+        let band = PositionBand {
             account: p.account.0,
             collateral: whole(id, point.collateral_value, collateral.decimals)?,
             debt: whole(id, point.debt_value, loan.decimals)?,
             liquidation_price,
             fall_pct,
-        });
-        points.push(point);
+        };
+        Ok(Some((point, band)))
+    };
+    // Every borrower on both cores, in chunks collected in snapshot order; each chunk stops at
+    // its first failure, so the first failure in snapshot order is the one reported, whatever
+    // the thread count.
+    let chunks: Vec<Solved> = spec
+        .positions
+        .par_chunks(8_192)
+        .map(|chunk| {
+            let mut out = Solved::default();
+            for p in chunk {
+                match solve(p) {
+                    Ok(Some((point, band))) => {
+                        out.points.push(point);
+                        out.bands.push(band);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        out.failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    let kept = chunks.iter().map(|c| c.points.len()).sum();
+    let (mut points, mut bands) = (Vec::with_capacity(kept), Vec::with_capacity(kept));
+    for chunk in chunks {
+        if let Some(e) = chunk.failed {
+            return Err(e);
+        }
+        points.extend(chunk.points);
+        bands.extend(chunk.bands);
     }
-    // Highest liquidation price first; "at any price" first of all.
-    positions.sort_by(|a, b| match (a.liquidation_price, b.liquidation_price) {
-        (None, None) => core::cmp::Ordering::Equal,
-        (None, Some(_)) => core::cmp::Ordering::Less,
-        (Some(_), None) => core::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => y.cmp(&x),
-    });
+    let (positions, below) = highest_first(&points, bands);
     let index = BandIndex::new(&points).map_err(|e| model(id, e))?;
-    let mut below: Vec<U256> =
-        points.iter().filter(|p| p.side == Side::Below).map(|p| p.price).collect();
-    below.sort_unstable();
     let always = points.iter().filter(|p| p.side == Side::Always).count();
 
     let mut levels = Vec::with_capacity(falls_bps.len());
