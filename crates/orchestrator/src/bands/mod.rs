@@ -17,8 +17,10 @@
 mod book;
 #[cfg(test)]
 mod closed_form_tests;
+#[cfg(test)]
+mod comet_closed_form_tests;
 
-pub(crate) use book::{answer_raw, liquidation_price, unit_decimals};
+pub(crate) use book::{ClosedForm, answer_raw, liquidation_price, unit_decimals};
 
 use crate::{
     Error, Result, engine, models,
@@ -34,7 +36,7 @@ use faultline_core::{
     math::{mul_div, wad_ray::WAD},
 };
 use faultline_lending::{
-    bands::{BandIndex, LiquidationPoint, Side},
+    bands::{LiquidationPoint, Side},
     morpho::MorphoMarket,
 };
 use rayon::prelude::*;
@@ -363,63 +365,115 @@ fn has_duplicate(accounts: impl Iterator<Item = Address>) -> bool {
     })
 }
 
-/// The report's order of positions: "at any price" first, then the highest liquidation price
-/// first, ties (equal printed prices) in snapshot order, as a stable sort on the printed
-/// [`Decimal`] orders them. The sort runs on the raw prices (compact, exact keys), which the
-/// printed prices follow (rounding down is monotone); runs of equal printed prices are then put
-/// back in snapshot order, and should the printed prices ever disagree with the raw order (a
-/// price too large for 18 places, printed with fewer), the positions are sorted on the printed
-/// prices instead. Also returns the `Below` roots in ascending order.
-fn highest_first(
-    points: &[LiquidationPoint],
-    bands: Vec<PositionBand>,
-) -> (Vec<PositionBand>, Vec<U256>) {
-    // "At any price" in snapshot order, then the roots highest first (ties in snapshot order),
-    // sorted as compact (price, index) pairs.
-    let mut order: Vec<usize> = Vec::with_capacity(points.len());
-    let mut roots: Vec<(U256, usize)> = Vec::with_capacity(points.len());
-    for (i, p) in points.iter().enumerate() {
-        match p.side {
-            Side::Always => order.push(i),
-            _ => roots.push((p.price, i)),
-        }
-    }
-    roots.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
-    let below: Vec<U256> = roots
-        .iter()
-        .rev()
-        .filter(|&&(_, i)| points[i].side == Side::Below)
-        .map(|&(price, _)| price)
-        .collect();
-    order.extend(roots.iter().map(|&(_, i)| i));
-    let printed = |a: &PositionBand, b: &PositionBand| match (a.liquidation_price, b.liquidation_price) {
-        (None, None) => core::cmp::Ordering::Equal,
-        (None, Some(_)) => core::cmp::Ordering::Less,
-        (Some(_), None) => core::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => y.cmp(&x),
-    };
-    let mut agrees = true;
-    let mut run = 0;
-    for j in 1..=order.len() {
-        if j < order.len() {
-            match printed(&bands[order[j - 1]], &bands[order[j]]) {
-                core::cmp::Ordering::Equal => continue,
-                core::cmp::Ordering::Less => {}
-                core::cmp::Ordering::Greater => {
-                    agrees = false;
-                    break;
+/// A market's solved borrowers in the report's order, with what its levels read: the roots
+/// highest first and the debt and collateral of every borrower down to each, as
+/// [`faultline_lending::bands::BandIndex`] keeps them, from the one sort of the roots the order
+/// needs already.
+struct Ordered {
+    /// The position list: "at any price" first (snapshot order), then the highest liquidation
+    /// price first, ties (equal printed prices) in snapshot order, as a stable sort on the
+    /// printed [`Decimal`] orders them.
+    positions: Vec<PositionBand>,
+    /// The `Below` roots, highest first.
+    roots: Vec<U256>,
+    /// Debt and collateral of the "at any price" borrowers and of the roots down to each,
+    /// cumulative in the order of `roots`.
+    sums: Vec<(U256, U256)>,
+    /// "At any price" borrowers: how many, and their debt and collateral.
+    always: (usize, U256, U256),
+}
+
+impl Ordered {
+    /// The order, from the solved chunks (in snapshot order). The sort runs on the raw prices
+    /// (compact, exact keys), which the printed prices follow (rounding down is monotone); runs
+    /// of equal printed prices are then put back in snapshot order, and should the printed
+    /// prices ever disagree with the raw order (a price too large for 18 places, printed with
+    /// fewer), the positions are sorted on the printed prices instead.
+    fn new(id: &str, chunks: &[Solved]) -> Result<Self> {
+        use core::cmp::Ordering;
+        let overflow = |what| Error::Overflow { entity: id.to_owned(), what };
+        // A position's place: its chunk and its index there, which order as the snapshot does.
+        let at = |place: (u32, u32)| &chunks[place.0 as usize];
+        let mut order: Vec<(u32, u32)> = Vec::new();
+        let mut roots: Vec<(U256, (u32, u32))> = Vec::new();
+        let mut always = (0, U256::ZERO, U256::ZERO);
+        for (c, chunk) in (0u32..).zip(chunks) {
+            for (i, p) in (0u32..).zip(&chunk.points) {
+                match p.side {
+                    Side::Always => {
+                        order.push((c, i));
+                        always.0 += 1;
+                        always.1 =
+                            always.1.checked_add(p.debt_value).ok_or(overflow("band debt"))?;
+                        always.2 = always
+                            .2
+                            .checked_add(p.collateral_value)
+                            .ok_or(overflow("band collateral"))?;
+                    }
+                    _ => roots.push((p.price, (c, i))),
                 }
             }
         }
-        order[run..j].sort_unstable();
-        run = j;
+        roots.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut sums = Vec::with_capacity(roots.len());
+        let (mut debt, mut collateral) = (always.1, always.2);
+        for &(_, (c, i)) in &roots {
+            let p = &at((c, i)).points[i as usize];
+            debt = debt.checked_add(p.debt_value).ok_or(overflow("band debt"))?;
+            collateral =
+                collateral.checked_add(p.collateral_value).ok_or(overflow("band collateral"))?;
+            sums.push((debt, collateral));
+        }
+        order.extend(roots.iter().map(|&(_, place)| place));
+        let band = |place: (u32, u32)| &at(place).bands[place.1 as usize];
+        let printed =
+            |a: &PositionBand, b: &PositionBand| match (a.liquidation_price, b.liquidation_price) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(x), Some(y)) => y.cmp(&x),
+            };
+        let mut agrees = true;
+        let mut run = 0;
+        for j in 1..=order.len() {
+            if j < order.len() {
+                match printed(band(order[j - 1]), band(order[j])) {
+                    Ordering::Equal => continue,
+                    Ordering::Less => {}
+                    Ordering::Greater => {
+                        agrees = false;
+                        break;
+                    }
+                }
+            }
+            order[run..j].sort_unstable();
+            run = j;
+        }
+        let positions = if agrees {
+            order.iter().map(|&place| band(place).clone()).collect()
+        } else {
+            let mut all: Vec<PositionBand> =
+                chunks.iter().flat_map(|c| c.bands.iter().cloned()).collect();
+            all.sort_by(printed);
+            all
+        };
+        Ok(Self {
+            positions,
+            roots: roots.into_iter().map(|(price, _)| price).collect(),
+            sums,
+            always,
+        })
     }
-    if !agrees {
-        let mut bands = bands;
-        bands.sort_by(printed);
-        return (bands, below);
+
+    /// Borrowers, debt and collateral liquidatable at oracle price `x`: every "at any price" one
+    /// and every root above `x`.
+    fn at(&self, x: U256) -> (usize, U256, U256) {
+        let n = self.roots.partition_point(|root| *root > x);
+        match n.checked_sub(1).and_then(|last| self.sums.get(last)) {
+            Some(&(debt, collateral)) => (self.always.0 + n, debt, collateral),
+            None => self.always,
+        }
     }
-    (order.iter().map(|&i| bands[i].clone()).collect(), below)
 }
 
 /// One Morpho Blue market's bands.
@@ -490,7 +544,7 @@ fn morpho_bands(
     // Every borrower on both cores, in chunks collected in snapshot order; each chunk stops at
     // its first failure, so the first failure in snapshot order is the one reported, whatever
     // the thread count.
-    let chunks: Vec<Solved> = spec
+    let mut chunks: Vec<Solved> = spec
         .positions
         .par_chunks(8_192)
         .map(|chunk| {
@@ -511,18 +565,13 @@ fn morpho_bands(
             out
         })
         .collect();
-    let kept = chunks.iter().map(|c| c.points.len()).sum();
-    let (mut points, mut bands) = (Vec::with_capacity(kept), Vec::with_capacity(kept));
-    for chunk in chunks {
-        if let Some(e) = chunk.failed {
-            return Err(e);
-        }
-        points.extend(chunk.points);
-        bands.extend(chunk.bands);
+    if let Some(e) = chunks.iter_mut().find_map(|c| c.failed.take()) {
+        return Err(e);
     }
-    let (positions, below) = highest_first(&points, bands);
-    let index = BandIndex::new(&points).map_err(|e| model(id, e))?;
-    let always = points.iter().filter(|p| p.side == Side::Always).count();
+    let borrowers = chunks.iter().map(|c| c.points.len()).sum();
+    let mut ordered = Ordered::new(id, &chunks)?;
+    drop(chunks);
+    let positions = std::mem::take(&mut ordered.positions);
 
     let mut levels = Vec::with_capacity(falls_bps.len());
     for fall in falls_bps {
@@ -532,8 +581,7 @@ fn morpho_bands(
         } else {
             x0
         };
-        let (debt, coll) = index.at(x).map_err(|e| model(id, e))?;
-        let count = always + below.len() - below.partition_point(|root| *root <= x);
+        let (count, debt, coll) = ordered.at(x);
         let debt = whole(id, debt, loan.decimals)?;
         levels.push(MarketLevel {
             fall_pct: Decimal::new(i64::from(*fall), 2),
@@ -554,7 +602,7 @@ fn morpho_bands(
         oracle_moves: moves,
         oracle_price: quote(x0)?,
         lltv: whole(id, spec.lltv.0, 18)?,
-        borrowers: points.len(),
+        borrowers,
         positions,
         levels,
     })
