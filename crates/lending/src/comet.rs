@@ -10,7 +10,7 @@ use crate::{
     Result, ValueUnit,
 };
 use alloy_primitives::{Address, I256, U256};
-use faultline_core::OraclePrice;
+use faultline_core::{OraclePrice, Rounding, math::mul_div_full};
 use std::collections::BTreeMap;
 
 /// `FACTOR_SCALE` (1e18).
@@ -354,11 +354,13 @@ impl CometMarket {
         Ok(())
     }
 
+    /// `getLiquidity`-style sum at `factor`, asset `skip` left out (`None`: every asset).
     fn liquidity(
         &self,
         account: Address,
         factor: impl Fn(&CometAsset) -> U256,
         stop_when_positive: bool,
+        skip: Option<usize>,
     ) -> Result<I256> {
         let principal = self.principal(account);
         let pv = self.present_value(principal)?;
@@ -369,7 +371,7 @@ impl CometMarket {
             / signed(self.config.base_scale)?;
         for (i, a) in self.config.assets.iter().enumerate() {
             let balance = self.collateral_of(account, i);
-            if balance.is_zero() {
+            if balance.is_zero() || skip == Some(i) {
                 continue;
             }
             if stop_when_positive && liquidity >= I256::ZERO {
@@ -387,7 +389,7 @@ impl CometMarket {
         if self.principal(account) >= I256::ZERO {
             return Ok(true);
         }
-        Ok(self.liquidity(account, |a| a.borrow_collateral_factor, true)? >= I256::ZERO)
+        Ok(self.liquidity(account, |a| a.borrow_collateral_factor, true, None)? >= I256::ZERO)
     }
 
     /// `isLiquidatable`.
@@ -395,7 +397,36 @@ impl CometMarket {
         if self.principal(account) >= I256::ZERO {
             return Ok(false);
         }
-        Ok(self.liquidity(account, |a| a.liquidate_collateral_factor, true)? < I256::ZERO)
+        Ok(self.liquidity(account, |a| a.liquidate_collateral_factor, true, None)? < I256::ZERO)
+    }
+
+    /// The least feed price of collateral asset `i` (8 decimals) at which `account` is not
+    /// [`Self::is_liquidatable`], every other price kept: `Some(0)` when no price makes it
+    /// liquidatable, `None` when no price makes it healthy (no balance of the asset, a zero
+    /// liquidation factor). With `need` the shortfall of its liquidity without the asset, the
+    /// test passes at `p` exactly when `⌊⌊b·p/scale⌋·factor/1e18⌋ ≥ need`, i.e. when
+    /// `⌊b·p/scale⌋ ≥ v = ⌈need·1e18/factor⌉`, i.e. when `p ≥ ⌈v·scale/b⌉` (each floor inverted by
+    /// a ceiling). An overflow on the way is an error.
+    pub fn liquidation_price(&self, account: Address, i: usize) -> Result<Option<U256>> {
+        let a = self
+            .config
+            .assets
+            .get(i)
+            .ok_or_else(|| Error::invalid("asset", "a configured asset index", i))?;
+        if self.principal(account) >= I256::ZERO {
+            return Ok(Some(U256::ZERO));
+        }
+        let rest = self.liquidity(account, |a| a.liquidate_collateral_factor, false, Some(i))?;
+        if rest >= I256::ZERO {
+            return Ok(Some(U256::ZERO));
+        }
+        let balance = self.collateral_of(account, i);
+        if balance.is_zero() || a.liquidate_collateral_factor.is_zero() {
+            return Ok(None);
+        }
+        let need = rest.unsigned_abs();
+        let value = mul_div_full(need, FACTOR_SCALE, a.liquidate_collateral_factor, Rounding::Up)?;
+        Ok(Some(mul_div_full(value, a.scale, balance, Rounding::Up)?))
     }
 
     /// `absorb` of one account.

@@ -6,7 +6,7 @@ use crate::{
     Error, Result,
     snapshot::{
         AaveMarketSpec, AaveVersionSpec, CollateralBalanceSpec, CometMarketSpec, EulerVaultSpec,
-        MorphoMarketSpec, Snapshot,
+        MorphoMarketSpec, MorphoPositionSpec, Snapshot,
     },
 };
 use alloy_primitives::I256;
@@ -56,6 +56,21 @@ pub(crate) fn morpho_market(
     spec: &MorphoMarketSpec,
     answer: Decimal,
 ) -> Result<MorphoMarket> {
+    morpho_market_with(snapshot, id, spec, answer, true)
+}
+
+/// [`morpho_market`] with its parameters, totals, rate model and price but, unless
+/// `with_positions`, none of the snapshot's positions: for a caller that reads each position
+/// from the snapshot itself (the model's functions of a position in hand, such as
+/// [`MorphoMarket::liquidation_point_of`], need only the market), without hashing every account
+/// into the model's map.
+pub(crate) fn morpho_market_with(
+    snapshot: &Snapshot,
+    id: &str,
+    spec: &MorphoMarketSpec,
+    answer: Decimal,
+    with_positions: bool,
+) -> Result<MorphoMarket> {
     let decimals = |token: &str| {
         snapshot.tokens.iter().find(|t| t.id == token).map(|t| t.decimals).ok_or_else(|| {
             Error::Invalid {
@@ -99,18 +114,19 @@ pub(crate) fn morpho_market(
         last_update: U256::from(last_update),
         fee: spec.fee.0,
     };
-    let positions = spec.positions.iter().map(|p| {
-        (
-            p.account.0,
-            Position {
-                supply_shares: p.supply_shares.0,
-                borrow_shares: p.borrow_shares.0,
-                collateral: p.collateral.0,
-            },
-        )
-    });
+    let positions = spec.positions.iter().map(|p| (p.account.0, morpho_position(p)));
+    let positions = positions.take(if with_positions { usize::MAX } else { 0 });
     MorphoMarket::from_positions(params, state, positions, irm, price, snapshot.timestamp)
         .map_err(|e| model(id, e))
+}
+
+/// A snapshot's Morpho position as the model holds it.
+pub(crate) const fn morpho_position(p: &MorphoPositionSpec) -> Position {
+    Position {
+        supply_shares: p.supply_shares.0,
+        borrow_shares: p.borrow_shares.0,
+        collateral: p.collateral.0,
+    }
 }
 
 /// A Morpho market's rate model and the time it last accrued: the AdaptiveCurveIRM at the

@@ -68,6 +68,11 @@ pub fn mul_div_full(x: U256, y: U256, d: U256, rounding: Rounding) -> Result<U25
     if d.is_zero() {
         return Err(Error::DivisionByZero { op: OP });
     }
+    // A product within 256 bits has the same quotient and remainder by the cheaper 256-bit
+    // division (and the rounded quotient fits: it is at most the product).
+    if let Some(product) = x.checked_mul(y) {
+        return div_named(product, d, rounding, OP);
+    }
     let product: U512 = x.widening_mul(y);
     let divisor = U512::from(d);
     let (quotient, remainder) = product.div_rem(divisor);

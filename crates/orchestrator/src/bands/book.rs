@@ -13,9 +13,13 @@ use crate::{
     engine::markets::Live,
     snapshot::{OracleKindSpec, Snapshot, TokenSpec},
 };
+use alloy_primitives::Address;
 use alloy_primitives::U256;
 use faultline_core::{Price, Rounding, math::mul_div};
-use faultline_lending::{ValueUnit, cascade::CascadeMarket};
+use faultline_lending::{
+    ValueUnit,
+    cascade::{AaveBook, CascadeMarket, CometBook, EulerBook, MorphoBook},
+};
 use rust_decimal::{Decimal, RoundingStrategy};
 
 /// Oracle answers are kept with 18 decimals, as the engine keeps them.
@@ -30,21 +34,77 @@ pub(crate) const fn unit_decimals(unit: ValueUnit) -> u8 {
     }
 }
 
+/// A protocol's closed form of [`liquidation_price`], where it has an exact one: the least
+/// price of `asset` (18 decimals) at which `borrower` is not liquidatable, every other price
+/// kept; `None` where there is none (or it cannot say: then the bisection decides).
+pub(crate) trait ClosedForm {
+    /// The candidate, to be confirmed on the protocol's own test.
+    fn closed_price(&self, asset: Address, borrower: Address) -> Option<U256>;
+}
+
+/// Compound v3: the feed's 8-decimal price in closed form
+/// ([`faultline_lending::comet::CometMarket::liquidation_price`]), as the least 18-decimal
+/// price the feed rounds down to it (`p·1e10`). "Healthy at no price" is left to the bisection,
+/// which decides it where the contract's arithmetic gives out.
+impl ClosedForm for CometBook {
+    fn closed_price(&self, asset: Address, borrower: Address) -> Option<U256> {
+        let market = self.market();
+        let i = market.config().assets.iter().position(|a| a.asset == asset)?;
+        let price = market.liquidation_price(borrower, i).ok()??;
+        price.checked_mul(U256::from(10_000_000_000u64))
+    }
+}
+
+/// Aave v3: the health factor is `Σ value · ⌊Σ value·LT / Σ value⌋ / debt`, the average
+/// liquidation threshold (basis points) floored over every collateral: the asset's price moves
+/// both the sum and the floored average, so no ceiling inverts the test exactly across several
+/// collaterals. It stays bisected.
+impl ClosedForm for AaveBook {
+    fn closed_price(&self, _: Address, _: Address) -> Option<U256> {
+        None
+    }
+}
+
+/// Euler v2: bisected (a closed form like Comet's, over its account liquidity, is not written
+/// yet).
+impl ClosedForm for EulerBook {
+    fn closed_price(&self, _: Address, _: Address) -> Option<U256> {
+        None
+    }
+}
+
+/// Morpho is solved in closed form on its own scale ([`super::morpho_point`]), not here.
+impl ClosedForm for MorphoBook {
+    fn closed_price(&self, _: Address, _: Address) -> Option<U256> {
+        None
+    }
+}
+
 /// The least price of `asset` (18 decimals) at which `borrower` is not liquidatable, every
 /// other price kept: `Some(0)` when never liquidatable, `None` when liquidatable at any price.
-/// `probe` is left at `x0`.
-pub(crate) fn liquidation_price<M: CascadeMarket>(
+/// `probe` is left at `x0`. The protocol's closed form where it has one, confirmed on its own
+/// test (healthy at the price, liquidatable one raw unit below); bisection on the test
+/// otherwise, or should the confirmation fail.
+pub(crate) fn liquidation_price<M: CascadeMarket + ClosedForm>(
     entity: &str,
     probe: &mut M,
-    asset: alloy_primitives::Address,
-    borrower: alloy_primitives::Address,
+    asset: Address,
+    borrower: Address,
     x0: U256,
 ) -> Result<Option<U256>> {
     let price = |x| Price::new(x, DECIMALS).map_err(|e| model(entity, e));
-    let found = least_healthy_price(x0, |x| {
+    let healthy = |probe: &mut M, x| -> Result<bool> {
         probe.set_whole_price(asset, price(x)?).map_err(|e| model(entity, e))?;
         Ok(!probe.liquidatable(borrower).map_err(|e| model(entity, e))?)
+    };
+    let closed = probe.closed_price(asset, borrower).filter(|&x| {
+        healthy(probe, x).unwrap_or(false)
+            && (x.is_zero() || !healthy(probe, x - U256::from(1u8)).unwrap_or(true))
     });
+    let found = match closed {
+        Some(x) => Ok(Some(x)),
+        None => least_healthy_price(x0, |x| healthy(probe, x)),
+    };
     probe.set_whole_price(asset, price(x0)?).map_err(|e| model(entity, e))?;
     found
 }
@@ -57,7 +117,7 @@ pub(crate) fn answer_raw(entity: &str, answer: Decimal) -> Result<U256> {
 
 /// One market's bands of `token` (which it takes as collateral).
 #[allow(clippy::too_many_arguments)]
-pub(super) fn book_bands<M: CascadeMarket>(
+pub(super) fn book_bands<M: CascadeMarket + ClosedForm>(
     snapshot: &Snapshot,
     id: &str,
     name: &str,

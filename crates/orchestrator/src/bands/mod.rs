@@ -17,12 +17,17 @@
 mod book;
 #[cfg(test)]
 mod closed_form_tests;
+#[cfg(test)]
+mod comet_closed_form_tests;
 
-pub(crate) use book::{answer_raw, liquidation_price, unit_decimals};
+pub(crate) use book::{ClosedForm, answer_raw, liquidation_price, unit_decimals};
 
 use crate::{
     Error, Result, engine, models,
-    snapshot::{LendingProtocolSpec, MorphoMarketSpec, OracleKindSpec, Snapshot, TokenSpec},
+    snapshot::{
+        LendingProtocolSpec, MorphoMarketSpec, MorphoPositionSpec, OracleKindSpec, Snapshot,
+        TokenSpec,
+    },
 };
 use alloy_primitives::{Address, U256};
 use faultline_core::{
@@ -31,7 +36,7 @@ use faultline_core::{
     math::{mul_div, wad_ray::WAD},
 };
 use faultline_lending::{
-    bands::{BandIndex, LiquidationPoint, Side},
+    bands::{LiquidationPoint, Side},
     morpho::MorphoMarket,
 };
 use rayon::prelude::*;
@@ -195,6 +200,17 @@ pub(crate) fn add(entity: &str, what: &'static str, a: Decimal, b: Decimal) -> R
 
 /// `raw / 10^decimals` with as many places as fit (18 at most), rounded down.
 pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
+    // The common case in 128 bits: the first attempt below (18 places at most, rounded down)
+    // where its mantissa fits a `Decimal`; the same value, so the same normalized figure.
+    if decimals <= 38
+        && let Ok(small) = u128::try_from(raw)
+    {
+        let places = u32::from(decimals.min(18));
+        let mantissa = 10u128.checked_pow(u32::from(decimals) - places).map(|d| small / d);
+        if let Some(value) = mantissa.and_then(|m| normalized(m, places)) {
+            return Ok(value);
+        }
+    }
     let mut last = None;
     for places in [u32::from(decimals.min(18)), 6, 0] {
         match to_decimal(raw, decimals, places, Rounding::Down) {
@@ -203,6 +219,28 @@ pub(crate) fn whole(entity: &str, raw: U256, decimals: u8) -> Result<Decimal> {
         }
     }
     Err(last.map_or_else(|| invalid(entity, "a representable amount", raw), |e| model(entity, e)))
+}
+
+/// `mantissa · 10^-places` with its trailing zeros dropped, as [`Decimal::normalize`] writes it;
+/// `None` when the mantissa does not fit a `Decimal`. The zeros are stripped in 64-bit
+/// arithmetic where the mantissa fits it (a division by a constant there is a multiplication).
+fn normalized(mantissa: u128, places: u32) -> Option<Decimal> {
+    let (mut m, mut scale) = (mantissa, places);
+    if m == 0 {
+        return Some(Decimal::ZERO);
+    }
+    while scale > 0 && m > u128::from(u64::MAX) && m % 10 == 0 {
+        m /= 10;
+        scale -= 1;
+    }
+    if let Ok(mut small) = u64::try_from(m) {
+        while scale > 0 && small % 10 == 0 {
+            small /= 10;
+            scale -= 1;
+        }
+        m = u128::from(small);
+    }
+    Decimal::try_from_i128_with_scale(i128::try_from(m).ok()?, scale).ok()
 }
 
 /// A Morpho oracle price (`1e36`-scaled, loan units per collateral unit) as loan tokens per
@@ -298,6 +336,146 @@ fn token<'a>(snapshot: &'a Snapshot, id: &str, field: &str) -> Result<&'a TokenS
     })
 }
 
+/// One chunk of a market's borrowers, solved: the points and report lines of those that can
+/// be liquidated, up to the first failure.
+#[derive(Default)]
+struct Solved {
+    points: Vec<LiquidationPoint>,
+    bands: Vec<PositionBand>,
+    failed: Option<Error>,
+}
+
+/// Whether an account appears more than once: a sort of the addresses' first eight bytes, the
+/// full addresses compared only where those agree.
+fn has_duplicate(accounts: impl Iterator<Item = Address>) -> bool {
+    let mut keyed: Vec<(u64, Address)> = accounts
+        .map(|a| {
+            let mut head = [0u8; 8];
+            head.copy_from_slice(&a.0[..8]);
+            (u64::from_be_bytes(head), a)
+        })
+        .collect();
+    keyed.par_sort_unstable_by_key(|(head, _)| *head);
+    keyed.chunk_by(|a, b| a.0 == b.0).any(|group| {
+        group.len() > 1 && {
+            let mut full: Vec<Address> = group.iter().map(|(_, a)| *a).collect();
+            full.sort_unstable();
+            full.windows(2).any(|w| w[0] == w[1])
+        }
+    })
+}
+
+/// A market's solved borrowers in the report's order, with what its levels read: the roots
+/// highest first and the debt and collateral of every borrower down to each, as
+/// [`faultline_lending::bands::BandIndex`] keeps them, from the one sort of the roots the order
+/// needs already.
+struct Ordered {
+    /// The position list: "at any price" first (snapshot order), then the highest liquidation
+    /// price first, ties (equal printed prices) in snapshot order, as a stable sort on the
+    /// printed [`Decimal`] orders them.
+    positions: Vec<PositionBand>,
+    /// The `Below` roots, highest first.
+    roots: Vec<U256>,
+    /// Debt and collateral of the "at any price" borrowers and of the roots down to each,
+    /// cumulative in the order of `roots`.
+    sums: Vec<(U256, U256)>,
+    /// "At any price" borrowers: how many, and their debt and collateral.
+    always: (usize, U256, U256),
+}
+
+impl Ordered {
+    /// The order, from the solved chunks (in snapshot order). The sort runs on the raw prices
+    /// (compact, exact keys), which the printed prices follow (rounding down is monotone); runs
+    /// of equal printed prices are then put back in snapshot order, and should the printed
+    /// prices ever disagree with the raw order (a price too large for 18 places, printed with
+    /// fewer), the positions are sorted on the printed prices instead.
+    fn new(id: &str, chunks: &[Solved]) -> Result<Self> {
+        use core::cmp::Ordering;
+        let overflow = |what| Error::Overflow { entity: id.to_owned(), what };
+        // A position's place: its chunk and its index there, which order as the snapshot does.
+        let at = |place: (u32, u32)| &chunks[place.0 as usize];
+        let mut order: Vec<(u32, u32)> = Vec::new();
+        let mut roots: Vec<(U256, (u32, u32))> = Vec::new();
+        let mut always = (0, U256::ZERO, U256::ZERO);
+        for (c, chunk) in (0u32..).zip(chunks) {
+            for (i, p) in (0u32..).zip(&chunk.points) {
+                match p.side {
+                    Side::Always => {
+                        order.push((c, i));
+                        always.0 += 1;
+                        always.1 =
+                            always.1.checked_add(p.debt_value).ok_or(overflow("band debt"))?;
+                        always.2 = always
+                            .2
+                            .checked_add(p.collateral_value)
+                            .ok_or(overflow("band collateral"))?;
+                    }
+                    _ => roots.push((p.price, (c, i))),
+                }
+            }
+        }
+        roots.par_sort_unstable_by(|a, b| b.0.cmp(&a.0).then(a.1.cmp(&b.1)));
+        let mut sums = Vec::with_capacity(roots.len());
+        let (mut debt, mut collateral) = (always.1, always.2);
+        for &(_, (c, i)) in &roots {
+            let p = &at((c, i)).points[i as usize];
+            debt = debt.checked_add(p.debt_value).ok_or(overflow("band debt"))?;
+            collateral =
+                collateral.checked_add(p.collateral_value).ok_or(overflow("band collateral"))?;
+            sums.push((debt, collateral));
+        }
+        order.extend(roots.iter().map(|&(_, place)| place));
+        let band = |place: (u32, u32)| &at(place).bands[place.1 as usize];
+        let printed =
+            |a: &PositionBand, b: &PositionBand| match (a.liquidation_price, b.liquidation_price) {
+                (None, None) => Ordering::Equal,
+                (None, Some(_)) => Ordering::Less,
+                (Some(_), None) => Ordering::Greater,
+                (Some(x), Some(y)) => y.cmp(&x),
+            };
+        let mut agrees = true;
+        let mut run = 0;
+        for j in 1..=order.len() {
+            if j < order.len() {
+                match printed(band(order[j - 1]), band(order[j])) {
+                    Ordering::Equal => continue,
+                    Ordering::Less => {}
+                    Ordering::Greater => {
+                        agrees = false;
+                        break;
+                    }
+                }
+            }
+            order[run..j].sort_unstable();
+            run = j;
+        }
+        let positions = if agrees {
+            order.iter().map(|&place| band(place).clone()).collect()
+        } else {
+            let mut all: Vec<PositionBand> =
+                chunks.iter().flat_map(|c| c.bands.iter().cloned()).collect();
+            all.sort_by(printed);
+            all
+        };
+        Ok(Self {
+            positions,
+            roots: roots.into_iter().map(|(price, _)| price).collect(),
+            sums,
+            always,
+        })
+    }
+
+    /// Borrowers, debt and collateral liquidatable at oracle price `x`: every "at any price" one
+    /// and every root above `x`.
+    fn at(&self, x: U256) -> (usize, U256, U256) {
+        let n = self.roots.partition_point(|root| *root > x);
+        match n.checked_sub(1).and_then(|last| self.sums.get(last)) {
+            Some(&(debt, collateral)) => (self.always.0 + n, debt, collateral),
+            None => self.always,
+        }
+    }
+}
+
 /// One Morpho Blue market's bands.
 fn morpho_bands(
     snapshot: &Snapshot,
@@ -313,7 +491,11 @@ fn morpho_bands(
     // The engine keeps oracle answers with 18 decimals, rounded down.
     let answer =
         oracle.price.max(Decimal::ZERO).round_dp_with_strategy(18, RoundingStrategy::ToZero);
-    let market = models::morpho_market(snapshot, id, spec, answer)?;
+    // Each position is read from the snapshot and solved on the market's own functions of a
+    // position in hand; the model's map of accounts is built only when an account appears twice
+    // (then every entry of it reads the last one, as the model keeps it).
+    let duplicated = has_duplicate(spec.positions.iter().map(|p| p.account.0));
+    let market = models::morpho_market_with(snapshot, id, spec, answer, duplicated)?;
     let loan = token(snapshot, &spec.loan_token, "loan_token")?;
     let collateral = token(snapshot, &spec.collateral_token, "collateral_token")?;
     let moves = mode == OracleMode::FollowsMarket
@@ -326,12 +508,14 @@ fn morpho_bands(
     let x0 = market.price();
     let quote = |raw| morpho_quote(id, raw, loan.decimals, collateral.decimals);
 
-    let mut points = Vec::new();
-    let mut positions = Vec::new();
-    for p in &spec.positions {
-        let point = morpho_point(&market, id, p.account.0)?;
+    let solve = |p: &MorphoPositionSpec| -> Result<Option<(LiquidationPoint, PositionBand)>> {
+        let point = if duplicated {
+            morpho_point(&market, id, p.account.0)?
+        } else {
+            market.liquidation_point_of(&models::morpho_position(p)).map_err(|e| model(id, e))?
+        };
         if point.side == Side::Never {
-            continue;
+            return Ok(None);
         }
         let liquidation_price = match point.side {
             Side::Below => Some(quote(point.price)?),
@@ -348,27 +532,46 @@ fn morpho_bands(
             }
             _ => Some(Decimal::ZERO),
         };
-        positions.push(PositionBand {
+        let band = PositionBand {
             account: p.account.0,
             collateral: whole(id, point.collateral_value, collateral.decimals)?,
             debt: whole(id, point.debt_value, loan.decimals)?,
             liquidation_price,
             fall_pct,
-        });
-        points.push(point);
+        };
+        Ok(Some((point, band)))
+    };
+    // Every borrower on both cores, in chunks collected in snapshot order; each chunk stops at
+    // its first failure, so the first failure in snapshot order is the one reported, whatever
+    // the thread count.
+    let mut chunks: Vec<Solved> = spec
+        .positions
+        .par_chunks(8_192)
+        .map(|chunk| {
+            let mut out = Solved::default();
+            for p in chunk {
+                match solve(p) {
+                    Ok(Some((point, band))) => {
+                        out.points.push(point);
+                        out.bands.push(band);
+                    }
+                    Ok(None) => {}
+                    Err(e) => {
+                        out.failed = Some(e);
+                        break;
+                    }
+                }
+            }
+            out
+        })
+        .collect();
+    if let Some(e) = chunks.iter_mut().find_map(|c| c.failed.take()) {
+        return Err(e);
     }
-    // Highest liquidation price first; "at any price" first of all.
-    positions.sort_by(|a, b| match (a.liquidation_price, b.liquidation_price) {
-        (None, None) => core::cmp::Ordering::Equal,
-        (None, Some(_)) => core::cmp::Ordering::Less,
-        (Some(_), None) => core::cmp::Ordering::Greater,
-        (Some(x), Some(y)) => y.cmp(&x),
-    });
-    let index = BandIndex::new(&points).map_err(|e| model(id, e))?;
-    let mut below: Vec<U256> =
-        points.iter().filter(|p| p.side == Side::Below).map(|p| p.price).collect();
-    below.sort_unstable();
-    let always = points.iter().filter(|p| p.side == Side::Always).count();
+    let borrowers = chunks.iter().map(|c| c.points.len()).sum();
+    let mut ordered = Ordered::new(id, &chunks)?;
+    drop(chunks);
+    let positions = std::mem::take(&mut ordered.positions);
 
     let mut levels = Vec::with_capacity(falls_bps.len());
     for fall in falls_bps {
@@ -378,8 +581,7 @@ fn morpho_bands(
         } else {
             x0
         };
-        let (debt, coll) = index.at(x).map_err(|e| model(id, e))?;
-        let count = always + below.len() - below.partition_point(|root| *root <= x);
+        let (count, debt, coll) = ordered.at(x);
         let debt = whole(id, debt, loan.decimals)?;
         levels.push(MarketLevel {
             fall_pct: Decimal::new(i64::from(*fall), 2),
@@ -400,7 +602,7 @@ fn morpho_bands(
         oracle_moves: moves,
         oracle_price: quote(x0)?,
         lltv: whole(id, spec.lltv.0, 18)?,
-        borrowers: points.len(),
+        borrowers,
         positions,
         levels,
     })

@@ -18,7 +18,7 @@ use faultline_lending::cascade::{Candidate, CascadeMarket, Style};
 use rust_decimal::Decimal;
 
 /// The report of `account` in market `id` (named `name`) of `snapshot`.
-pub(super) fn book_report<M: CascadeMarket>(
+pub(super) fn book_report<M: CascadeMarket + crate::bands::ClosedForm>(
     snapshot: &Snapshot,
     id: &str,
     name: &str,
