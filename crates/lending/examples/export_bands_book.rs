@@ -1,0 +1,88 @@
+//! Writes the `bands_1000_point_grid` benchmark's book (the same 1,000,000 synthetic positions,
+//! built by `benches/support/book.rs`) as the raw little-endian arrays the numpy peer reads
+//! (`../shared/peers/bands_peer.py`, see its README): `start.u32`, `rid.u16`, `sa.f64`, `sd.f64`,
+//! `coll.u8` and `meta.json` (reserves, driver price, grid, and faultline's curve as
+//! `rust_debt` / `rust_collateral` for the peer's outcome check).
+//!
+//! usage: `cargo run --release -p faultline-lending --example export_bands_book -- DIR`
+
+#[path = "../benches/support/book.rs"]
+mod book;
+
+use alloy_primitives::U256;
+use serde_json::json;
+use std::{fs, io::Write, path::Path};
+
+/// A U256 as the nearest f64 (for the float peer only; exact figures stay in faultline).
+fn float(v: U256) -> f64 {
+    v.to_string().parse().unwrap_or(f64::NAN)
+}
+
+fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
+    let mut f = std::io::BufWriter::new(fs::File::create(dir.join(name))?);
+    f.write_all(bytes)?;
+    f.flush()
+}
+
+fn main() -> Result<(), Box<dyn std::error::Error>> {
+    let dir = std::env::args().nth(1).ok_or("usage: export_bands_book DIR")?;
+    let dir = Path::new(&dir);
+    fs::create_dir_all(dir)?;
+    let (mut start, mut rid, mut sa, mut sd, mut coll) =
+        (vec![0u32], Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let b = book::bench_book(|entries| {
+        for e in entries {
+            rid.extend_from_slice(&e.reserve.to_le_bytes());
+            // The peer works in float64: the nearest f64 of each scaled balance.
+            sa.extend_from_slice(&float(U256::from(e.scaled_a)).to_le_bytes());
+            sd.extend_from_slice(&float(U256::from(e.scaled_debt)).to_le_bytes());
+            coll.push(u8::from(e.collateral));
+        }
+        let end = start.last().copied().unwrap_or(0) + entries.len() as u32;
+        start.push(end);
+    });
+    let start: Vec<u8> = start.iter().flat_map(|s| s.to_le_bytes()).collect();
+    write(dir, "start.u32", &start)?;
+    write(dir, "rid.u16", &rid)?;
+    write(dir, "sa.f64", &sa)?;
+    write(dir, "sd.f64", &sd)?;
+    write(dir, "coll.u8", &coll)?;
+    let reserve_betas = b.kernel.reserve_betas(&b.betas);
+    let mut reserves = Vec::new();
+    for r in b.pool.reserves() {
+        let id = r.config.id;
+        let (liquidity_index, borrow_index) = b.kernel.indexes(id).ok_or("reserve id")?;
+        reserves.push(json!({
+            "id": id,
+            "symbol": r.config.symbol,
+            "liquidity_index": float(liquidity_index),
+            "borrow_index": float(borrow_index),
+            "price": float(r.price),
+            "decimals": r.config.decimals,
+            "lt": r.config.liquidation_threshold,
+            "beta": float(reserve_betas.get(usize::from(id)).copied().unwrap_or_default()) / 1e18,
+        }));
+    }
+    // faultline's curve on this book (the fast path; equal to the reference bit for bit).
+    let prepared = b.kernel.prepare(&b.book)?;
+    let bands = prepared.at(&b.kernel, &b.book)?.bands(&reserve_betas, b.eth, &b.grid)?;
+    let meta = json!({
+        "synthetic": "faultline-lending benches/support/book.rs: 1,000,000 random positions over the real Ethereum Core reserves",
+        "reserves": reserves,
+        "eth": float(b.eth),
+        "grid": b.grid.iter().map(|x| float(*x)).collect::<Vec<_>>(),
+        "rust_debt": bands.debt.iter().map(|x| float(*x)).collect::<Vec<_>>(),
+        "rust_collateral": bands.collateral.iter().map(|x| float(*x)).collect::<Vec<_>>(),
+    });
+    write(dir, "meta.json", serde_json::to_string(&meta)?.as_bytes())?;
+    // An example's output is its result: written to stdout directly.
+    writeln!(
+        std::io::stdout().lock(),
+        "wrote {} positions, {} holdings, {} grid prices to {}",
+        b.book.len(),
+        b.book.entries(),
+        b.grid.len(),
+        dir.display()
+    )?;
+    Ok(())
+}
