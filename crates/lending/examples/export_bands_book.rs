@@ -4,7 +4,13 @@
 //! `coll.u8` and `meta.json` (reserves, driver price, grid, and faultline's curve as
 //! `rust_debt` / `rust_collateral` for the peer's outcome check).
 //!
-//! usage: `cargo run --release -p faultline-lending --example export_bands_book -- DIR`
+//! With `--cpu REPS` it also times faultline's side in CPU seconds (user + system of the process,
+//! all threads, from `/proc/self/stat`), the figure to set beside the peer's thread CPU time on a
+//! shared machine where wall-clock medians move with the load: preparing the balances once, then
+//! the bands (`PricedBook::bands`, as timed by the `bands_1000_point_grid` benchmark) `REPS`
+//! times. An existing export in DIR is kept (the book is the same).
+//!
+//! usage: `cargo run --release -p faultline-lending --example export_bands_book -- DIR [--cpu REPS]`
 
 #[path = "../benches/support/book.rs"]
 mod book;
@@ -24,9 +30,26 @@ fn write(dir: &Path, name: &str, bytes: &[u8]) -> std::io::Result<()> {
     f.flush()
 }
 
+/// CPU seconds of this process so far (user + system, all threads), in clock ticks of 1/100 s.
+fn cpu_secs() -> f64 {
+    let Ok(stat) = fs::read_to_string("/proc/self/stat") else { return 0.0 };
+    // Fields after the command name (parenthesised, may hold spaces): utime and stime are the
+    // 12th and 13th of them.
+    let rest = stat.rsplit_once(')').map_or("", |(_, r)| r);
+    let fields: Vec<&str> = rest.split_whitespace().collect();
+    let ticks = |i: usize| fields.get(i).and_then(|f| f.parse::<f64>().ok()).unwrap_or(0.0);
+    (ticks(11) + ticks(12)) / 100.0
+}
+
 fn main() -> Result<(), Box<dyn std::error::Error>> {
-    let dir = std::env::args().nth(1).ok_or("usage: export_bands_book DIR")?;
-    let dir = Path::new(&dir);
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    let dir = args.first().ok_or("usage: export_bands_book DIR [--cpu REPS]")?;
+    let reps: Option<u32> = match args.get(1).map(String::as_str) {
+        Some("--cpu") => Some(args.get(2).ok_or("--cpu needs a count")?.parse()?),
+        Some(other) => return Err(format!("unknown argument {other}").into()),
+        None => None,
+    };
+    let dir = Path::new(dir);
     fs::create_dir_all(dir)?;
     let (mut start, mut rid, mut sa, mut sd, mut coll) =
         (vec![0u32], Vec::new(), Vec::new(), Vec::new(), Vec::new());
@@ -41,13 +64,34 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
         let end = start.last().copied().unwrap_or(0) + entries.len() as u32;
         start.push(end);
     });
+    let reserve_betas = b.kernel.reserve_betas(&b.betas);
+    let mut out = std::io::stdout().lock();
+    if let Some(reps) = reps {
+        let cpu0 = cpu_secs();
+        let prepared = b.kernel.prepare(&b.book)?;
+        let cpu1 = cpu_secs();
+        for _ in 0..reps {
+            let priced = prepared.at(&b.kernel, &b.book)?;
+            std::hint::black_box(priced.bands(&reserve_betas, b.eth, &b.grid)?);
+        }
+        let cpu2 = cpu_secs();
+        writeln!(
+            out,
+            "faultline bands: {:.4} s cpu per run ({reps} runs, {} threads); prepare once {:.3} s cpu",
+            (cpu2 - cpu1) / f64::from(reps.max(1)),
+            rayon::current_num_threads(),
+            cpu1 - cpu0
+        )?;
+        if dir.join("meta.json").exists() {
+            return Ok(());
+        }
+    }
     let start: Vec<u8> = start.iter().flat_map(|s| s.to_le_bytes()).collect();
     write(dir, "start.u32", &start)?;
     write(dir, "rid.u16", &rid)?;
     write(dir, "sa.f64", &sa)?;
     write(dir, "sd.f64", &sd)?;
     write(dir, "coll.u8", &coll)?;
-    let reserve_betas = b.kernel.reserve_betas(&b.betas);
     let mut reserves = Vec::new();
     for r in b.pool.reserves() {
         let id = r.config.id;
@@ -77,7 +121,7 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
     write(dir, "meta.json", serde_json::to_string(&meta)?.as_bytes())?;
     // An example's output is its result: written to stdout directly.
     writeln!(
-        std::io::stdout().lock(),
+        out,
         "wrote {} positions, {} holdings, {} grid prices to {}",
         b.book.len(),
         b.book.entries(),

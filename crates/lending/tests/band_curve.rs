@@ -6,9 +6,14 @@
 //! fallback), betas of any size (above 1e18 too), unsorted grids with repeats and prices past
 //! 128 bits (the whole-book fallback); and the same curve for 1 and 2 rayon threads.
 
-use alloy_primitives::U256;
+mod common;
+
+use alloy_primitives::{Address, U256};
 use faultline_core::math::wad_ray::WAD;
-use faultline_lending::aave::{AaveVersion, BookEntry, HealthKernel, PositionBook, load_market};
+use faultline_lending::aave::{
+    AavePool, AaveVersion, BookEntry, HealthKernel, PositionBook, Reserve, ReserveState,
+    load_market,
+};
 use faultline_test_support::Inputs;
 use proptest::prelude::*;
 use std::sync::OnceLock;
@@ -42,7 +47,7 @@ fn amount() -> impl Strategy<Value = u128> {
     ]
 }
 
-fn entry() -> impl Strategy<Value = (u16, u128, u128, bool)> {
+fn entry() -> impl Strategy<Value = Holding> {
     (0u16..48, amount(), amount(), any::<bool>())
 }
 
@@ -55,7 +60,10 @@ fn wide(kind: u8, k: u64) -> U256 {
     }
 }
 
-fn book_of(positions: &[(usize, Vec<(u16, u128, u128, bool)>)], e_modes: &[u8]) -> PositionBook {
+/// A holding: reserve id, scaled aToken balance, scaled debt, used as collateral.
+type Holding = (u16, u128, u128, bool);
+
+fn book_of(positions: &[(usize, Vec<Holding>)], e_modes: &[u8]) -> PositionBook {
     let mut book = PositionBook::new();
     for (e, entries) in positions {
         let e_mode = e_modes.get(*e).copied().unwrap_or(0);
@@ -220,4 +228,55 @@ fn same_curve_on_one_and_two_threads() {
     let bands = reference.unwrap();
     let (lowest, highest) = (bands.debt[0], bands.debt[299]);
     assert!(lowest > highest && highest > U256::ZERO, "{lowest} {highest}");
+}
+
+/// Roots that are whole prices, with grid prices on them and one unit either side: a position
+/// is liquidatable strictly beyond its root, never at it. Hand calculation, on a pool at its
+/// creation (indexes 1 ray, so balances are the scaled amounts) with WETH at $2,000 and USDC at
+/// $1 (8-decimal USD), v3.5:
+/// - long ETH: 1 WETH collateral (value 2e11, LT 83%) against 830 USDC debt (8.3e10): liquidatable
+///   below x0 · 8.3e10 · 1e4 / (2e11 · 8300) = x0 / 2 = 1e11 exactly;
+/// - short ETH: 10,000 USDC collateral (1e12, LT 78%) against 1 WETH debt (2e11): liquidatable
+///   above x0 · 1e12 · 7800 / (2e11 · 1e4) = 7.8e11 exactly.
+#[test]
+fn whole_roots_are_not_liquidatable_at_the_root() {
+    let (weth, usdc) = (Address::repeat_byte(0xEE), Address::repeat_byte(0xC0));
+    let strategy = common::zero_base_strategy();
+    let reserve = |asset, id, decimals, lt, price: u64| Reserve {
+        config: common::reserve_config(asset, format!("R{id}"), id, decimals, lt - 500, lt),
+        strategy,
+        state: ReserveState::new(0),
+        price: U256::from(price),
+    };
+    let x0 = 200_000_000_000u64;
+    let pool = AavePool::new(
+        AaveVersion::V3_5,
+        vec![reserve(weth, 0, 18, 8300, x0), reserve(usdc, 1, 6, 7800, 100_000_000)],
+        vec![],
+        0,
+    )
+    .unwrap();
+    let kernel = pool.health_kernel().unwrap();
+    let e18 = 1_000_000_000_000_000_000u128;
+    let holding = |reserve, scaled_a, scaled_debt| BookEntry {
+        reserve,
+        scaled_a,
+        scaled_debt,
+        collateral: scaled_a != 0,
+    };
+    let mut book = PositionBook::new();
+    book.push(0, &[holding(0, e18, 0), holding(1, 0, 830_000_000)]).unwrap();
+    book.push(0, &[holding(1, 10_000_000_000, 0), holding(0, 0, e18)]).unwrap();
+    let reserve_betas = kernel.reserve_betas(&[(weth, WAD)]);
+    let (below, above) = (100_000_000_000u64, 780_000_000_000u64);
+    let grid: Vec<U256> = [below + 1, below, below - 1, above - 1, above, above + 1]
+        .into_iter()
+        .map(U256::from)
+        .collect();
+    let x0 = U256::from(x0);
+    let prepared = kernel.prepare(&book).unwrap();
+    let fast = prepared.at(&kernel, &book).unwrap().bands(&reserve_betas, x0, &grid).unwrap();
+    assert_eq!(Ok(&fast), kernel.band_curve(&book, &reserve_betas, x0, &grid).as_ref());
+    let debt: Vec<u64> = fast.debt.iter().map(|d| d.to::<u64>()).collect();
+    assert_eq!(debt, [0, 0, 83_000_000_000, 0, 0, 200_000_000_000]);
 }

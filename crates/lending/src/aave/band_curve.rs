@@ -52,12 +52,30 @@ impl HealthKernel {
     }
 }
 
-/// Each reserve's beta divided by the common factor of all betas and `WAD`.
-struct Betas {
-    /// `WAD / g`.
-    whole: u128,
-    /// `β / g` by reserve id.
-    beta: Vec<u128>,
+/// What a holding of each reserve needs: price and unit in 64 bits and its beta divided by the
+/// common factor `g` of all betas and `WAD` (`fixed = (WAD − β) / g`, `moving = β / g`). When
+/// every beta is 0 or `WAD` (`g = WAD`), `fixed` and `moving` are 0 or 1 and the masks stand in
+/// for the multiplications.
+#[derive(Clone, Copy)]
+struct Row {
+    price: u128,
+    unit: u128,
+    fixed: u128,
+    moving: u128,
+    fixed_mask: u128,
+    moving_mask: u128,
+}
+
+impl Row {
+    /// A weighted value's fixed and moving parts.
+    #[inline]
+    fn split<const BINARY: bool>(&self, weighted: u128) -> Option<(u128, u128)> {
+        if BINARY {
+            Some((weighted & self.fixed_mask, weighted & self.moving_mask))
+        } else {
+            Some((weighted.checked_mul(self.fixed)?, weighted.checked_mul(self.moving)?))
+        }
+    }
 }
 
 const fn gcd(mut a: u128, mut b: u128) -> u128 {
@@ -67,27 +85,92 @@ const fn gcd(mut a: u128, mut b: u128) -> u128 {
     a
 }
 
-impl Betas {
-    /// `None` when a beta exceeds `WAD` (the reference then decides: an error if a position
-    /// holds that reserve).
-    fn new(reserve_betas: &[U256], reserves: usize) -> Option<Self> {
+impl PricedBook<'_> {
+    /// One row per reserve (`None` where the price or unit does not fit 64 bits: holdings of it
+    /// take the reference path) and whether every beta is 0 or `WAD`; `None` overall when a beta
+    /// exceeds `WAD` (the reference then decides: an error if a position holds that reserve).
+    fn rows(&self, reserve_betas: &[U256]) -> Option<(Vec<Option<Row>>, bool)> {
         // Ids past the slice read as 0, as in `band_point`.
-        let raw = (0..reserves)
+        let betas = (0..self.priced.len())
             .map(|i| {
                 reserve_betas
                     .get(i)
                     .map_or(Some(0), |b| u128::try_from(*b).ok().filter(|b| *b <= WAD_U128))
             })
             .collect::<Option<Vec<u128>>>()?;
-        let g = raw.iter().fold(WAD_U128, |g, b| gcd(g, *b));
-        Some(Self { whole: WAD_U128 / g, beta: raw.iter().map(|b| b / g).collect() })
+        let g = betas.iter().fold(WAD_U128, |g, b| gcd(g, *b));
+        let mask = |v: u128| if v == 0 { 0 } else { u128::MAX };
+        let rows = self
+            .priced
+            .iter()
+            .zip(&betas)
+            .map(|(priced, beta)| {
+                let r = (*priced)?;
+                // 64-bit prices and units keep `balance · price` one multiplication wide.
+                let (price, unit) = (u64::try_from(r.price).ok()?, u64::try_from(r.unit).ok()?);
+                let (fixed, moving) = ((WAD_U128 - beta) / g, beta / g);
+                Some(Row {
+                    price: u128::from(price),
+                    unit: u128::from(unit),
+                    fixed,
+                    moving,
+                    fixed_mask: mask(fixed),
+                    moving_mask: mask(moving),
+                })
+            })
+            .collect();
+        Some((rows, g == WAD_U128))
     }
 }
 
-/// The grid sorted ascending, with each sorted point's place in the caller's grid.
+/// The grid sorted ascending, with each sorted point's place in the caller's grid, and what an
+/// interpolated first guess of a root's place needs.
 struct SortedGrid {
     prices: Vec<u128>,
     order: Vec<usize>,
+    low: f64,
+    per_unit: f64,
+}
+
+impl SortedGrid {
+    /// How many grid prices `g` satisfy `g·den < num` (`strict`) or `g·den <= num`: the prices
+    /// below a root `num/den`, counted exactly in integers. A float interpolation only picks where
+    /// the count starts (an even grid puts it within a step), then exact comparisons walk to it;
+    /// a far guess falls back to binary search.
+    #[inline]
+    #[allow(
+        clippy::cast_precision_loss,
+        clippy::cast_possible_truncation,
+        clippy::cast_sign_loss,
+        reason = "a first guess, corrected by exact comparisons"
+    )]
+    fn count_below(&self, num: u128, den: u128, strict: bool) -> usize {
+        let below = |g: &u128| match g.checked_mul(den) {
+            Some(v) => v < num || (!strict && v == num),
+            // Past 128 bits: above `num`.
+            None => false,
+        };
+        let n = self.prices.len();
+        let root = num as f64 / den as f64;
+        // Saturating float-to-int cast (NaN to 0); the walk corrects any guess.
+        let mut i = (((root - self.low) * self.per_unit) as usize).min(n);
+        let mut steps = 0;
+        while i < n && self.prices.get(i).is_some_and(below) {
+            i += 1;
+            steps += 1;
+            if steps > 8 {
+                return self.prices.partition_point(below);
+            }
+        }
+        while i > 0 && !self.prices.get(i - 1).is_some_and(below) {
+            i -= 1;
+            steps += 1;
+            if steps > 8 {
+                return self.prices.partition_point(below);
+            }
+        }
+        i
+    }
 }
 
 /// `(debt, collateral)` slot sums: `below[j]` holds the positions liquidatable below a root
@@ -125,8 +208,20 @@ impl Slots {
     }
 }
 
-/// A position solved in 128 bits: side, root, debt and collateral value.
-type Point = (Side, u128, u128, u128);
+/// A position solved in 128 bits: its side, its slot (grid prices below its root), debt and
+/// collateral value.
+type Point = (Side, usize, u128, u128);
+
+/// What a chunk of positions needs besides the book.
+struct Job<'g> {
+    rows: Vec<Option<Row>>,
+    /// Every beta 0 or `WAD`.
+    binary: bool,
+    x0: u128,
+    grid: &'g SortedGrid,
+    reserve_betas: &'g [U256],
+    reference_price: U256,
+}
 
 impl PricedBook<'_> {
     /// The liquidation bands of every position in the book against a driver at
@@ -140,20 +235,16 @@ impl PricedBook<'_> {
         grid: &[U256],
     ) -> Result<Bands> {
         let reference = || self.kernel.band_curve(self.book, reserve_betas, reference_price, grid);
-        let (Some(betas), Ok(x0), Some(sorted)) = (
-            Betas::new(reserve_betas, self.kernel.reserves.len()),
-            u128::try_from(reference_price),
-            sorted_grid(grid),
-        ) else {
+        let (Some((rows, binary)), Ok(x0), Some(sorted)) =
+            (self.rows(reserve_betas), u128::try_from(reference_price), sorted_grid(grid))
+        else {
             return reference();
         };
+        let job = Job { rows, binary, x0, grid: &sorted, reserve_betas, reference_price };
         let n = self.book.len();
         let chunks: Vec<Result<Option<Slots>>> = (0..n.div_ceil(CHUNK))
             .into_par_iter()
-            .map(|c| {
-                let range = c * CHUNK..n.min((c + 1) * CHUNK);
-                self.chunk_slots(range, &betas, x0, reserve_betas, reference_price, &sorted)
-            })
+            .map(|c| self.chunk_slots(c * CHUNK..n.min((c + 1) * CHUNK), &job))
             .collect();
         let mut total = Slots::new(sorted.prices.len());
         for chunk in chunks {
@@ -167,29 +258,24 @@ impl PricedBook<'_> {
     }
 
     /// One chunk's slots; `Ok(None)` when a slot sum leaves 128 bits.
-    fn chunk_slots(
-        &self,
-        range: core::ops::Range<usize>,
-        betas: &Betas,
-        x0: u128,
-        reserve_betas: &[U256],
-        reference_price: U256,
-        grid: &SortedGrid,
-    ) -> Result<Option<Slots>> {
+    fn chunk_slots(&self, range: core::ops::Range<usize>, job: &Job<'_>) -> Result<Option<Slots>> {
+        let grid = job.grid;
         let mut slots = Slots::new(grid.prices.len());
         for p in range {
-            let (side, slot, debt, collateral) = match self.band_point_fast(p, betas, x0) {
-                Some((side, root, debt, collateral)) => {
-                    let slot = match side {
-                        Side::Below => grid.prices.partition_point(|g| *g < root),
-                        Side::Above => grid.prices.partition_point(|g| *g <= root),
-                        Side::Always | Side::Never => 0,
-                    };
-                    (side, slot, debt, collateral)
-                }
+            let fast = if job.binary {
+                self.band_point_fast::<true>(p, job)
+            } else {
+                self.band_point_fast::<false>(p, job)
+            };
+            let (side, slot, debt, collateral) = match fast {
+                Some(point) => point,
                 None => {
-                    let point =
-                        self.kernel.band_point(self.book, p, reserve_betas, reference_price)?;
+                    let point = self.kernel.band_point(
+                        self.book,
+                        p,
+                        job.reserve_betas,
+                        job.reference_price,
+                    )?;
                     let (Ok(debt), Ok(collateral)) =
                         (u128::try_from(point.debt_value), u128::try_from(point.collateral_value))
                     else {
@@ -218,30 +304,33 @@ impl PricedBook<'_> {
     }
 
     /// Position `p` in 128 bits (see the module doc), `None` whenever a step would not fit.
+    /// `BINARY`: every beta is 0 or `WAD`, so the reduced weights are 0 or 1 (masks).
     #[inline]
-    fn band_point_fast(&self, p: usize, betas: &Betas, x0: u128) -> Option<Point> {
+    fn band_point_fast<const BINARY: bool>(&self, p: usize, job: &Job<'_>) -> Option<Point> {
         let b = self.prepared;
         if *b.slow.get(p)? {
             return None;
         }
-        let from = *b.start.get(p)? as usize;
-        let to = *b.start.get(p + 1)? as usize;
+        let range = *b.start.get(p)? as usize..*b.start.get(p + 1)? as usize;
+        let holdings = b
+            .reserve
+            .get(range.clone())?
+            .iter()
+            .zip(b.collateral.get(range.clone())?)
+            .zip(b.debt.get(range.clone())?)
+            .zip(b.lt.get(range)?);
         // a + b·r < c + d·r at driver ratio r, each sum divided by the betas' common factor.
         let (mut fa, mut mb, mut fc, mut md) = (0u128, 0u128, 0u128, 0u128);
         let (mut debt, mut collateral) = (0u128, 0u128);
-        for k in from..to {
-            let id = usize::from(*b.reserve.get(k)?);
-            let r = (*self.priced.get(id)?)?;
-            let beta = *betas.beta.get(id)?;
-            let fixed = betas.whole - beta;
-            let c = *b.collateral.get(k)?;
-            let d = *b.debt.get(k)?;
+        for (((id, &c), &d), &lt) in holdings {
+            let r = (*job.rows.get(usize::from(*id))?)?;
             if c != 0 {
                 let value = c.checked_mul(r.price)? / r.unit;
                 // The threshold as `band_point` caps it (eMode already resolved in the book).
-                let weighted = value.checked_mul(u128::from((*b.lt.get(k)?).min(10_000)))?;
-                fa = fa.checked_add(weighted.checked_mul(fixed)?)?;
-                mb = mb.checked_add(weighted.checked_mul(beta)?)?;
+                let weighted = value.checked_mul(u128::from(lt.min(10_000)))?;
+                let (f, m) = r.split::<BINARY>(weighted)?;
+                fa = fa.checked_add(f)?;
+                mb = mb.checked_add(m)?;
                 collateral = collateral.checked_add(value)?;
             }
             if d != 0 {
@@ -252,30 +341,32 @@ impl PricedBook<'_> {
                     value += 1;
                 }
                 let weighted = value.checked_mul(10_000)?;
-                fc = fc.checked_add(weighted.checked_mul(fixed)?)?;
-                md = md.checked_add(weighted.checked_mul(beta)?)?;
+                let (f, m) = r.split::<BINARY>(weighted)?;
+                fc = fc.checked_add(f)?;
+                md = md.checked_add(m)?;
                 debt = debt.checked_add(value)?;
             }
         }
-        let point = |side, root| Some((side, root, debt, collateral));
+        let point = |side, slot| Some((side, slot, debt, collateral));
         if debt == 0 {
             return point(Side::Never, 0);
         }
-        // The branches of `LinearSums::solve`, on the reduced sums.
+        // The branches of `LinearSums::solve` on the reduced sums. The root is never divided
+        // out: a grid price g lies below the Below root ceil(x0·(c − a)/(b − d)) exactly when
+        // g·(b − d) < x0·(c − a), and at or below the Above root floor(x0·(a − c)/(d − b))
+        // exactly when g·(d − b) <= x0·(a − c).
         if mb > md {
             if fc <= fa {
                 return point(Side::Never, 0);
             }
-            // Rounded up, as the reference's `mul_div_full(.., Up)`.
-            let product = x0.checked_mul(fc - fa)?;
-            let den = mb - md;
-            let root = product / den + u128::from(product % den != 0);
-            point(Side::Below, root)
+            let num = job.x0.checked_mul(fc - fa)?;
+            point(Side::Below, job.grid.count_below(num, mb - md, true))
         } else if mb < md {
             if fa < fc {
                 return point(Side::Always, 0);
             }
-            point(Side::Above, x0.checked_mul(fa - fc)? / (md - mb))
+            let num = job.x0.checked_mul(fa - fc)?;
+            point(Side::Above, job.grid.count_below(num, md - mb, false))
         } else if fa < fc {
             point(Side::Always, 0)
         } else {
@@ -285,6 +376,7 @@ impl PricedBook<'_> {
 }
 
 /// The grid sorted ascending with each point's place, `None` when a price passes 128 bits.
+#[allow(clippy::cast_precision_loss, reason = "for the first guess only (see `count_below`)")]
 fn sorted_grid(grid: &[U256]) -> Option<SortedGrid> {
     let mut pairs = grid
         .iter()
@@ -292,9 +384,18 @@ fn sorted_grid(grid: &[U256]) -> Option<SortedGrid> {
         .map(|(i, x)| u128::try_from(*x).ok().map(|x| (x, i)))
         .collect::<Option<Vec<_>>>()?;
     pairs.sort_unstable();
+    let (low, high) = match (pairs.first(), pairs.last()) {
+        (Some(l), Some(h)) => (l.0 as f64, h.0 as f64),
+        _ => (0.0, 0.0),
+    };
+    // Grid steps per price unit, for the first guess of a root's place (exact for an even grid
+    // up to float rounding; any value is safe, see `count_below`).
+    let per_unit = if high > low { (pairs.len() - 1) as f64 / (high - low) } else { 0.0 };
     Some(SortedGrid {
         prices: pairs.iter().map(|(x, _)| *x).collect(),
         order: pairs.iter().map(|(_, i)| *i).collect(),
+        low,
+        per_unit,
     })
 }
 
