@@ -75,12 +75,21 @@ fn main() -> Result<(), Box<dyn std::error::Error>> {
             std::hint::black_box(priced.bands(&reserve_betas, b.eth, &b.grid)?);
         }
         let cpu2 = cpu_secs();
+        // Once, the reference path (U256 per position, sort) on the same book: its cost, and
+        // the two curves compared bit for bit.
+        let fast = prepared.at(&b.kernel, &b.book)?.bands(&reserve_betas, b.eth, &b.grid)?;
+        let cpu3 = cpu_secs();
+        let reference = b.kernel.band_curve(&b.book, &reserve_betas, b.eth, &b.grid)?;
+        let cpu4 = cpu_secs();
         writeln!(
             out,
-            "faultline bands: {:.4} s cpu per run ({reps} runs, {} threads); prepare once {:.3} s cpu",
+            "faultline bands: {:.4} s cpu per run ({reps} runs, {} threads); prepare once {:.3} s cpu; \
+             reference path {:.3} s cpu, curve {}",
             (cpu2 - cpu1) / f64::from(reps.max(1)),
             rayon::current_num_threads(),
-            cpu1 - cpu0
+            cpu1 - cpu0,
+            cpu4 - cpu3,
+            if fast == reference { "identical" } else { "DIFFERENT" }
         )?;
         if dir.join("meta.json").exists() {
             return Ok(());
