@@ -4,7 +4,8 @@
 # ../shared/peers relative to the repository root (see its README); they are called there, never
 # copied. Without that folder only faultline's side runs, and the script says so.
 #
-# usage: tools/bench-peers.sh [rounds]   (WORKLOADS="bands cascade" to choose; default: bands)
+# usage: tools/bench-peers.sh [rounds]   (WORKLOADS="bands cascade lending-bands" to choose;
+#        default: bands)
 #
 # faultline's figure is criterion's median time per iteration of a single-threaded-by-default
 # bench (bands uses both cores across markets, so its CPU time can exceed the figure); for the
@@ -13,6 +14,13 @@
 # own thread CPU time (min over its repetitions; for the cascade, build and run). Both run on the same synthetic data (the
 # peers regenerate the benchmark's ecosystem bit for bit). The machine's load is printed with
 # each round: on a shared machine the figures move with it.
+#
+# lending-bands (faultline-lending's `bands_1000_point_grid`, 1M Aave positions x 1,000 prices):
+# the peer reads the benchmark's book as raw arrays, so the book is exported once by the
+# `export_bands_book` example into $CARGO_TARGET_DIR/bands-book (skipped when present; the
+# export also carries faultline's curve, which the peer compares with its own). Each round gives
+# criterion's wall-clock median, the CPU seconds of one run (process CPU over both threads, from
+# the same example's `--cpu` mode) and the peer's CPU time; the ratio is CPU to CPU.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 rounds=${1:-3}
@@ -30,8 +38,8 @@ fi
 
 # criterion's median estimate in seconds, from "time:   [low median high]".
 criterion() {
-    local bench=$1 filter=$2
-    cargo bench -q -p faultline-orchestrator --bench "$bench" -- \
+    local bench=$1 filter=$2 package=${3:-faultline-orchestrator}
+    cargo bench -q -p "$package" --bench "$bench" -- \
         --warm-up-time 1 --measurement-time 5 "$filter" 2>/dev/null |
         awk '/time:/ { v = $4; u = $5; sub(/\]/, "", u);
               if (u == "ms") v /= 1000; else if (u == "µs" || u == "us") v /= 1e6;
@@ -51,6 +59,20 @@ cascade_cpu() {
         awk '/ s cpu;/ { for (i = 1; i <= NF; i++) if ($i == "cpu;") { print $(i - 2); exit } }'
 }
 
+# The lending bands book for its peer, exported once (an absolute path: the peer runs in $peers).
+bands_book=$(cd "${CARGO_TARGET_DIR:-target}" 2>/dev/null && pwd || echo "$PWD/target")/bands-book
+case " $workloads " in
+    *" lending-bands "*)
+        if [ ! -f "$bands_book/meta.json" ]; then
+            cargo run --release -q -p faultline-lending --example export_bands_book -- "$bands_book"
+        fi
+        if [ "$have_peers" = 1 ]; then
+            # The outcome check: the peer's float curve against faultline's exact one.
+            (cd "$peers" && python3 bands_peer.py "$bands_book" 1) | grep 'gap' || true
+        fi
+        ;;
+esac
+
 for workload in $workloads; do
     for round in $(seq "$rounds"); do
         load=$(uptime | sed 's/.*load average: //')
@@ -65,15 +87,21 @@ for workload in $workloads; do
                 echo "cascade round $round: criterion median ${wall} s wall; one run ${ours} s CPU"
                 theirs=$([ "$have_peers" = 1 ] && peer cascade_peer.py 1000000 3 || echo "")
                 ;;
-            *) echo "unknown workload $workload (bands, cascade)"; exit 2 ;;
+            lending-bands)
+                wall=$(criterion aave_health "bands_1000_point_grid" faultline-lending)
+                cpu=$(cargo run --release -q -p faultline-lending --example export_bands_book -- \
+                    "$bands_book" --cpu 10)
+                ours=$(echo "$cpu" | awk '/cpu per run/ { print $3; exit }')
+                echo "lending-bands round $round: criterion median ${wall} s wall; $cpu"
+                theirs=$([ "$have_peers" = 1 ] && peer bands_peer.py "$bands_book" 5 || echo "")
+                ;;
+            *) echo "unknown workload $workload (bands, cascade, lending-bands)"; exit 2 ;;
         esac
         if [ -n "$theirs" ]; then
-            ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.1f", a / b }')
+            ratio=$(awk -v a="$ours" -v b="$theirs" 'BEGIN { printf "%.2f", a / b }')
             echo "$workload round $round: faultline ${ours} s, numpy peer ${theirs} s, ratio ${ratio}x (load $load)"
         else
             echo "$workload round $round: faultline ${ours} s (load $load)"
         fi
     done
 done
-echo "lending bands (1M Aave x 1,000): cargo bench -p faultline-lending --bench aave_health -- bands_1000_point_grid;"
-echo "  its peer (bands_peer.py) needs the book exported as raw arrays, which this script does not do yet."

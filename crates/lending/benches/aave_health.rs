@@ -2,62 +2,16 @@
 //! reserves: health factors at shocked prices, and liquidation bands over a 1,000-point grid.
 //! Figures are recorded in the crate's README.
 
-use alloy_primitives::{Address, U256};
+#[path = "support/book.rs"]
+mod book;
+
+use alloy_primitives::U256;
 use criterion::{Criterion, criterion_group, criterion_main};
 use faultline_core::math::wad_ray::WAD;
-use faultline_lending::{
-    aave::{AaveVersion, BookEntry, HealthKernel, PositionBook, load_market},
-    bands::{BandIndex, grid},
-};
-use faultline_test_support::Inputs;
 use std::hint::black_box;
 
-const POSITIONS: usize = 1_000_000;
-
-fn setup() -> (HealthKernel, PositionBook, Vec<(Address, U256)>, U256) {
-    let path = concat!(
-        env!("CARGO_MANIFEST_DIR"),
-        "/../../fixtures/aave-v3/ethereum-core-block-22840005.json"
-    );
-    let text = std::fs::read_to_string(path).expect("fixture");
-    let pool = load_market(&text, AaveVersion::V3_5, 1_752_000_000).expect("load").pool;
-    let kernel = pool.health_kernel().expect("kernel");
-    let reserves = pool.reserves();
-    let weth = reserves.iter().find(|r| r.config.symbol == "WETH").expect("WETH");
-    // The driver is ETH; every reserve whose symbol names ETH moves with it.
-    let betas: Vec<(Address, U256)> = reserves
-        .iter()
-        .filter(|r| r.config.symbol.to_uppercase().contains("ETH"))
-        .map(|r| (r.config.asset, WAD))
-        .collect();
-    let mut inputs = Inputs::new("bench.aave");
-    let mut book = PositionBook::new();
-    let n = reserves.len() as u64;
-    for _ in 0..POSITIONS {
-        // 1 to 5 holdings, three on average; the first is collateral, the rest debt or collateral.
-        let holdings = 1 + inputs.below(5) as usize;
-        let mut entries = Vec::with_capacity(holdings);
-        for h in 0..holdings {
-            let r = &reserves[inputs.below(n) as usize];
-            let whole = 10u128.pow(u32::from(r.config.decimals));
-            let price = r.price.to::<u128>().max(1);
-            // Up to ~$1M of the asset.
-            let amount = (inputs.below(100_000_000) as u128) * whole / price.max(1);
-            let debt = h > 0 && inputs.below(2) == 0;
-            entries.push(BookEntry {
-                reserve: r.config.id,
-                scaled_a: if debt { 0 } else { amount },
-                scaled_debt: if debt { amount / 2 } else { 0 },
-                collateral: !debt,
-            });
-        }
-        book.push(0, &entries).expect("push");
-    }
-    (kernel, book, betas, weth.price)
-}
-
 fn benches(c: &mut Criterion) {
-    let (kernel, book, betas, eth) = setup();
+    let book::BenchBook { kernel, book, betas, eth, grid: prices, .. } = book::bench_book(|_| {});
     let mut group = c.benchmark_group("aave_1m_positions");
     group.sample_size(10);
     // Every price 20% lower: the health of each position at new prices.
@@ -90,15 +44,23 @@ fn benches(c: &mut Criterion) {
     group.bench_function("prepare_balances_once", |b| {
         b.iter(|| black_box(shocked.prepare(&book).expect("prepare")))
     });
-    let prices = grid(eth / U256::from(4u8), eth * U256::from(2u8), 1000).expect("grid");
+    // Bands for a new price driver on a loaded book: the prepared balances (per index state, timed
+    // above as `prepare_balances_once`) serve every driver and price set; what a new driver costs
+    // is its betas, the prices in 128 bits, and one pass over the positions (rayon, both cores).
+    // Bit-identical to the reference below (tests/bands_fast.rs).
+    // (`prepared` came from the shocked kernel: same indexes, so it serves the unshocked prices.)
     group.bench_function("bands_1000_point_grid", |b| {
         b.iter(|| {
             let reserve_betas = kernel.reserve_betas(&betas);
-            let points: Vec<_> = (0..book.len())
-                .map(|p| kernel.band_point(&book, p, &reserve_betas, eth).expect("point"))
-                .collect();
-            let index = BandIndex::new(&points).expect("index");
-            black_box(index.bands(&prices).expect("bands"))
+            let priced = prepared.at(&kernel, &book).expect("same indexes");
+            black_box(priced.bands(&reserve_betas, eth, &prices).expect("bands"))
+        })
+    });
+    // The reference: every position solved in U256 by `band_point`, sorted, read at each price.
+    group.bench_function("reference_path_bands_grid", |b| {
+        b.iter(|| {
+            let reserve_betas = kernel.reserve_betas(&betas);
+            black_box(kernel.band_curve(&book, &reserve_betas, eth, &prices).expect("bands"))
         })
     });
     group.finish();

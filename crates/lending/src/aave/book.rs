@@ -156,6 +156,11 @@ impl HealthKernel {
         self.reserves.get(usize::from(reserve)).map(|r| r.price)
     }
 
+    /// A reserve's `(liquidity index, variable borrow index)` (ray) at the kernel's time.
+    pub fn indexes(&self, reserve: u16) -> Option<(U256, U256)> {
+        self.reserves.get(usize::from(reserve)).map(|r| (r.liquidity_index, r.borrow_index))
+    }
+
     pub(super) fn lt(&self, e_mode: u8, id: u16, r: &KernelReserve) -> U256 {
         if e_mode != 0
             && let Some((_, lt, bitmap)) = self.e_modes.iter().find(|(e, _, _)| *e == e_mode)

@@ -27,26 +27,26 @@ const WAD_U128: u128 = 1_000_000_000_000_000_000;
 /// A book with each holding's balance at the kernel's indexes, ready for many price sets.
 #[derive(Debug, Clone)]
 pub struct PreparedBook {
-    legacy: bool,
-    indexes: Vec<(U256, U256)>,
-    start: Vec<u32>,
-    reserve: Vec<u16>,
+    pub(super) legacy: bool,
+    pub(super) indexes: Vec<(U256, U256)>,
+    pub(super) start: Vec<u32>,
+    pub(super) reserve: Vec<u16>,
     /// Collateral balance (0 when not used as collateral).
-    collateral: Vec<u128>,
-    debt: Vec<u128>,
-    lt: Vec<u16>,
+    pub(super) collateral: Vec<u128>,
+    pub(super) debt: Vec<u128>,
+    pub(super) lt: Vec<u16>,
     /// Positions whose balances or thresholds do not fit the 128-bit path.
-    slow: Vec<bool>,
+    pub(super) slow: Vec<bool>,
 }
 
 /// A prepared book at one set of prices.
 #[derive(Debug, Clone)]
 pub struct PricedBook<'a> {
-    prepared: &'a PreparedBook,
-    kernel: &'a HealthKernel,
-    book: &'a PositionBook,
+    pub(super) prepared: &'a PreparedBook,
+    pub(super) kernel: &'a HealthKernel,
+    pub(super) book: &'a PositionBook,
     /// Each reserve's price and unit in 128 bits (`None` when either does not fit).
-    priced: Vec<Option<Priced>>,
+    pub(super) priced: Vec<Option<Priced>>,
 }
 
 impl HealthKernel {
@@ -112,9 +112,9 @@ impl HealthKernel {
 
 /// A reserve's price and unit in 128 bits.
 #[derive(Debug, Clone, Copy)]
-struct Priced {
-    price: u128,
-    unit: u128,
+pub(super) struct Priced {
+    pub(super) price: u128,
+    pub(super) unit: u128,
 }
 
 impl PreparedBook {

@@ -8,6 +8,7 @@
 //! 8 decimals per whole token.
 
 mod accrual;
+mod band_curve;
 mod book;
 mod fast;
 mod loader;
