@@ -47,7 +47,7 @@ fn benches(c: &mut Criterion) {
     // Bands for a new price driver on a loaded book: the prepared balances (per index state, timed
     // above as `prepare_balances_once`) serve every driver and price set; what a new driver costs
     // is its betas, the prices in 128 bits, and one pass over the positions (rayon, both cores).
-    // Bit-identical to the reference below (tests/bands_fast.rs).
+    // Bit-identical to the reference below (tests/band_curve.rs).
     // (`prepared` came from the shocked kernel: same indexes, so it serves the unshocked prices.)
     group.bench_function("bands_1000_point_grid", |b| {
         b.iter(|| {

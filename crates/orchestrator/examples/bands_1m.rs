@@ -8,6 +8,7 @@
 //! [runs] [snapshot.json]` (defaults: 1,000,000 positions, 5 runs, no file written).
 
 #[path = "../benches/support/synthetic.rs"]
+#[allow(dead_code, reason = "the shared generator also builds scenarios this example does not run")]
 mod synthetic;
 
 use faultline_orchestrator::bands::{BandsOptions, OracleMode, bands};

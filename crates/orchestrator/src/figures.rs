@@ -10,7 +10,7 @@ const MAX_SCALE: u32 = 28;
 ///
 /// The figure over the unit is the value's own digits with the decimal point moved, so the two
 /// places are read off the mantissa; only where that would pass 28 places (where `Decimal`
-/// division rounds the 28th) is the division done as [`usd_by_division`] does it. A missed
+/// division rounds the 28th) is the division done as the plain `Decimal` road does it. A missed
 /// liquidation's summary prints two of these, and a 1M-position cascade logs 243k of them.
 pub fn usd(value: Decimal) -> String {
     let (shift, unit) = unit_of(value);

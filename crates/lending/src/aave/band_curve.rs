@@ -12,15 +12,17 @@
 //!   four sums by `g` changes neither their order nor the root `x0·(c − a)/(b − d)` as a rational
 //!   number, so the rounded root is the same integer while the sums stay far inside 128 bits.
 //! - The curve only needs, for each grid price, the sums over positions whose root lies beyond
-//!   it. Each position's root is placed between two grid prices (binary search over the sorted
-//!   grid) and its debt and collateral added to that slot; suffix and prefix sums over the slots
-//!   give the curve. No sort of the positions, and integer sums: the same totals in any order, so
-//!   any thread count gives the same curve.
+//!   it. Each position is placed between two grid prices without dividing out its root: a grid
+//!   price `g` lies below the rounded-up root `⌈x0·N/D⌉` exactly when `g·D < x0·N`, and at or
+//!   below the rounded-down root `⌊x0·N/D⌋` exactly when `g·D <= x0·N` (integer comparisons from
+//!   a float-interpolated first guess). Its debt and collateral go to that slot; suffix and prefix
+//!   sums over the slots give the curve. No sort of the positions, and integer sums: the same
+//!   totals in any order, so any thread count gives the same curve.
 //!
-//! Any step that would not fit 128 bits sends that position to [`HealthKernel::band_point`] (the
-//! reference, value or error), and a slot sum, a beta above `WAD`, or a grid or reference price
-//! past 128 bits sends the whole book to the reference curve: the result is always the
-//! reference's.
+//! Any step that would not fit 128 bits (or a price or unit past 64 bits) sends that position to
+//! [`HealthKernel::band_point`] (the reference, value or error), and a slot sum, a beta above
+//! `WAD`, or a grid or reference price past 128 bits sends the whole book to the reference curve:
+//! the result is always the reference's.
 
 use super::{HealthKernel, PositionBook, fast::PricedBook};
 use crate::{

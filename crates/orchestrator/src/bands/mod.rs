@@ -6,7 +6,8 @@
 //! `maxBorrow(price) >= borrowed`, both rounded as the contract rounds them: a closed form from the
 //! lending model, checked one raw unit either side; other protocols: bisection on the test), so a
 //! borrower counts at a level exactly when the market would let it be liquidated at that oracle
-//! price. The roots go into a [`BandIndex`], which answers every level by binary search.
+//! price. Morpho's roots are sorted once and every level read off their cumulative sums; the
+//! other protocols' go into the lending crate's `BandIndex`, which answers each by binary search.
 //!
 //! A market liquidates on what its *oracle* says. A fall of the asset's market price moves an
 //! oracle that follows the market (market, push feed, lagged: eventually), but not a hardcoded
@@ -403,12 +404,14 @@ impl Ordered {
                     Side::Always => {
                         order.push((c, i));
                         always.0 += 1;
-                        always.1 =
-                            always.1.checked_add(p.debt_value).ok_or(overflow("band debt"))?;
+                        always.1 = always
+                            .1
+                            .checked_add(p.debt_value)
+                            .ok_or_else(|| overflow("band debt"))?;
                         always.2 = always
                             .2
                             .checked_add(p.collateral_value)
-                            .ok_or(overflow("band collateral"))?;
+                            .ok_or_else(|| overflow("band collateral"))?;
                     }
                     _ => roots.push((p.price, (c, i))),
                 }
@@ -419,9 +422,10 @@ impl Ordered {
         let (mut debt, mut collateral) = (always.1, always.2);
         for &(_, (c, i)) in &roots {
             let p = &at((c, i)).points[i as usize];
-            debt = debt.checked_add(p.debt_value).ok_or(overflow("band debt"))?;
-            collateral =
-                collateral.checked_add(p.collateral_value).ok_or(overflow("band collateral"))?;
+            debt = debt.checked_add(p.debt_value).ok_or_else(|| overflow("band debt"))?;
+            collateral = collateral
+                .checked_add(p.collateral_value)
+                .ok_or_else(|| overflow("band collateral"))?;
             sums.push((debt, collateral));
         }
         order.extend(roots.iter().map(|&(_, place)| place));
